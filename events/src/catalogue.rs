@@ -1,0 +1,396 @@
+//! The event catalogue of schema 1 (DESIGN §3.2): one enum of past-tense facts.
+//!
+//! These types are part of the frozen storage format: the codec encodes `EventData` by variant
+//! index and every payload field in declaration order. Append new variants and fields at the end
+//! only, under a new format byte, never reorder.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The schema number written into every stored event.
+pub const SCHEMA: u16 = 1;
+
+/// A fact that happened in the world, with its payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventData {
+    StrategyAdopted(StrategyAdopted),
+    EnterpriseRegistered(EnterpriseRegistered),
+    EnterpriseClosed(EnterpriseClosed),
+    PersonPlacedInEmployment(PersonPlacedInEmployment),
+    GrantAwarded(GrantAwarded),
+    AgreementSigned(AgreementSigned),
+    AgreementEnded(AgreementEnded),
+    TrialStarted(TrialStarted),
+    TrendNoted(TrendNoted),
+    EventRetracted(EventRetracted),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyAdopted {
+    pub strategy_id: Uuid,
+    pub name: String,
+    pub from_year: i32,
+    pub to_year: i32,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub metric: Metric,
+    pub per: Per,
+    pub value: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    PeopleEmployed,
+    EnterprisesActive,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Per {
+    Year,
+    Period,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseRegistered {
+    pub enterprise_id: Uuid,
+    pub name: String,
+    pub kind: EnterpriseKind,
+    #[serde(default)]
+    pub cvr: Option<String>,
+    #[serde(default)]
+    pub rsv: Option<bool>,
+    #[serde(default)]
+    pub sdgs: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnterpriseKind {
+    Enterprise,
+    Initiative,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseClosed {
+    pub enterprise_id: Uuid,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonPlacedInEmployment {
+    pub placement_id: Uuid,
+    pub person_ref: String,
+    pub employment_type: EmploymentType,
+    #[serde(default)]
+    pub enterprise_id: Option<Uuid>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmploymentType {
+    Ordinary,
+    Flexjob,
+    WageSubsidy,
+    Sheltered,
+    Education,
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantAwarded {
+    pub grant_id: Uuid,
+    pub funder: String,
+    pub amount_ore: i64,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub enterprise_id: Option<Uuid>,
+    #[serde(default)]
+    pub sdgs: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementSigned {
+    pub agreement_id: Uuid,
+    pub counterparty: String,
+    pub kind: AgreementKind,
+    #[serde(default)]
+    pub valid_to: Option<NaiveDate>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementKind {
+    Partnership,
+    CivilSociety,
+    Volunteering,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementEnded {
+    pub agreement_id: Uuid,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialStarted {
+    pub trial_id: Uuid,
+    pub title: String,
+    pub kind: TrialKind,
+    #[serde(default)]
+    pub partners: Option<Vec<String>>,
+    #[serde(default)]
+    pub sdgs: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrialKind {
+    InternalTrial,
+    TrialAction,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrendNoted {
+    pub trend_id: Uuid,
+    pub title: String,
+    pub kind: TrendKind,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub sdgs: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrendKind {
+    Trend,
+    Offer,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRetracted {
+    pub event_id: Uuid,
+    pub reason: String,
+}
+
+/// Every event type name, in catalogue order.
+pub const EVENT_TYPES: [&str; 10] = [
+    "StrategyAdopted",
+    "EnterpriseRegistered",
+    "EnterpriseClosed",
+    "PersonPlacedInEmployment",
+    "GrantAwarded",
+    "AgreementSigned",
+    "AgreementEnded",
+    "TrialStarted",
+    "TrendNoted",
+    "EventRetracted",
+];
+
+impl EventData {
+    /// The `type` name clients send and the ledger returns.
+    pub fn type_name(&self) -> &'static str {
+        EVENT_TYPES[self.type_index()]
+    }
+
+    fn type_index(&self) -> usize {
+        match self {
+            EventData::StrategyAdopted(_) => 0,
+            EventData::EnterpriseRegistered(_) => 1,
+            EventData::EnterpriseClosed(_) => 2,
+            EventData::PersonPlacedInEmployment(_) => 3,
+            EventData::GrantAwarded(_) => 4,
+            EventData::AgreementSigned(_) => 5,
+            EventData::AgreementEnded(_) => 6,
+            EventData::TrialStarted(_) => 7,
+            EventData::TrendNoted(_) => 8,
+            EventData::EventRetracted(_) => 9,
+        }
+    }
+
+    /// Parses the `data` member for the given `type`, refusing unknown fields.
+    ///
+    /// The error names the path inside `data` that is wrong, e.g. `targets[0].metric`.
+    pub fn from_json(type_name: &str, data: serde_json::Value) -> Result<Self, DataError> {
+        fn parse<T: serde::de::DeserializeOwned>(data: serde_json::Value) -> Result<T, DataError> {
+            serde_path_to_error::deserialize(data).map_err(|error| DataError::Invalid {
+                path: error.path().to_string(),
+                message: error.inner().to_string(),
+            })
+        }
+        Ok(match type_name {
+            "StrategyAdopted" => EventData::StrategyAdopted(parse(data)?),
+            "EnterpriseRegistered" => EventData::EnterpriseRegistered(parse(data)?),
+            "EnterpriseClosed" => EventData::EnterpriseClosed(parse(data)?),
+            "PersonPlacedInEmployment" => EventData::PersonPlacedInEmployment(parse(data)?),
+            "GrantAwarded" => EventData::GrantAwarded(parse(data)?),
+            "AgreementSigned" => EventData::AgreementSigned(parse(data)?),
+            "AgreementEnded" => EventData::AgreementEnded(parse(data)?),
+            "TrialStarted" => EventData::TrialStarted(parse(data)?),
+            "TrendNoted" => EventData::TrendNoted(parse(data)?),
+            "EventRetracted" => EventData::EventRetracted(parse(data)?),
+            other => return Err(DataError::UnknownType(other.to_owned())),
+        })
+    }
+
+    /// The payload as JSON, every optional member written as `null`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let value = match self {
+            EventData::StrategyAdopted(data) => serde_json::to_value(data),
+            EventData::EnterpriseRegistered(data) => serde_json::to_value(data),
+            EventData::EnterpriseClosed(data) => serde_json::to_value(data),
+            EventData::PersonPlacedInEmployment(data) => serde_json::to_value(data),
+            EventData::GrantAwarded(data) => serde_json::to_value(data),
+            EventData::AgreementSigned(data) => serde_json::to_value(data),
+            EventData::AgreementEnded(data) => serde_json::to_value(data),
+            EventData::TrialStarted(data) => serde_json::to_value(data),
+            EventData::TrendNoted(data) => serde_json::to_value(data),
+            EventData::EventRetracted(data) => serde_json::to_value(data),
+        };
+        // Payloads hold only strings, integers, booleans, lists and plain structs.
+        value.expect("catalogue payloads always serialize to JSON")
+    }
+
+    /// The stream this event belongs to, when it can be told from the payload alone.
+    ///
+    /// A retraction belongs to the stream of the event it retracts, which only the ledger knows.
+    pub fn own_stream(&self) -> Option<StreamId> {
+        let (kind, id) = match self {
+            EventData::StrategyAdopted(data) => (StreamKind::Strategy, data.strategy_id),
+            EventData::EnterpriseRegistered(data) => (StreamKind::Enterprise, data.enterprise_id),
+            EventData::EnterpriseClosed(data) => (StreamKind::Enterprise, data.enterprise_id),
+            EventData::PersonPlacedInEmployment(data) => (StreamKind::Placement, data.placement_id),
+            EventData::GrantAwarded(data) => (StreamKind::Grant, data.grant_id),
+            EventData::AgreementSigned(data) => (StreamKind::Agreement, data.agreement_id),
+            EventData::AgreementEnded(data) => (StreamKind::Agreement, data.agreement_id),
+            EventData::TrialStarted(data) => (StreamKind::Trial, data.trial_id),
+            EventData::TrendNoted(data) => (StreamKind::Trend, data.trend_id),
+            EventData::EventRetracted(_) => return None,
+        };
+        Some(StreamId { kind, id })
+    }
+
+    /// Whether this event brings an entity into being, and so needs a new stream.
+    pub fn creates_stream(&self) -> bool {
+        !matches!(
+            self,
+            EventData::EnterpriseClosed(_)
+                | EventData::AgreementEnded(_)
+                | EventData::EventRetracted(_)
+        )
+    }
+
+    /// The SDG tags an event carries, if any.
+    pub fn sdgs(&self) -> &[u8] {
+        let sdgs = match self {
+            EventData::EnterpriseRegistered(data) => &data.sdgs,
+            EventData::GrantAwarded(data) => &data.sdgs,
+            EventData::TrialStarted(data) => &data.sdgs,
+            EventData::TrendNoted(data) => &data.sdgs,
+            _ => return &[],
+        };
+        sdgs.as_deref().unwrap_or(&[])
+    }
+}
+
+/// Why a `data` member could not be read as the payload of its type.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DataError {
+    #[error("unknown event type `{0}`; known types are {types}", types = EVENT_TYPES.join(", "))]
+    UnknownType(String),
+    #[error("{message}")]
+    Invalid { path: String, message: String },
+}
+
+/// The kind of entity a stream is about; the prefix of its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum StreamKind {
+    Strategy,
+    Enterprise,
+    Placement,
+    Grant,
+    Agreement,
+    Trial,
+    Trend,
+}
+
+impl StreamKind {
+    pub const ALL: [StreamKind; 7] = [
+        StreamKind::Strategy,
+        StreamKind::Enterprise,
+        StreamKind::Placement,
+        StreamKind::Grant,
+        StreamKind::Agreement,
+        StreamKind::Trial,
+        StreamKind::Trend,
+    ];
+
+    pub fn prefix(self) -> &'static str {
+        match self {
+            StreamKind::Strategy => "strategy",
+            StreamKind::Enterprise => "enterprise",
+            StreamKind::Placement => "placement",
+            StreamKind::Grant => "grant",
+            StreamKind::Agreement => "agreement",
+            StreamKind::Trial => "trial",
+            StreamKind::Trend => "trend",
+        }
+    }
+}
+
+/// A stream name such as `enterprise-<uuid>`, held as 17 bytes rather than a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StreamId {
+    pub kind: StreamKind,
+    pub id: Uuid,
+}
+
+impl fmt::Display for StreamId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}-{}", self.kind.prefix(), self.id.hyphenated())
+    }
+}
+
+impl std::str::FromStr for StreamId {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let (prefix, id) = name
+            .split_once('-')
+            .ok_or_else(|| format!("stream `{name}` is not of the form <kind>-<uuid>"))?;
+        let kind = StreamKind::ALL
+            .into_iter()
+            .find(|kind| kind.prefix() == prefix)
+            .ok_or_else(|| format!("unknown stream kind `{prefix}`"))?;
+        let id = Uuid::parse_str(id).map_err(|_| format!("`{id}` is not a UUID"))?;
+        // Only the canonical lower-case hyphenated spelling names a stream.
+        if id.hyphenated().to_string() != name[prefix.len() + 1..] {
+            return Err(format!(
+                "stream `{name}` must use a lower-case hyphenated UUID"
+            ));
+        }
+        Ok(StreamId { kind, id })
+    }
+}

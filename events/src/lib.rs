@@ -1,0 +1,21 @@
+//! The impact-ledger event catalogue: typed events, the rules they must obey, their canonical
+//! JSON, the hash chain and the storage codec.
+//!
+//! Architecture Invariant: this crate does no IO and reads no clock and no randomness. The
+//! caller passes in "today", `recorded_at` and fresh ids.
+#![deny(clippy::float_arithmetic)]
+
+pub mod catalogue;
+pub mod chain;
+pub mod codec;
+pub mod input;
+pub mod rules;
+pub mod stored;
+pub mod time;
+
+pub use catalogue::*;
+pub use chain::{ChainError, Verifier};
+pub use input::{parse_event_in, NewEvent};
+pub use rules::{admit_request, LedgerState, Problem};
+pub use stored::{canonical, Hash, Placement, StoredEvent};
+pub use time::RecordedAt;

@@ -1,0 +1,187 @@
+//! What the ledger stores and returns (`StoredEvent`, DESIGN §3.3), its canonical JSON and hash.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::catalogue::{EventData, StreamId, SCHEMA};
+use crate::input::NewEvent;
+use crate::time::{format_date, parse_date, RecordedAt};
+
+/// A SHA-256 digest; written as 64 lower-case hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Hash(pub [u8; 32]);
+
+impl Hash {
+    /// The `prev_hash` of the first event: 64 zeros.
+    pub const GENESIS: Hash = Hash([0; 32]);
+
+    pub fn to_hex(self) -> String {
+        hex::encode(self.0)
+    }
+
+    pub fn from_hex(text: &str) -> Result<Self, String> {
+        let lower = text
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
+        let mut bytes = [0; 32];
+        match hex::decode_to_slice(text, &mut bytes) {
+            Ok(()) if lower => Ok(Hash(bytes)),
+            _ => Err(format!("`{text}` is not 64 lower-case hex digits")),
+        }
+    }
+}
+
+/// One event as the ledger stored it: never changed after it is written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub position: u64,
+    pub id: Uuid,
+    pub stream: StreamId,
+    pub version: u64,
+    pub schema: u16,
+    pub occurred_on: NaiveDate,
+    pub recorded_at: RecordedAt,
+    pub actor: String,
+    pub correlation_id: Option<Uuid>,
+    pub case_ref: Option<String>,
+    pub note: Option<String>,
+    pub data: EventData,
+    pub prev_hash: Hash,
+    pub hash: Hash,
+}
+
+/// Where an accepted event goes and who sent it: what the writer adds to a `NewEvent`.
+#[derive(Clone, Debug)]
+pub struct Placement {
+    pub position: u64,
+    pub stream: StreamId,
+    pub version: u64,
+    pub recorded_at: RecordedAt,
+    pub actor: String,
+    pub prev_hash: Hash,
+}
+
+impl StoredEvent {
+    /// Seals an accepted event: fills in the envelope and computes its hash.
+    pub fn seal(event: NewEvent, placement: Placement) -> Self {
+        let mut stored = StoredEvent {
+            position: placement.position,
+            id: event.id,
+            stream: placement.stream,
+            version: placement.version,
+            schema: SCHEMA,
+            occurred_on: event.occurred_on,
+            recorded_at: placement.recorded_at,
+            actor: placement.actor,
+            correlation_id: event.correlation_id,
+            case_ref: event.case_ref,
+            note: event.note,
+            data: event.data,
+            prev_hash: placement.prev_hash,
+            hash: Hash::GENESIS,
+        };
+        stored.hash = stored.compute_hash();
+        stored
+    }
+
+    /// The JSON object of DESIGN §3.3, with or without its `hash` member.
+    pub fn to_json(&self, with_hash: bool) -> serde_json::Value {
+        let mut object = serde_json::json!({
+            "position": self.position,
+            "id": self.id,
+            "stream": self.stream.to_string(),
+            "version": self.version,
+            "type": self.data.type_name(),
+            "schema": self.schema,
+            "occurred_on": format_date(self.occurred_on),
+            "recorded_at": self.recorded_at.to_string(),
+            "actor": self.actor,
+            "correlation_id": self.correlation_id,
+            "case_ref": self.case_ref,
+            "note": self.note,
+            "data": self.data.to_json(),
+            "prev_hash": self.prev_hash.to_hex(),
+        });
+        if with_hash {
+            object["hash"] = serde_json::Value::String(self.hash.to_hex());
+        }
+        object
+    }
+
+    /// RFC 8785 canonical JSON of the whole event: one line of the export.
+    pub fn canonical_json(&self) -> Vec<u8> {
+        canonical(&self.to_json(true))
+    }
+
+    /// SHA-256 over the canonical JSON of the event without its `hash` member.
+    pub fn compute_hash(&self) -> Hash {
+        Hash(Sha256::digest(canonical(&self.to_json(false))).into())
+    }
+
+    /// Whether a retried `NewEvent` says the same as this stored one.
+    ///
+    /// What the server sets (position, recorded_at, actor) and `expected_version`, which only
+    /// guarded the first attempt, are not compared.
+    pub fn same_content(&self, event: &NewEvent) -> bool {
+        self.id == event.id
+            && self.occurred_on == event.occurred_on
+            && self.data == event.data
+            && self.correlation_id == event.correlation_id
+            && self.case_ref == event.case_ref
+            && self.note == event.note
+    }
+
+    /// Reads a stored event back from its JSON form (an export line or an API answer).
+    ///
+    /// The hash is read, not checked: `chain::Verifier` does that.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, String> {
+        let raw: StoredEventJson = serde_path_to_error::deserialize(value)
+            .map_err(|error| format!("{}: {}", error.path(), error.inner()))?;
+        let data = EventData::from_json(&raw.type_name, raw.data)
+            .map_err(|error| format!("data: {error}"))?;
+        Ok(StoredEvent {
+            position: raw.position,
+            id: raw.id,
+            stream: raw.stream.parse()?,
+            version: raw.version,
+            schema: raw.schema,
+            occurred_on: parse_date(&raw.occurred_on)?,
+            recorded_at: RecordedAt::parse(&raw.recorded_at)?,
+            actor: raw.actor,
+            correlation_id: raw.correlation_id,
+            case_ref: raw.case_ref,
+            note: raw.note,
+            data,
+            prev_hash: Hash::from_hex(&raw.prev_hash)?,
+            hash: Hash::from_hex(&raw.hash)?,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredEventJson {
+    position: u64,
+    id: Uuid,
+    stream: String,
+    version: u64,
+    #[serde(rename = "type")]
+    type_name: String,
+    schema: u16,
+    occurred_on: String,
+    recorded_at: String,
+    actor: String,
+    correlation_id: Option<Uuid>,
+    case_ref: Option<String>,
+    note: Option<String>,
+    data: serde_json::Value,
+    prev_hash: String,
+    hash: String,
+}
+
+/// RFC 8785 (JCS) canonical bytes of a JSON value.
+pub fn canonical(value: &serde_json::Value) -> Vec<u8> {
+    serde_jcs::to_vec(value).expect("a JSON value without floats always canonicalizes")
+}

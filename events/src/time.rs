@@ -1,0 +1,96 @@
+//! The two times of an event: `occurred_on` (a calendar date) and `recorded_at` (an instant).
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The instant the ledger stored an event, in whole microseconds since the Unix epoch (UTC).
+///
+/// Written as `2026-11-27T06:00:00.123456Z`: always UTC, always six fraction digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RecordedAt(pub i64);
+
+impl RecordedAt {
+    pub fn from_datetime(instant: DateTime<Utc>) -> Self {
+        RecordedAt(instant.timestamp_micros())
+    }
+
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.0).expect("recorded_at is within chrono's range")
+    }
+
+    /// Parses the exact form this ledger writes; anything else is refused.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let well_formed = text.len() == 27 && text.ends_with('Z') && text.as_bytes()[19] == b'.';
+        let instant = DateTime::parse_from_rfc3339(text)
+            .ok()
+            .filter(|_| well_formed)
+            .ok_or_else(|| format!("`{text}` is not of the form 2026-11-27T06:00:00.123456Z"))?;
+        Ok(RecordedAt::from_datetime(instant.with_timezone(&Utc)))
+    }
+}
+
+impl fmt::Display for RecordedAt {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.to_datetime().format("%Y-%m-%dT%H:%M:%S%.6fZ");
+        write!(formatter, "{text}")
+    }
+}
+
+/// The earliest `occurred_on` the ledger accepts: older dates are almost surely typing mistakes.
+pub fn earliest_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date")
+}
+
+/// Parses an ISO calendar date written exactly as `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(index, byte)| {
+            matches!(index, 4 | 7) == (byte == b'-')
+                && (index == 4 || index == 7 || byte.is_ascii_digit())
+        });
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| shaped)
+        .ok_or_else(|| format!("`{text}` is not a valid date of the form YYYY-MM-DD"))
+}
+
+/// Writes a date as `YYYY-MM-DD`.
+pub fn format_date(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_at_round_trips_with_six_digits() {
+        for text in ["2026-11-27T06:00:00.123456Z", "1970-01-01T00:00:00.000000Z"] {
+            let parsed = RecordedAt::parse(text).unwrap();
+            assert_eq!(parsed.to_string(), text);
+        }
+        for bad in [
+            "2026-11-27T06:00:00Z",
+            "2026-11-27T06:00:00.123+00:00",
+            "yesterday",
+        ] {
+            assert!(RecordedAt::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_must_be_exactly_iso() {
+        assert!(parse_date("2022-03-01").is_ok());
+        for bad in [
+            "2022-3-1",
+            "2022-02-30",
+            "01-03-2022",
+            "2022-03-01T00:00",
+            "+2022-03-0",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+}
