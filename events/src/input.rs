@@ -5,7 +5,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::catalogue::{DataError, EventData};
-use crate::rules::Problem;
+use crate::rules::{normalize, Problem};
 use crate::time::parse_date;
 
 /// The most characters a `note` may have.
@@ -70,6 +70,11 @@ pub fn parse_event_in(
         .map_err(|message| problems.push(Problem::new(index, "occurred_on", message)))
         .ok();
     let data = EventData::from_json(&raw.type_name, raw.data)
+        .map(|mut data| {
+            // Normalised once, here, so a retry compares equal to what was stored.
+            normalize(&mut data);
+            data
+        })
         .map_err(|error| problems.push(data_problem(index, error)))
         .ok();
     let case_ref = optional_text(

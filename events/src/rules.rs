@@ -258,7 +258,6 @@ impl<'a> Overlay<'a> {
         today: NaiveDate,
     ) -> Result<(StreamId, u64), Vec<Problem>> {
         let mut problems = Vec::new();
-        normalize(&mut event.data);
         check_date(index, event.occurred_on, today, &mut problems);
         check_payload(index, &event.data, event.occurred_on, &mut problems);
         let stream = self.check_references(index, event, &mut problems);
@@ -479,7 +478,7 @@ fn check_date(index: usize, date: NaiveDate, today: NaiveDate, problems: &mut Ve
 }
 
 /// Trims every string of a payload, so that what is stored is what was meant.
-fn normalize(data: &mut EventData) {
+pub(crate) fn normalize(data: &mut EventData) {
     fn trim(text: &mut String) {
         let trimmed = text.trim();
         if trimmed.len() != text.len() {

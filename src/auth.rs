@@ -1,0 +1,227 @@
+//! Tokens and roles. A token is a random secret; only its SHA-256 is kept, in `tokens.json` in
+//! the data dir, with a name (which becomes `actor`) and a role.
+//!
+//! The file is the one place tokens live, so `impact-ledger token new` works while the server
+//! runs: the server re-reads the file when it changes (checked at most once a second).
+
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// How stale the server's copy of `tokens.json` may be.
+const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Appends events and reads everything but the export.
+    Staff,
+    /// Reads everything, verifies and exports; cannot append.
+    Auditor,
+    /// Everything.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// One token as stored: never the secret itself.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub name: String,
+    pub role: Role,
+    /// Lower-case hex SHA-256 of the secret.
+    pub sha256: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TokenFile {
+    tokens: Vec<TokenRecord>,
+}
+
+/// Who is calling: the token's name and role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+}
+
+fn tokens_path(dir: &Path) -> PathBuf {
+    dir.join("tokens.json")
+}
+
+fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+fn read_file(dir: &Path) -> anyhow::Result<TokenFile> {
+    let path = tokens_path(dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
+            anyhow::anyhow!("{} is not a valid token file: {error}", path.display())
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
+        Err(error) => Err(anyhow::anyhow!("cannot read {}: {error}", path.display())),
+    }
+}
+
+/// Replaces the token file atomically: write a temporary file, fsync, rename, fsync the dir.
+fn write_file(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let path = tokens_path(dir);
+    let temporary = dir.join("tokens.json.tmp");
+    let mut out = std::fs::File::create(&temporary)?;
+    out.write_all(&serde_json::to_vec_pretty(file)?)?;
+    out.sync_all()?;
+    std::fs::rename(&temporary, &path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Checks a token name: it becomes `actor` on every event the token appends.
+pub fn check_name(name: &str) -> anyhow::Result<()> {
+    let valid = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"._-@".contains(&byte));
+    anyhow::ensure!(valid, "a token name is 1 to 64 of A-Z a-z 0-9 . _ - @");
+    Ok(())
+}
+
+/// Creates a token and returns its secret, which is shown once and never stored.
+pub fn create_token(dir: &Path, name: &str, role: Role) -> anyhow::Result<String> {
+    check_name(name)?;
+    let mut file = read_file(dir)?;
+    anyhow::ensure!(
+        !file.tokens.iter().any(|token| token.name == name),
+        "a token named `{name}` already exists; revoke it first or choose another name"
+    );
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
+    let secret = format!("il_{}", hex::encode(random));
+    file.tokens.push(TokenRecord {
+        name: name.to_owned(),
+        role,
+        sha256: hex::encode(digest(&secret)),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    write_file(dir, &file)?;
+    Ok(secret)
+}
+
+/// Removes the token with this name; returns whether there was one.
+pub fn revoke_token(dir: &Path, name: &str) -> anyhow::Result<bool> {
+    let mut file = read_file(dir)?;
+    let before = file.tokens.len();
+    file.tokens.retain(|token| token.name != name);
+    let revoked = file.tokens.len() != before;
+    if revoked {
+        write_file(dir, &file)?;
+    }
+    Ok(revoked)
+}
+
+pub fn list_tokens(dir: &Path) -> anyhow::Result<Vec<TokenRecord>> {
+    Ok(read_file(dir)?.tokens)
+}
+
+struct Loaded {
+    tokens: Vec<([u8; 32], Caller)>,
+    modified: Option<SystemTime>,
+    checked: Instant,
+}
+
+/// The server's view of the token file.
+pub struct Tokens {
+    dir: PathBuf,
+    loaded: RwLock<Loaded>,
+}
+
+impl Tokens {
+    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+        let tokens = Tokens {
+            dir: dir.to_owned(),
+            loaded: RwLock::new(Loaded {
+                tokens: Vec::new(),
+                modified: None,
+                checked: Instant::now(),
+            }),
+        };
+        tokens.reload()?;
+        Ok(tokens)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.loaded.read().expect("tokens lock").tokens.is_empty()
+    }
+
+    fn reload(&self) -> anyhow::Result<()> {
+        let modified = std::fs::metadata(tokens_path(&self.dir))
+            .and_then(|meta| meta.modified())
+            .ok();
+        let mut parsed = Vec::new();
+        for record in read_file(&self.dir)?.tokens {
+            let mut hash = [0u8; 32];
+            if hex::decode_to_slice(&record.sha256, &mut hash).is_ok() {
+                parsed.push((
+                    hash,
+                    Caller {
+                        name: record.name,
+                        role: record.role,
+                    },
+                ));
+            }
+        }
+        *self.loaded.write().expect("tokens lock") = Loaded {
+            tokens: parsed,
+            modified,
+            checked: Instant::now(),
+        };
+        Ok(())
+    }
+
+    fn refresh_if_stale(&self) {
+        let stale = self.loaded.read().expect("tokens lock").checked.elapsed() >= RELOAD_INTERVAL;
+        if !stale {
+            return;
+        }
+        let modified = std::fs::metadata(tokens_path(&self.dir))
+            .and_then(|meta| meta.modified())
+            .ok();
+        let changed = self.loaded.read().expect("tokens lock").modified != modified;
+        if changed {
+            if let Err(error) = self.reload() {
+                tracing::error!(%error, "keeping the tokens loaded before");
+            }
+        } else {
+            self.loaded.write().expect("tokens lock").checked = Instant::now();
+        }
+    }
+
+    /// Finds the caller a secret belongs to, comparing every hash in constant time.
+    pub fn authenticate(&self, secret: &str) -> Option<Caller> {
+        self.refresh_if_stale();
+        let presented = digest(secret);
+        let loaded = self.loaded.read().expect("tokens lock");
+        let mut found = None;
+        for (hash, caller) in &loaded.tokens {
+            if bool::from(hash.ct_eq(&presented)) {
+                found = Some(caller.clone());
+            }
+        }
+        found
+    }
+}

@@ -1,0 +1,71 @@
+//! The command line (DESIGN §6).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::Role;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "impact-ledger",
+    version,
+    about = "An event-sourced, hash-chained ledger for social-economy figures"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct DataDir {
+    /// The data directory: the sled log and tokens.json live here.
+    #[arg(long, env = "IMPACT_LEDGER_DATA", default_value = "./data")]
+    pub data: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service.
+    Serve {
+        #[command(flatten)]
+        data: DataDir,
+        /// The address to listen on; port 0 picks a free port (printed on start).
+        #[arg(long, env = "IMPACT_LEDGER_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print its secret once on stdout.
+    New {
+        /// What the token may do.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Who holds it; becomes `actor` on every event it appends.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Remove a token; requests with it get 401 within a second.
+    Revoke {
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List tokens: names, roles and creation times, never secrets.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+    },
+}

@@ -1,0 +1,185 @@
+//! POST /api/v1/events (append), GET /api/v1/events (page), GET /api/v1/events/{id}.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use impact_events::{parse_event_in, Problem, StoredEvent};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::caller::{STAFF_ADMIN, STAFF_AUDITOR_ADMIN};
+use super::error::{internal, ApiError};
+use super::{json_response, AppState};
+use crate::auth::Caller;
+use crate::store::{AppendError, AppendRequest};
+
+/// The body of an append: `{"events": [EventIn, ...]}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppendBody {
+    events: Vec<serde_json::Value>,
+}
+
+pub async fn append(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.allow(STAFF_ADMIN)?;
+    require_json(&headers)?;
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge {
+            bytes_max: state.limits.body_bytes_max,
+        },
+        _ => ApiError::BadRequest(rejection.body_text()),
+    })?;
+    let events = read_events(&body, state.limits.batch_events_max)?;
+    let request = AppendRequest {
+        events,
+        actor: caller.name,
+        today: copenhagen_today(),
+    };
+    let appended = state
+        .writer
+        .append(request)
+        .await
+        .map_err(|error| match error {
+            AppendError::Refused(problems) if problems.iter().all(|problem| problem.conflict) => {
+                ApiError::Conflict(problems)
+            }
+            AppendError::Refused(problems) => ApiError::Unprocessable(problems),
+            AppendError::Busy => ApiError::Busy,
+            AppendError::Stopped => ApiError::Unavailable,
+        })?;
+    let status = if appended.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({ "events": appended.receipts })),
+    )
+        .into_response())
+}
+
+/// Parses and checks the shape of every event; nothing here looks at what is stored.
+fn read_events(
+    body: &[u8],
+    batch_events_max: usize,
+) -> Result<Vec<impact_events::NewEvent>, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|error| ApiError::BadRequest(format!("the body is not valid JSON: {error}")))?;
+    let whole = |message: String| ApiError::Unprocessable(vec![Problem::whole(0, message)]);
+    let body: AppendBody = serde_json::from_value(value)
+        .map_err(|error| whole(format!("the body must be {{\"events\": [...]}}: {error}")))?;
+    if body.events.is_empty() || body.events.len() > batch_events_max {
+        let count = body.events.len();
+        return Err(whole(format!(
+            "send 1 to {batch_events_max} events per request, not {count}"
+        )));
+    }
+    let mut events = Vec::with_capacity(body.events.len());
+    let mut problems = Vec::new();
+    for (index, value) in body.events.into_iter().enumerate() {
+        match parse_event_in(index, value, Uuid::new_v4()) {
+            Ok(event) => events.push(event),
+            Err(found) => problems.extend(found),
+        }
+    }
+    if problems.is_empty() {
+        Ok(events)
+    } else {
+        Err(ApiError::Unprocessable(problems))
+    }
+}
+
+/// Refuses a body that does not say it is JSON (415).
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    let essence = content_type
+        .and_then(|value| value.split(';').next())
+        .map(str::trim);
+    match essence {
+        Some(essence)
+            if essence.eq_ignore_ascii_case("application/json")
+                || essence.to_ascii_lowercase().ends_with("+json") =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::UnsupportedMediaType),
+    }
+}
+
+/// Today's date where the unit works, for the not-in-the-future rule.
+pub fn copenhagen_today() -> chrono::NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Europe::Copenhagen)
+        .date_naive()
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    after: Option<u64>,
+    limit: Option<usize>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.allow(STAFF_AUDITOR_ADMIN)?;
+    let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+    let page_max = state.limits.page_events_max;
+    let limit = query.limit.unwrap_or(100);
+    if limit == 0 || limit > page_max {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {page_max}, not {limit}"
+        )));
+    }
+    let after = query.after.unwrap_or(0);
+    let events = state.ledger.page(after, limit).map_err(internal)?;
+    let last = events.last().map(|event| event.position);
+    let next_after = last.filter(|last| *last < state.ledger.durable_position());
+    let mut body = b"{\"events\":[".to_vec();
+    write_events(&mut body, &events);
+    body.extend_from_slice(b"],\"next_after\":");
+    body.extend_from_slice(
+        serde_json::to_string(&next_after)
+            .expect("a number")
+            .as_bytes(),
+    );
+    body.push(b'}');
+    Ok(json_response(body))
+}
+
+/// Writes events as a comma-separated list of their canonical JSON, as hashed.
+pub fn write_events(body: &mut Vec<u8>, events: &[StoredEvent]) {
+    for (index, event) in events.iter().enumerate() {
+        if index > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&event.canonical_json());
+    }
+}
+
+pub async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.allow(STAFF_AUDITOR_ADMIN)?;
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| ApiError::BadRequest(format!("`{id}` is not an event id (a UUID)")))?;
+    let event = state.ledger.event_by_id(&id).map_err(internal)?;
+    let event = event.ok_or_else(|| ApiError::NotFound(format!("no event {id} is stored")))?;
+    Ok(json_response(event.canonical_json()))
+}

@@ -1,0 +1,8 @@
+//! impact-ledger: an event-sourced, hash-chained ledger for a municipality's social-economy
+//! figures. The binary is `src/main.rs`; this library is what it and the tests share.
+
+pub mod auth;
+pub mod cli;
+pub mod http;
+pub mod serve;
+pub mod store;

@@ -1,0 +1,148 @@
+//! The event log on disk: one sled tree keyed by big-endian position, the only source of truth.
+//!
+//! Durability (DESIGN §7): sled's `flush()` writes with `sync_file_range`, which survives a crash
+//! of the process but not of the machine, so every flush is followed by `sync_data()` on sled's
+//! `db` file. sled's own `conf` file and the directory are synced once, when the log is created.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use impact_events::codec;
+use impact_events::StoredEvent;
+
+use super::keys::{key_position, position_key};
+use super::StoreError;
+
+/// sled's page cache: enough for the hot tail of the log; the log itself is read sequentially.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+pub struct Log {
+    db: sled::Db,
+    events: sled::Tree,
+    /// sled's main file, fsynced after every flush.
+    db_file: File,
+}
+
+impl Log {
+    /// Opens (or creates) the log under `dir`; sled's files live in `dir/sled`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let sled_dir = dir.join("sled");
+        let created = !sled_dir.join("conf").exists();
+        std::fs::create_dir_all(&sled_dir).map_err(|error| StoreError::io(&sled_dir, error))?;
+        // Every option is stated: sled's defaults flush every 500 ms and cache 1 GiB. Changing
+        // any of these for an existing data dir is not allowed (see ops/decisions).
+        let db = sled::Config::new()
+            .path(&sled_dir)
+            .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(None)
+            .mode(sled::Mode::HighThroughput)
+            .use_compression(false)
+            .open()
+            .map_err(|error| StoreError::Open(sled_dir.clone(), error.to_string()))?;
+        let events = db.open_tree("events").map_err(StoreError::sled)?;
+        if created {
+            db.flush().map_err(StoreError::sled)?;
+            for path in [
+                sled_dir.join("conf"),
+                sled_dir.join("db"),
+                sled_dir.clone(),
+                dir.to_owned(),
+            ] {
+                sync_path(&path)?;
+            }
+        }
+        let db_path = sled_dir.join("db");
+        let db_file = File::open(&db_path).map_err(|error| StoreError::io(&db_path, error))?;
+        Ok(Log {
+            db,
+            events,
+            db_file,
+        })
+    }
+
+    /// Writes events and makes them durable: sled flush, then fdatasync of its file.
+    pub fn append(&self, events: &[StoredEvent]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for event in events {
+            let bytes = codec::encode(event);
+            // Pair assertion: what goes to disk must read back as the same event.
+            debug_assert_eq!(codec::decode(&bytes).ok().as_ref(), Some(event));
+            batch.insert(&position_key(event.position), bytes);
+        }
+        self.events.apply_batch(batch).map_err(StoreError::sled)?;
+        self.sync()
+    }
+
+    /// Flushes sled and fsyncs its data file: the durability barrier.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(StoreError::sled)?;
+        self.db_file
+            .sync_data()
+            .map_err(|error| StoreError::io(Path::new("sled/db"), error))
+    }
+
+    /// Reads one event; `None` past the end of the log.
+    pub fn get(&self, position: u64) -> Result<Option<StoredEvent>, StoreError> {
+        match self
+            .events
+            .get(position_key(position))
+            .map_err(StoreError::sled)?
+        {
+            Some(bytes) => decode_at(position, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Events after position `after`, in order, up to and including `until`.
+    pub fn range(
+        &self,
+        after: u64,
+        until: u64,
+    ) -> impl Iterator<Item = Result<StoredEvent, StoreError>> + '_ {
+        let start = position_key(after.saturating_add(1));
+        let end = position_key(until);
+        let iter = if after >= until {
+            None
+        } else {
+            Some(self.events.range(start..=end))
+        };
+        iter.into_iter().flatten().map(|entry| {
+            let (key, bytes) = entry.map_err(StoreError::sled)?;
+            let position = key_position(&key).ok_or(StoreError::Corrupt {
+                position: 0,
+                reason: format!("a key of {} bytes in the events tree", key.len()),
+            })?;
+            decode_at(position, &bytes)
+        })
+    }
+
+    /// The position of the last stored event, 0 when the log is empty.
+    pub fn last_position(&self) -> Result<u64, StoreError> {
+        let last = self.events.last().map_err(StoreError::sled)?;
+        Ok(last.and_then(|(key, _)| key_position(&key)).unwrap_or(0))
+    }
+}
+
+fn decode_at(position: u64, bytes: &[u8]) -> Result<StoredEvent, StoreError> {
+    let event = codec::decode(bytes).map_err(|error| StoreError::Corrupt {
+        position,
+        reason: error.to_string(),
+    })?;
+    // Pair assertion: the record must say it is the event at the key it is stored under.
+    if event.position != position {
+        let reason = format!("the record at this key says position {}", event.position);
+        return Err(StoreError::Corrupt { position, reason });
+    }
+    Ok(event)
+}
+
+/// fsyncs a file or a directory.
+pub fn sync_path(path: &Path) -> Result<(), StoreError> {
+    let file = File::open(path).map_err(|error| StoreError::io(path, error))?;
+    file.sync_all().map_err(|error| StoreError::io(path, error))
+}
+
+/// The path of sled's files inside a data dir.
+pub fn sled_dir(dir: &Path) -> PathBuf {
+    dir.join("sled")
+}

@@ -1,0 +1,326 @@
+//! The single writer: validates, places, chains and stores every append, with group commit.
+//!
+//! Requests queue on a bounded channel. The writer thread takes every request waiting (up to a
+//! limit), checks each against the state that includes the requests before it, writes all the
+//! accepted events in one sled batch, flushes and fsyncs once, and only then makes them visible
+//! and answers. One sync serves every request of the group.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use chrono::{NaiveDate, Utc};
+use impact_events::{
+    admit_request, Hash, NewEvent, Placement, Problem, RecordedAt, StoredEvent, StreamId,
+};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::{Ledger, StoreError};
+
+/// One request to append: 1 to 1000 events, all or none.
+pub struct AppendRequest {
+    pub events: Vec<NewEvent>,
+    /// The token name that becomes every event's `actor`.
+    pub actor: String,
+    /// "Today" in Copenhagen, for the not-in-the-future rule.
+    pub today: NaiveDate,
+}
+
+/// Where an appended event went.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Receipt {
+    pub id: Uuid,
+    pub position: u64,
+    pub stream: String,
+    pub version: u64,
+    pub recorded_at: String,
+    pub hash: String,
+}
+
+impl Receipt {
+    fn of(event: &StoredEvent) -> Self {
+        Receipt {
+            id: event.id,
+            position: event.position,
+            stream: event.stream.to_string(),
+            version: event.version,
+            recorded_at: event.recorded_at.to_string(),
+            hash: event.hash.to_hex(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Appended {
+    /// False when the request was a retry of one already stored: nothing new was written.
+    pub created: bool,
+    pub receipts: Vec<Receipt>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// Rule violations and conflicts; nothing was stored.
+    #[error("the request was refused")]
+    Refused(Vec<Problem>),
+    /// The queue is full: the client should retry shortly.
+    #[error("the writer's queue is full")]
+    Busy,
+    /// A storage failure stopped the writer; nothing more is accepted until a restart.
+    #[error("the writer has stopped after a storage failure")]
+    Stopped,
+}
+
+type Reply = oneshot::Sender<Result<Appended, AppendError>>;
+
+/// The handle requests are sent through; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<(AppendRequest, Reply)>,
+    stopped: Arc<AtomicBool>,
+}
+
+/// Limits of the writer.
+#[derive(Clone, Copy, Debug)]
+pub struct WriterLimits {
+    /// Requests that may wait for the writer before new ones get 503.
+    pub queue_requests_max: usize,
+    /// Events written by one group commit at most.
+    pub group_events_max: usize,
+}
+
+impl Writer {
+    /// Starts the writer thread. It ends when every `Writer` handle is dropped.
+    pub fn start(ledger: Arc<Ledger>, limits: WriterLimits) -> Self {
+        let (queue, receiver) = mpsc::channel(limits.queue_requests_max);
+        let stopped = Arc::new(AtomicBool::new(false));
+        let worker = Worker {
+            ledger,
+            limits,
+            stopped: stopped.clone(),
+        };
+        thread::Builder::new()
+            .name("ledger-writer".to_owned())
+            .spawn(move || worker.run(receiver))
+            .expect("the writer thread starts");
+        Writer { queue, stopped }
+    }
+
+    pub async fn append(&self, request: AppendRequest) -> Result<Appended, AppendError> {
+        if self.stopped.load(Ordering::Acquire) {
+            return Err(AppendError::Stopped);
+        }
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .try_send((request, reply))
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(_) => AppendError::Busy,
+                mpsc::error::TrySendError::Closed(_) => AppendError::Stopped,
+            })?;
+        answer.await.unwrap_or(Err(AppendError::Stopped))
+    }
+}
+
+struct Worker {
+    ledger: Arc<Ledger>,
+    limits: WriterLimits,
+    stopped: Arc<AtomicBool>,
+}
+
+/// A request the writer accepted, waiting for the group's sync.
+struct Pending {
+    reply: Reply,
+    created: bool,
+    receipts: Vec<Receipt>,
+}
+
+impl Worker {
+    fn run(self, mut receiver: mpsc::Receiver<(AppendRequest, Reply)>) {
+        while let Some(first) = receiver.blocking_recv() {
+            let mut group = vec![first];
+            let mut events = group[0].0.events.len();
+            while events < self.limits.group_events_max {
+                let Ok(next) = receiver.try_recv() else { break };
+                events += next.0.events.len();
+                group.push(next);
+            }
+            if let Err(error) = self.commit(group) {
+                tracing::error!(%error, "storage failure: the writer stops taking appends");
+                self.stopped.store(true, Ordering::Release);
+                receiver.close();
+            }
+        }
+    }
+
+    /// Admits each request of a group, stores the accepted events with one sync, then answers.
+    fn commit(&self, group: Vec<(AppendRequest, Reply)>) -> Result<(), StoreError> {
+        let mut sealed: Vec<StoredEvent> = Vec::new();
+        let mut pending = Vec::new();
+        for (request, reply) in group {
+            match self.admit(request, &mut sealed) {
+                Ok((created, receipts)) => pending.push(Pending {
+                    reply,
+                    created,
+                    receipts,
+                }),
+                Err(problems) => {
+                    let _ = reply.send(Err(AppendError::Refused(problems)));
+                }
+            }
+        }
+        if !sealed.is_empty() {
+            if let Err(error) = self.ledger.log.append(&sealed) {
+                for request in pending {
+                    let _ = request.reply.send(Err(AppendError::Stopped));
+                }
+                return Err(error);
+            }
+            self.ledger.publish(&sealed);
+        }
+        for Pending {
+            reply,
+            created,
+            receipts,
+        } in pending
+        {
+            let _ = reply.send(Ok(Appended { created, receipts }));
+        }
+        Ok(())
+    }
+
+    /// Checks one request; on success seals its events into `sealed` and the rules' state.
+    fn admit(
+        &self,
+        mut request: AppendRequest,
+        sealed: &mut Vec<StoredEvent>,
+    ) -> Result<(bool, Vec<Receipt>), Vec<Problem>> {
+        if let Some(receipts) = self.replay(&request.events, sealed)? {
+            return Ok((false, receipts));
+        }
+        let mut state = self.ledger.state.write().expect("state lock");
+        let places = admit_request(&state, &mut request.events, request.today)?;
+        let mut receipts = Vec::with_capacity(places.len());
+        for (event, (stream, version)) in request.events.into_iter().zip(places) {
+            let placement = self.place(sealed, stream, version, &request.actor);
+            let event = StoredEvent::seal(event, placement);
+            state.apply(&event);
+            receipts.push(Receipt::of(&event));
+            sealed.push(event);
+        }
+        Ok((true, receipts))
+    }
+
+    /// The next position, the chain link and a `recorded_at` never earlier than the last one.
+    fn place(
+        &self,
+        sealed: &[StoredEvent],
+        stream: StreamId,
+        version: u64,
+        actor: &str,
+    ) -> Placement {
+        let (position, prev_hash, last_recorded_at) = match sealed.last() {
+            Some(event) => (event.position, event.hash, event.recorded_at),
+            None => {
+                let read = self.ledger.read.read().expect("read model lock");
+                let last = read
+                    .recorded_at
+                    .last()
+                    .copied()
+                    .unwrap_or(RecordedAt(i64::MIN));
+                (read.head_position(), read.head_hash, last)
+            }
+        };
+        let now = RecordedAt::from_datetime(Utc::now());
+        Placement {
+            position: position + 1,
+            stream,
+            version,
+            recorded_at: now.max(last_recorded_at),
+            actor: actor.to_owned(),
+            prev_hash: if position == 0 {
+                Hash::GENESIS
+            } else {
+                prev_hash
+            },
+        }
+    }
+
+    /// Recognises a retry: every event id already stored with the same content.
+    ///
+    /// Returns the original receipts, `None` when no id is known, or the conflicts.
+    fn replay(
+        &self,
+        events: &[NewEvent],
+        sealed: &[StoredEvent],
+    ) -> Result<Option<Vec<Receipt>>, Vec<Problem>> {
+        let known: Vec<Option<u64>> = {
+            let state = self.ledger.state.read().expect("state lock");
+            events
+                .iter()
+                .map(|event| {
+                    event
+                        .id_from_client
+                        .then(|| state.event(&event.id))
+                        .flatten()
+                })
+                .map(|entry| entry.map(|entry| entry.position))
+                .collect()
+        };
+        if known.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let mut problems = Vec::new();
+        let mut receipts = Vec::new();
+        for (index, (event, position)) in events.iter().zip(&known).enumerate() {
+            let Some(position) = *position else {
+                let message = "this event is new, but others of the request are already stored: \
+                               retry the original request unchanged, or send new events alone";
+                problems.push(conflict(index, "id", message.to_owned()));
+                continue;
+            };
+            let stored = self.load(position, sealed).map_err(|error| {
+                tracing::error!(%error, "reading a stored event for a retry");
+                vec![conflict(
+                    index,
+                    "id",
+                    "the stored event could not be read".to_owned(),
+                )]
+            })?;
+            if stored.same_content(event) {
+                receipts.push(Receipt::of(&stored));
+            } else {
+                let message = format!(
+                    "event id {} is already stored at position {position} with other content; \
+                     a new event needs a new id",
+                    event.id
+                );
+                problems.push(conflict(index, "id", message));
+            }
+        }
+        if problems.is_empty() {
+            Ok(Some(receipts))
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// An event of this group that is not written yet, or one from the log.
+    fn load(&self, position: u64, sealed: &[StoredEvent]) -> Result<StoredEvent, StoreError> {
+        if let Some(event) = sealed.iter().find(|event| event.position == position) {
+            return Ok(event.clone());
+        }
+        self.ledger.log.get(position)?.ok_or(StoreError::Corrupt {
+            position,
+            reason: "an indexed event is missing from the log".to_owned(),
+        })
+    }
+}
+
+fn conflict(index: usize, field: &str, message: String) -> Problem {
+    Problem {
+        index,
+        field: Some(field.to_owned()),
+        message,
+        conflict: true,
+    }
+}
