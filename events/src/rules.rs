@@ -22,6 +22,10 @@ pub const TEXT_CHARS_MAX: usize = 500;
 pub const PERSON_REF_CHARS_MAX: usize = 64;
 /// Strategy years outside this range are typing mistakes.
 pub const STRATEGY_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+/// The largest integer a payload may hold: 2^53 - 1. RFC 8785 writes numbers as IEEE doubles
+/// (serde_jcs converts every integer to f64), so a larger one would be hashed rounded: two
+/// different amounts would share a hash, and Python's `json.dumps` would disagree with it.
+pub const PAYLOAD_INTEGER_MAX: i64 = 9_007_199_254_740_991;
 
 /// One thing wrong with one event of a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -263,8 +267,9 @@ impl<'a> Overlay<'a> {
         let stream = self.check_references(index, event, &mut problems);
         let version = stream.map(|stream| self.version(&stream) + 1);
         if let (Some(expected), Some(version)) = (event.expected_version, version) {
-            if expected + 1 != version {
-                let actual = version - 1;
+            let actual = version - 1;
+            // Not `expected + 1`: a client may send u64::MAX.
+            if expected != actual {
                 problems.push(Problem::conflict(
                     index,
                     "expected_version",
@@ -332,7 +337,7 @@ impl<'a> Overlay<'a> {
     }
 
     fn check_enterprise_exists(&self, index: usize, id: Uuid, problems: &mut Vec<Problem>) {
-        if !self.enterprise(&id).is_some_and(|entity| !entity.retracted) {
+        if self.enterprise(&id).is_none_or(|entity| entity.retracted) {
             let message = format!("no enterprise {id} is registered");
             problems.push(Problem::new(index, "data.enterprise_id", message));
         }
@@ -539,6 +544,11 @@ fn check_payload(
             check.text("funder", &data.funder);
             if data.amount_ore <= 0 {
                 check.problem("amount_ore", "must be a whole number of øre greater than 0");
+            } else if data.amount_ore > PAYLOAD_INTEGER_MAX {
+                check.problem(
+                    "amount_ore",
+                    format!("must be at most {PAYLOAD_INTEGER_MAX} øre"),
+                );
             }
             check.optional_text("purpose", &data.purpose);
             check.sdgs(&data.sdgs);
@@ -655,6 +665,11 @@ impl Checker<'_> {
             }
             if target.value < 0 {
                 self.problem(&format!("{field}.value"), "must not be negative");
+            } else if target.value > PAYLOAD_INTEGER_MAX {
+                self.problem(
+                    &format!("{field}.value"),
+                    format!("must be at most {PAYLOAD_INTEGER_MAX}"),
+                );
             }
             if !seen.insert(target.metric) {
                 self.problem(

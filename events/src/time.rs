@@ -2,14 +2,31 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The instant the ledger stored an event, in whole microseconds since the Unix epoch (UTC).
 ///
 /// Written as `2026-11-27T06:00:00.123456Z`: always UTC, always six fraction digits.
+///
+/// Reading one back (the storage codec) refuses instants outside the years 0000 to 9999, which
+/// the text form cannot hold: a corrupt record must be a decode error, not a later panic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64")]
 pub struct RecordedAt(pub i64);
+
+impl TryFrom<i64> for RecordedAt {
+    type Error = String;
+
+    fn try_from(micros: i64) -> Result<Self, Self::Error> {
+        match DateTime::from_timestamp_micros(micros) {
+            Some(instant) if (0..=9999).contains(&instant.year()) => Ok(RecordedAt(micros)),
+            _ => Err(format!(
+                "recorded_at {micros} µs is outside the years 0000 to 9999"
+            )),
+        }
+    }
+}
 
 impl RecordedAt {
     pub fn from_datetime(instant: DateTime<Utc>) -> Self {

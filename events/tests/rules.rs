@@ -1,0 +1,1185 @@
+//! Proves the rules of DESIGN §3.1, §3.2 and §3.4 through `parse_event_in` and `admit_request`:
+//! each case is stored history plus a request, both as client JSON, and `check` renders the
+//! outcome (each event's stream and version, or every problem with its index, field and status)
+//! as lines compared against the expected ones.
+
+use chrono::NaiveDate;
+use impact_events::*;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The `today` every case is checked against (the caller's date in Copenhagen).
+const TODAY: &str = "2024-06-15";
+/// Ids are `ID_PREFIX` + three hex digits; rendered outcomes write the prefix as `#`.
+const ID_PREFIX: &str = "00000000-0000-0000-0000-000000000";
+/// A CVR number that passes the modulus-11 check: 1·2+0·7+1·6+5·5+0·4+8·3+1·2+7·1 = 66 = 6·11.
+const CVR_VALID: &str = "10150817";
+
+/// Checks `request` against the state built from `given` and compares the outcome with `expect`.
+///
+/// `given` events are admitted one request at a time, sealed and applied, as the writer does;
+/// they must pass. Their ids are `#1xx` (`xx` = their place in `given`, in hex), the request's
+/// are `#2xx` unless the event sets its own. Each expected line is a prefix of the rendered
+/// line: `"<index> <stream> v<version> <data>"` when the request passes, otherwise
+/// `"<index> <field or -> <409|422> <message>"` for every problem, in order.
+#[track_caller]
+fn check(given: &[Value], request: &[Value], expect: &[&str]) {
+    let today = NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap();
+    let mut state = LedgerState::default();
+    let mut prev_hash = Hash::GENESIS;
+    for (index, value) in given.iter().enumerate() {
+        let fresh_id = short_id(&format!("1{index:02x}"));
+        let mut events = vec![parse_event_in(0, value.clone(), fresh_id)
+            .unwrap_or_else(|problems| panic!("given[{index}] does not parse: {problems:?}"))];
+        let placed = admit_request(&state, &mut events, today)
+            .unwrap_or_else(|problems| panic!("given[{index}] is refused: {problems:?}"));
+        let (stream, version) = placed[0];
+        let stored = StoredEvent::seal(
+            events.remove(0),
+            Placement {
+                position: index as u64 + 1,
+                stream,
+                version,
+                recorded_at: RecordedAt(1_700_000_000_000_000 + index as i64),
+                actor: "anna".to_owned(),
+                prev_hash,
+            },
+        );
+        prev_hash = stored.hash;
+        state.apply(&stored);
+    }
+    let rendered = render(&state, request, today);
+    let matches = rendered.len() == expect.len()
+        && rendered
+            .iter()
+            .zip(expect)
+            .all(|(line, expected)| line.starts_with(expected));
+    assert!(
+        matches,
+        "\nexpected (prefixes):\n  {}\nactual:\n  {}\n",
+        expect.join("\n  "),
+        rendered.join("\n  ")
+    );
+}
+
+/// Parses every event of the request (a request with parse problems stops there, as in the
+/// server) and then admits them all.
+fn render(state: &LedgerState, request: &[Value], today: NaiveDate) -> Vec<String> {
+    let mut events = Vec::new();
+    let mut problems = Vec::new();
+    for (index, value) in request.iter().enumerate() {
+        let fresh_id = short_id(&format!("2{index:02x}"));
+        match parse_event_in(index, value.clone(), fresh_id) {
+            Ok(event) => events.push(event),
+            Err(found) => problems.extend(found),
+        }
+    }
+    let outcome = if problems.is_empty() {
+        admit_request(state, &mut events, today)
+    } else {
+        Err(problems)
+    };
+    let lines: Vec<String> = match outcome {
+        Ok(placed) => placed
+            .iter()
+            .zip(&events)
+            .enumerate()
+            .map(|(index, ((stream, version), event))| {
+                format!("{index} {stream} v{version} {}", event.data.to_json())
+            })
+            .collect(),
+        Err(problems) => problems
+            .iter()
+            .map(|problem| {
+                format!(
+                    "{} {} {} {}",
+                    problem.index,
+                    problem.field.as_deref().unwrap_or("-"),
+                    if problem.conflict { 409 } else { 422 },
+                    problem.message
+                )
+            })
+            .collect(),
+    };
+    lines
+        .into_iter()
+        .map(|line| line.replace(ID_PREFIX, "#"))
+        .collect()
+}
+
+fn short_id(short: &str) -> Uuid {
+    Uuid::parse_str(&id(short)).unwrap()
+}
+
+/// The full id written `#<short>` in rendered outcomes; `short` is three hex digits.
+fn id(short: &str) -> String {
+    assert_eq!(short.len(), 3, "short ids are three hex digits");
+    format!("{ID_PREFIX}{short}")
+}
+
+// Events as a client writes them, valid unless changed with `with` or `with_data`.
+
+fn event(type_name: &str, occurred_on: &str, data: Value) -> Value {
+    json!({"type": type_name, "occurred_on": occurred_on, "data": data})
+}
+
+/// Sets (or, with `null`, writes as null) envelope members.
+fn with(mut event: Value, members: Value) -> Value {
+    for (key, value) in members.as_object().unwrap() {
+        event[key] = value.clone();
+    }
+    event
+}
+
+/// Sets members of `data`.
+fn with_data(mut event: Value, members: Value) -> Value {
+    for (key, value) in members.as_object().unwrap() {
+        event["data"][key] = value.clone();
+    }
+    event
+}
+
+/// Leaves out a member of `data`.
+fn without_data(mut event: Value, key: &str) -> Value {
+    event["data"].as_object_mut().unwrap().remove(key);
+    event
+}
+
+fn strategy(strategy: &str) -> Value {
+    event(
+        "StrategyAdopted",
+        "2022-01-01",
+        json!({
+            "strategy_id": id(strategy),
+            "name": "Den Socialøkonomiske Strategi 2.0",
+            "from_year": 2022,
+            "to_year": 2025,
+            "targets": [
+                {"metric": "people_employed", "per": "year", "value": 30},
+                {"metric": "enterprises_active", "per": "period", "value": 40}
+            ]
+        }),
+    )
+}
+
+fn register(enterprise: &str) -> Value {
+    event(
+        "EnterpriseRegistered",
+        "2022-03-01",
+        json!({"enterprise_id": id(enterprise), "name": "Café Kronen", "kind": "enterprise"}),
+    )
+}
+
+fn close(enterprise: &str) -> Value {
+    event(
+        "EnterpriseClosed",
+        "2023-06-30",
+        json!({"enterprise_id": id(enterprise)}),
+    )
+}
+
+fn place(placement: &str) -> Value {
+    event(
+        "PersonPlacedInEmployment",
+        "2023-02-01",
+        json!({"placement_id": id(placement), "person_ref": "P-0001", "employment_type": "ordinary"}),
+    )
+}
+
+fn grant(grant: &str) -> Value {
+    event(
+        "GrantAwarded",
+        "2023-04-01",
+        json!({"grant_id": id(grant), "funder": "Fonden X", "amount_ore": 30_000_000}),
+    )
+}
+
+fn sign(agreement: &str) -> Value {
+    event(
+        "AgreementSigned",
+        "2022-05-01",
+        json!({"agreement_id": id(agreement), "counterparty": "Frivilligcenter Slagelse", "kind": "partnership"}),
+    )
+}
+
+fn end(agreement: &str) -> Value {
+    event(
+        "AgreementEnded",
+        "2023-05-01",
+        json!({"agreement_id": id(agreement)}),
+    )
+}
+
+fn trial(trial: &str) -> Value {
+    event(
+        "TrialStarted",
+        "2023-01-10",
+        json!({"trial_id": id(trial), "title": "Ekstra gear i jobcentret", "kind": "internal_trial"}),
+    )
+}
+
+fn trend(trend: &str) -> Value {
+    event(
+        "TrendNoted",
+        "2023-03-03",
+        json!({"trend_id": id(trend), "title": "Kommunale indkøb med sociale klausuler", "kind": "trend"}),
+    )
+}
+
+fn retract(target: &str) -> Value {
+    event(
+        "EventRetracted",
+        "2023-08-01",
+        json!({"event_id": id(target), "reason": "entered twice"}),
+    )
+}
+
+#[test]
+fn every_valid_event_type_is_admitted_into_its_own_stream() {
+    check(
+        &[],
+        &[
+            strategy("501"),
+            register("e01"),
+            close("e01"),
+            place("b01"),
+            grant("901"),
+            sign("a01"),
+            end("a01"),
+            trial("701"),
+            trend("d01"),
+            retract("203"),
+        ],
+        &[
+            "0 strategy-#501 v1",
+            "1 enterprise-#e01 v1",
+            "2 enterprise-#e01 v2",
+            "3 placement-#b01 v1",
+            "4 grant-#901 v1",
+            "5 agreement-#a01 v1",
+            "6 agreement-#a01 v2",
+            "7 trial-#701 v1",
+            "8 trend-#d01 v1",
+            "9 placement-#b01 v2",
+        ],
+    );
+}
+
+#[test]
+fn unknown_members_and_types_are_refused() {
+    let cases: &[(Value, &str)] = &[
+        (
+            with(register("e01"), json!({"typo": 1})),
+            "0 typo 422 unknown field `typo`",
+        ),
+        (
+            with_data(register("e01"), json!({"nmae": "Café"})),
+            "0 data.nmae 422 unknown field `nmae`",
+        ),
+        (
+            with_data(
+                strategy("501"),
+                json!({"targets": [{"metric": "people_employed", "per": "year", "value": 1, "unit": "people"}]}),
+            ),
+            "0 data.targets[0].unit 422 unknown field `unit`",
+        ),
+        (
+            event("EnterpriseRegisterd", "2022-03-01", json!({})),
+            "0 type 422 unknown event type `EnterpriseRegisterd`",
+        ),
+        (
+            event("enterprise_registered", "2022-03-01", json!({})),
+            "0 type 422 unknown event type",
+        ),
+        (
+            json!({"occurred_on": "2022-03-01", "data": {}}),
+            "0 - 422 missing field `type`",
+        ),
+        (
+            json!({"type": "EnterpriseClosed", "data": {}}),
+            "0 - 422 missing field `occurred_on`",
+        ),
+        (
+            without_data(register("e01"), "name"),
+            "0 data 422 missing field `name`",
+        ),
+        (
+            with(register("e01"), json!({"id": "not-a-uuid"})),
+            "0 id 422",
+        ),
+        (
+            with(register("e01"), json!({"correlation_id": 7})),
+            "0 correlation_id 422",
+        ),
+        (
+            with(register("e01"), json!({"expected_version": -1})),
+            "0 expected_version 422",
+        ),
+        (
+            with(register("e01"), json!({"data": null})),
+            "0 data 422 invalid type: null",
+        ),
+    ];
+    for (request, expect) in cases {
+        check(&[], std::slice::from_ref(request), &[expect]);
+    }
+}
+
+#[test]
+fn every_parse_problem_of_a_request_is_listed() {
+    let bad_date_and_data = with_data(
+        with(register("e01"), json!({"occurred_on": "2022-3-1"})),
+        json!({"kind": "company"}),
+    );
+    check(
+        &[],
+        &[
+            register("e02"),
+            bad_date_and_data,
+            with(close("e02"), json!({"note": " "})),
+        ],
+        &[
+            "1 occurred_on 422 `2022-3-1` is not a valid date",
+            "1 data.kind 422 unknown variant `company`",
+            "2 note 422 must not be blank",
+        ],
+    );
+}
+
+#[test]
+fn occurred_on_is_a_real_date_between_1900_and_today() {
+    let on = |date: &str| with(register("e01"), json!({ "occurred_on": date }));
+    check(&[], &[on(TODAY)], &["0 enterprise-#e01 v1"]);
+    check(&[], &[on("1900-01-01")], &["0 enterprise-#e01 v1"]);
+    check(
+        &[],
+        &[on("2024-06-16")],
+        &["0 occurred_on 422 2024-06-16 is in the future (today is 2024-06-15"],
+    );
+    check(
+        &[],
+        &[on("1899-12-31")],
+        &["0 occurred_on 422 1899-12-31 is before 1900-01-01"],
+    );
+    for bad in [
+        "2023-02-29",
+        "2022-13-01",
+        "2022-3-1",
+        "01-03-2022",
+        "2022-03-01T00:00:00Z",
+        " 2022-03-01",
+        "",
+    ] {
+        check(&[], &[on(bad)], &["0 occurred_on 422 `"]);
+    }
+    check(
+        &[],
+        &[with(register("e01"), json!({"occurred_on": 20220301}))],
+        &["0 occurred_on 422 invalid type: integer"],
+    );
+}
+
+#[test]
+fn envelope_texts_are_trimmed_and_bounded() {
+    let long_note = "x".repeat(1000);
+    let too_long_note = "x".repeat(1001);
+    check(
+        &[],
+        &[with(
+            register("e01"),
+            json!({"note": long_note, "case_ref": " 24-004614 "}),
+        )],
+        &["0 enterprise-#e01 v1"],
+    );
+    check(
+        &[],
+        &[with(register("e01"), json!({"note": too_long_note}))],
+        &["0 note 422 must be at most 1000 characters"],
+    );
+    // Characters, not bytes: 1000 × "ø" is 2000 bytes and allowed.
+    check(
+        &[],
+        &[with(register("e01"), json!({"note": "ø".repeat(1000)}))],
+        &["0 enterprise-#e01 v1"],
+    );
+    check(
+        &[],
+        &[with(register("e01"), json!({"case_ref": "\t "}))],
+        &["0 case_ref 422 must not be blank"],
+    );
+    check(
+        &[],
+        &[with(
+            register("e01"),
+            json!({"note": null, "case_ref": null, "correlation_id": null, "id": null, "expected_version": null}),
+        )],
+        &["0 enterprise-#e01 v1"],
+    );
+}
+
+#[test]
+fn payload_strings_are_trimmed_and_must_not_be_blank() {
+    check(
+        &[],
+        &[with_data(
+            register("e01"),
+            json!({"name": "  Café Kronen \n", "cvr": " 10150817 "}),
+        )],
+        &[
+            r##"0 enterprise-#e01 v1 {"cvr":"10150817","enterprise_id":"#e01","kind":"enterprise","name":"Café Kronen","##,
+        ],
+    );
+    let blank = " \t\n";
+    let cases: &[(Value, &str)] = &[
+        (
+            with_data(strategy("501"), json!({"name": blank})),
+            "0 data.name 422 must not be empty",
+        ),
+        (
+            with_data(register("e01"), json!({"name": ""})),
+            "0 data.name 422 must not be empty",
+        ),
+        (
+            with_data(grant("901"), json!({"funder": blank})),
+            "0 data.funder 422 must not be empty",
+        ),
+        (
+            with_data(grant("901"), json!({"purpose": blank})),
+            "0 data.purpose 422 must not be empty",
+        ),
+        (
+            with_data(sign("a01"), json!({"counterparty": blank})),
+            "0 data.counterparty 422 must not be empty",
+        ),
+        (
+            with_data(trial("701"), json!({"title": blank})),
+            "0 data.title 422 must not be empty",
+        ),
+        (
+            with_data(trial("701"), json!({"partners": ["Jobcenter", blank]})),
+            "0 data.partners[1] 422 must not be empty",
+        ),
+        (
+            with_data(trend("d01"), json!({"title": blank})),
+            "0 data.title 422 must not be empty",
+        ),
+        (
+            with_data(trend("d01"), json!({"source": blank})),
+            "0 data.source 422 must not be empty",
+        ),
+        (
+            with_data(retract("100"), json!({"reason": blank})),
+            "0 data.reason 422 must not be empty",
+        ),
+        (
+            with_data(register("e01"), json!({"name": "x".repeat(501)})),
+            "0 data.name 422 must be at most 500 characters",
+        ),
+    ];
+    for (request, expect) in cases {
+        check(&[register("e09")], std::slice::from_ref(request), &[expect]);
+    }
+    check(
+        &[register("e01")],
+        &[with_data(close("e01"), json!({"reason": blank}))],
+        &["0 data.reason 422 must not be empty"],
+    );
+    check(
+        &[sign("a01")],
+        &[with_data(end("a01"), json!({"reason": blank}))],
+        &["0 data.reason 422 must not be empty"],
+    );
+}
+
+#[test]
+fn cvr_is_eight_digits_passing_modulus_11() {
+    let with_cvr = |cvr: Value| with_data(register("e01"), json!({ "cvr": cvr }));
+    for valid in [CVR_VALID, "29403473", "25313763", "55133018", "12345674"] {
+        check(&[], &[with_cvr(json!(valid))], &["0 enterprise-#e01 v1"]);
+    }
+    check(&[], &[with_cvr(Value::Null)], &["0 enterprise-#e01 v1"]);
+    for wrong_check_digit in ["10150818", "12345678", "00000001"] {
+        check(
+            &[],
+            &[with_cvr(json!(wrong_check_digit))],
+            &[
+                "0 data.cvr 422 {wrong_check_digit} fails the CVR modulus-11 check"
+                    .replace("{wrong_check_digit}", wrong_check_digit)
+                    .as_str(),
+            ],
+        );
+    }
+    for malformed in [
+        "1015081",
+        "101508170",
+        "1015 0817",
+        "1O150817",
+        "DK10150817",
+        "١٠١٥٠٨١٧",
+        "",
+    ] {
+        check(
+            &[],
+            &[with_cvr(json!(malformed))],
+            &["0 data.cvr 422 a CVR number is exactly 8 digits"],
+        );
+    }
+    check(
+        &[],
+        &[with_cvr(json!(10150817))],
+        &["0 data.cvr 422 invalid type: integer"],
+    );
+}
+
+#[test]
+fn person_ref_is_a_pseudonym_and_never_a_cpr_number() {
+    let with_ref = |person_ref: &str| with_data(place("b01"), json!({ "person_ref": person_ref }));
+    let sixty_four = "a".repeat(64);
+    let sixty_five = "a".repeat(65);
+    for valid in [
+        "P-0001",
+        "a",
+        "abc_DEF-123",
+        sixty_four.as_str(),
+        "123456789",
+        "01019012345",
+        "010190_1234",
+        "0101901-234",
+    ] {
+        check(&[], &[with_ref(valid)], &["0 placement-#b01 v1"]);
+    }
+    for bad_length in ["", "   ", sixty_five.as_str()] {
+        check(
+            &[],
+            &[with_ref(bad_length)],
+            &["0 data.person_ref 422 must be 1 to 64 characters"],
+        );
+    }
+    for bad_charset in ["P 0001", "Jørgen", "a.b", "a/b", "P+1", "é"] {
+        check(
+            &[],
+            &[with_ref(bad_charset)],
+            &["0 data.person_ref 422 may only hold letters A-Z, digits, '_' and '-'"],
+        );
+    }
+    for cpr in ["0101901234", "010190-1234", " 3112999999 ", "0000000000"] {
+        check(
+            &[],
+            &[with_ref(cpr)],
+            &["0 data.person_ref 422 looks like a CPR number"],
+        );
+    }
+}
+
+#[test]
+fn employment_type_is_one_of_six() {
+    for employment_type in [
+        "ordinary",
+        "flexjob",
+        "wage_subsidy",
+        "sheltered",
+        "education",
+        "other",
+    ] {
+        check(
+            &[],
+            &[with_data(
+                place("b01"),
+                json!({ "employment_type": employment_type }),
+            )],
+            &["0 placement-#b01 v1"],
+        );
+    }
+    for wrong in ["fleksjob", "Ordinary", "wage-subsidy", ""] {
+        check(
+            &[],
+            &[with_data(place("b01"), json!({ "employment_type": wrong }))],
+            &["0 data.employment_type 422 unknown variant"],
+        );
+    }
+}
+
+#[test]
+fn kinds_are_closed_lists() {
+    let cases: &[(Value, &[&str], &str)] = &[
+        (register("e01"), &["enterprise", "initiative"], "company"),
+        (
+            sign("a01"),
+            &["partnership", "civil_society", "volunteering"],
+            "civil-society",
+        ),
+        (trial("701"), &["internal_trial", "trial_action"], "pilot"),
+        (trend("d01"), &["trend", "offer"], "Trend"),
+    ];
+    for (base, valid, wrong) in cases {
+        for kind in *valid {
+            check(
+                &[],
+                &[with_data(base.clone(), json!({ "kind": kind }))],
+                &["0 "],
+            );
+        }
+        check(
+            &[],
+            &[with_data(base.clone(), json!({ "kind": wrong }))],
+            &["0 data.kind 422 unknown variant"],
+        );
+    }
+}
+
+#[test]
+fn amount_ore_is_a_positive_integer() {
+    let with_amount = |amount: Value| with_data(grant("901"), json!({ "amount_ore": amount }));
+    check(&[], &[with_amount(json!(1))], &["0 grant-#901 v1"]);
+    // The largest integer every JSON reader (and RFC 8785's IEEE doubles) holds exactly.
+    check(
+        &[],
+        &[with_amount(json!(9_007_199_254_740_991_i64))],
+        &["0 grant-#901 v1"],
+    );
+    for not_positive in [json!(0), json!(-1), json!(i64::MIN)] {
+        check(
+            &[],
+            &[with_amount(not_positive)],
+            &["0 data.amount_ore 422 must be a whole number of øre greater than 0"],
+        );
+    }
+    // Beyond 2^53 the canonical JSON of the hash would round the amount (see tests/hashing.rs).
+    check(
+        &[],
+        &[with_amount(json!(9_007_199_254_740_993_i64))],
+        &["0 data.amount_ore 422 must be at most 9007199254740991"],
+    );
+    for float in [json!(1.5), json!(100.0), json!(1e3)] {
+        check(
+            &[],
+            &[with_amount(float)],
+            &["0 data.amount_ore 422 invalid type: floating point"],
+        );
+    }
+    check(
+        &[],
+        &[with_amount(json!("100"))],
+        &["0 data.amount_ore 422 invalid type: string"],
+    );
+    check(
+        &[],
+        &[with_amount(json!(u64::MAX))],
+        &["0 data.amount_ore 422 invalid value"],
+    );
+}
+
+#[test]
+fn sdgs_are_goals_1_to_17_listed_once() {
+    let bases = [register("e01"), grant("901"), trial("701"), trend("d01")];
+    for base in bases {
+        let with_sdgs = |sdgs: Value| with_data(base.clone(), json!({ "sdgs": sdgs }));
+        check(&[], &[with_sdgs(json!([1, 8, 17]))], &["0 "]);
+        check(&[], &[with_sdgs(json!([]))], &["0 "]);
+        check(&[], &[with_sdgs(Value::Null)], &["0 "]);
+        check(
+            &[],
+            &[with_sdgs(json!([8, 0, 18]))],
+            &[
+                "0 data.sdgs[1] 422 0 is not a UN goal; goals are 1 to 17",
+                "0 data.sdgs[2] 422 18 is not a UN goal",
+            ],
+        );
+        check(
+            &[],
+            &[with_sdgs(json!([8, 10, 8]))],
+            &["0 data.sdgs[2] 422 goal 8 is listed twice"],
+        );
+        for unreadable in [json!([-1]), json!([256]), json!([8.0]), json!(["8"])] {
+            check(
+                &[],
+                &[with_sdgs(unreadable)],
+                &["0 data.sdgs[0] 422 invalid"],
+            );
+        }
+        check(
+            &[],
+            &[with_sdgs(json!(8))],
+            &["0 data.sdgs 422 invalid type: integer"],
+        );
+    }
+}
+
+#[test]
+fn strategy_targets_pair_metric_and_period() {
+    let with_targets = |targets: Value| with_data(strategy("501"), json!({ "targets": targets }));
+    check(
+        &[],
+        &[with_targets(
+            json!([{"metric": "people_employed", "per": "year", "value": 0}]),
+        )],
+        &["0 strategy-#501 v1"],
+    );
+    check(
+        &[],
+        &[with_targets(json!([
+            {"metric": "people_employed", "per": "period", "value": 30},
+            {"metric": "enterprises_active", "per": "year", "value": 40}
+        ]))],
+        &[
+            "0 data.targets[0].per 422 people_employed is counted per year",
+            "0 data.targets[1].per 422 enterprises_active is counted per period",
+        ],
+    );
+    check(
+        &[],
+        &[with_targets(
+            json!([{"metric": "enterprises_active", "per": "period", "value": -1}]),
+        )],
+        &["0 data.targets[0].value 422 must not be negative"],
+    );
+    check(
+        &[],
+        &[with_targets(
+            json!([{"metric": "enterprises_active", "per": "period", "value": 9_007_199_254_740_992_i64}]),
+        )],
+        &["0 data.targets[0].value 422 must be at most 9007199254740991"],
+    );
+    check(
+        &[],
+        &[with_targets(
+            json!([{"metric": "enterprises_active", "per": "period", "value": 40.5}]),
+        )],
+        &["0 data.targets[0].value 422 invalid type: floating point"],
+    );
+    check(
+        &[],
+        &[with_targets(
+            json!([{"metric": "grants_won", "per": "year", "value": 1}]),
+        )],
+        &["0 data.targets[0].metric 422 unknown variant `grants_won`"],
+    );
+    check(
+        &[],
+        &[with_targets(
+            json!([{"metric": "people_employed", "per": "month", "value": 1}]),
+        )],
+        &["0 data.targets[0].per 422 unknown variant `month`"],
+    );
+    check(
+        &[],
+        &[with_targets(json!([
+            {"metric": "people_employed", "per": "year", "value": 30},
+            {"metric": "people_employed", "per": "year", "value": 35}
+        ]))],
+        &["0 data.targets[1].metric 422 this metric already has a target"],
+    );
+    check(
+        &[],
+        &[with_targets(json!([]))],
+        &["0 data.targets 422 a strategy needs at least one target"],
+    );
+}
+
+#[test]
+fn strategy_years_run_forwards() {
+    let years =
+        |from: i64, to: i64| with_data(strategy("501"), json!({"from_year": from, "to_year": to}));
+    check(&[], &[years(2022, 2022)], &["0 strategy-#501 v1"]);
+    check(
+        &[],
+        &[years(2026, 2025)],
+        &["0 data.to_year 422 must not be before from_year"],
+    );
+    check(
+        &[],
+        &[years(22, 2025)],
+        &["0 data.from_year 422 22 is not a plausible year"],
+    );
+    check(
+        &[],
+        &[years(2022, 99_999_999_999)],
+        &["0 data.to_year 422 invalid value"],
+    );
+}
+
+#[test]
+fn creating_events_need_a_new_stream() {
+    let creations = [
+        (strategy("501"), "data.strategy_id", "strategy-#501"),
+        (register("e01"), "data.enterprise_id", "enterprise-#e01"),
+        (place("b01"), "data.placement_id", "placement-#b01"),
+        (grant("901"), "data.grant_id", "grant-#901"),
+        (sign("a01"), "data.agreement_id", "agreement-#a01"),
+        (trial("701"), "data.trial_id", "trial-#701"),
+        (trend("d01"), "data.trend_id", "trend-#d01"),
+    ];
+    for (creation, field, stream) in creations {
+        let already = format!("0 {field} 409 {stream} already exists; a new ");
+        check(
+            std::slice::from_ref(&creation),
+            std::slice::from_ref(&creation),
+            &[&already],
+        );
+        // The same entity id twice in one request: the second one conflicts.
+        let again = format!("1 {field} 409 {stream} already exists");
+        check(&[], &[creation.clone(), creation.clone()], &[&again]);
+        // Retracting the creation does not free its id.
+        check(
+            &[creation.clone(), retract("100")],
+            std::slice::from_ref(&creation),
+            &[&already],
+        );
+    }
+}
+
+#[test]
+fn closing_an_enterprise_needs_one_that_is_registered_and_open() {
+    check(
+        &[register("e01")],
+        &[close("e01")],
+        &["0 enterprise-#e01 v2"],
+    );
+    check(
+        &[],
+        &[close("e01")],
+        &["0 data.enterprise_id 422 no enterprise #e01 is registered"],
+    );
+    check(
+        &[register("e01"), close("e01")],
+        &[close("e01")],
+        &["0 data.enterprise_id 422 enterprise #e01 is already closed"],
+    );
+    // Registered 2022-03-01: closing the same day is fine, the day before is not.
+    check(
+        &[register("e01")],
+        &[with(close("e01"), json!({"occurred_on": "2022-03-01"}))],
+        &["0 enterprise-#e01 v2"],
+    );
+    check(
+        &[register("e01")],
+        &[with(close("e01"), json!({"occurred_on": "2022-02-28"}))],
+        &["0 occurred_on 422 must not be before the enterprise's registration on 2022-03-01"],
+    );
+    // A close that was retracted no longer closes: the enterprise can be closed again.
+    check(
+        &[register("e01"), close("e01"), retract("101")],
+        &[close("e01")],
+        &["0 enterprise-#e01 v4"],
+    );
+    // Retracting the registration means the enterprise was never there.
+    check(
+        &[register("e01"), retract("100")],
+        &[close("e01")],
+        &["0 data.enterprise_id 422 no enterprise #e01 is registered"],
+    );
+    // Another stream's entity with the same id is not an enterprise.
+    check(
+        &[sign("e01")],
+        &[close("e01")],
+        &["0 data.enterprise_id 422 no enterprise #e01 is registered"],
+    );
+}
+
+#[test]
+fn ending_an_agreement_needs_one_that_is_signed_and_running() {
+    check(&[sign("a01")], &[end("a01")], &["0 agreement-#a01 v2"]);
+    check(
+        &[],
+        &[end("a01")],
+        &["0 data.agreement_id 422 no agreement #a01 is signed"],
+    );
+    check(
+        &[sign("a01"), end("a01")],
+        &[end("a01")],
+        &["0 data.agreement_id 422 agreement #a01 has already ended"],
+    );
+    check(
+        &[sign("a01"), end("a01"), retract("101")],
+        &[end("a01")],
+        &["0 agreement-#a01 v4"],
+    );
+    check(
+        &[sign("a01"), retract("100")],
+        &[end("a01")],
+        &["0 data.agreement_id 422 no agreement #a01 is signed"],
+    );
+    check(
+        &[sign("a01")],
+        &[with(end("a01"), json!({"occurred_on": "2022-04-30"}))],
+        &["0 occurred_on 422 must not be before the agreement was signed on 2022-05-01"],
+    );
+    check(
+        &[],
+        &[with_data(sign("a01"), json!({"valid_to": "2022-04-30"}))],
+        &["0 data.valid_to 422 must not be before the agreement was signed"],
+    );
+    check(
+        &[],
+        &[with_data(sign("a01"), json!({"valid_to": "2025-12-31"}))],
+        &["0 agreement-#a01 v1"],
+    );
+    check(
+        &[],
+        &[with_data(sign("a01"), json!({"valid_to": "2025-02-30"}))],
+        &["0 data.valid_to 422"],
+    );
+}
+
+#[test]
+fn placements_and_grants_name_an_existing_enterprise() {
+    for base in [place("b01"), grant("901")] {
+        let at =
+            |enterprise: &str| with_data(base.clone(), json!({ "enterprise_id": id(enterprise) }));
+        check(&[register("e01")], &[at("e01")], &["0 "]);
+        check(
+            &[],
+            &[with_data(base.clone(), json!({"enterprise_id": null}))],
+            &["0 "],
+        );
+        check(
+            &[],
+            &[at("e01")],
+            &["0 data.enterprise_id 422 no enterprise #e01 is registered"],
+        );
+        check(
+            &[register("e01"), retract("100")],
+            &[at("e01")],
+            &["0 data.enterprise_id 422 no enterprise #e01 is registered"],
+        );
+        check(
+            &[],
+            &[register("e01"), at("e01")],
+            &["0 enterprise-#e01 v1", "1 "],
+        );
+    }
+}
+
+#[test]
+fn retractions_name_a_standing_event_and_say_why() {
+    // The retraction joins the stream of the event it retracts.
+    check(
+        &[register("e01")],
+        &[retract("100")],
+        &["0 enterprise-#e01 v2"],
+    );
+    check(&[grant("901")], &[retract("100")], &["0 grant-#901 v2"]);
+    check(
+        &[],
+        &[retract("100")],
+        &["0 data.event_id 422 no event #100 is stored"],
+    );
+    check(
+        &[register("e01"), retract("100")],
+        &[retract("101")],
+        &["0 data.event_id 422 a retraction cannot itself be retracted"],
+    );
+    check(
+        &[register("e01"), retract("100")],
+        &[retract("100")],
+        &["0 data.event_id 422 event #100 is already retracted"],
+    );
+    check(
+        &[register("e01")],
+        &[retract("100"), retract("100")],
+        &["1 data.event_id 422 event #100 is already retracted"],
+    );
+    check(
+        &[register("e01")],
+        &[without_data(retract("100"), "reason")],
+        &["0 data 422 missing field `reason`"],
+    );
+    check(
+        &[register("e01")],
+        &[with_data(retract("100"), json!({"reason": null}))],
+        &["0 data.reason 422 invalid type: null"],
+    );
+}
+
+#[test]
+fn a_request_sees_its_own_earlier_events() {
+    check(
+        &[],
+        &[
+            register("e01"),
+            with(close("e01"), json!({"occurred_on": "2022-03-02"})),
+        ],
+        &["0 enterprise-#e01 v1", "1 enterprise-#e01 v2"],
+    );
+    check(
+        &[],
+        &[sign("a01"), end("a01"), end("a01")],
+        &["2 data.agreement_id 422 agreement #a01 has already ended"],
+    );
+    // Register, retract the registration, then close: the close finds no enterprise.
+    check(
+        &[],
+        &[register("e01"), retract("200"), close("e01")],
+        &["2 data.enterprise_id 422 no enterprise #e01 is registered"],
+    );
+    check(
+        &[],
+        &[register("e01"), close("e01"), retract("201"), close("e01")],
+        &[
+            "0 enterprise-#e01 v1",
+            "1 enterprise-#e01 v2",
+            "2 enterprise-#e01 v3",
+            "3 enterprise-#e01 v4",
+        ],
+    );
+    // An event refused earlier in the request does not exist for the later ones.
+    check(
+        &[],
+        &[
+            with_data(register("e01"), json!({"cvr": "10150818"})),
+            close("e01"),
+        ],
+        &[
+            "0 data.cvr 422 10150818 fails the CVR modulus-11 check",
+            "1 data.enterprise_id 422 no enterprise #e01 is registered",
+        ],
+    );
+}
+
+#[test]
+fn every_problem_is_listed_with_its_index() {
+    check(
+        &[register("e01")],
+        &[
+            place("b01"),
+            with_data(grant("901"), json!({"amount_ore": 0, "sdgs": [18]})),
+            trial("701"),
+            register("e01"),
+        ],
+        &[
+            "1 data.amount_ore 422 must be a whole number",
+            "1 data.sdgs[0] 422 18 is not a UN goal",
+            "3 data.enterprise_id 409 enterprise-#e01 already exists",
+        ],
+    );
+}
+
+#[test]
+fn expected_version_must_match_the_stream() {
+    let expecting =
+        |event: Value, version: Value| with(event, json!({ "expected_version": version }));
+    check(
+        &[],
+        &[expecting(register("e01"), json!(0))],
+        &["0 enterprise-#e01 v1"],
+    );
+    check(
+        &[],
+        &[expecting(register("e01"), json!(1))],
+        &["0 expected_version 409 expected version 1, but the stream is at version 0"],
+    );
+    check(
+        &[register("e01")],
+        &[expecting(close("e01"), json!(1))],
+        &["0 enterprise-#e01 v2"],
+    );
+    check(
+        &[register("e01")],
+        &[expecting(close("e01"), json!(0))],
+        &["0 expected_version 409 expected version 0, but the stream is at version 1"],
+    );
+    check(
+        &[register("e01")],
+        &[expecting(close("e01"), json!(u64::MAX))],
+        &["0 expected_version 409 expected version 18446744073709551615, but the stream is at version 1"],
+    );
+    // Within a request, the version counts the request's earlier events.
+    check(
+        &[],
+        &[register("e01"), expecting(close("e01"), json!(1))],
+        &["0 enterprise-#e01 v1", "1 enterprise-#e01 v2"],
+    );
+    // A retraction's version is that of the retracted event's stream.
+    check(
+        &[register("e01"), close("e01")],
+        &[expecting(retract("101"), json!(2))],
+        &["0 enterprise-#e01 v3"],
+    );
+    check(
+        &[register("e01"), close("e01")],
+        &[expecting(retract("101"), json!(1))],
+        &["0 expected_version 409 expected version 1, but the stream is at version 2"],
+    );
+}
+
+#[test]
+fn an_event_id_appears_once_per_request() {
+    let same_id = json!({ "id": id("abc") });
+    check(
+        &[],
+        &[
+            with(register("e01"), same_id.clone()),
+            with(register("e02"), same_id.clone()),
+        ],
+        &["1 id 422 event id #abc appears more than once in this request"],
+    );
+    check(
+        &[],
+        &[
+            with(register("e01"), same_id),
+            with(retract("abc"), json!({})),
+        ],
+        &["0 enterprise-#e01 v1", "1 enterprise-#e01 v2"],
+    );
+}
+
+/// Checks whether a retry of `given` (the same client id) says the same as what was stored.
+#[track_caller]
+fn check_retry(given: Value, retry: Value, expect_same: bool) {
+    let today = NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap();
+    let fresh = short_id("fff");
+    let state = LedgerState::default();
+    let mut events = vec![parse_event_in(0, given, fresh).unwrap()];
+    let (stream, version) = admit_request(&state, &mut events, today).unwrap()[0];
+    let placement = Placement {
+        position: 1,
+        stream,
+        version,
+        recorded_at: RecordedAt(1_700_000_000_000_000),
+        actor: "anna".to_owned(),
+        prev_hash: Hash::GENESIS,
+    };
+    let stored = StoredEvent::seal(events.remove(0), placement);
+    let retried = parse_event_in(0, retry, fresh).unwrap();
+    assert_eq!(
+        stored.same_content(&retried),
+        expect_same,
+        "{stored:?}\n{retried:?}"
+    );
+}
+
+#[test]
+fn a_retry_is_recognised_by_its_content() {
+    let client_id = json!({ "id": id("c11") });
+    let given = with(
+        with_data(register("e01"), json!({"name": " Café Kronen "})),
+        client_id,
+    );
+    // The stored event holds the trimmed name; a retry of the same request is the same content.
+    check_retry(given.clone(), given.clone(), true);
+    check_retry(
+        given.clone(),
+        with(given.clone(), json!({"expected_version": 0})),
+        true,
+    );
+    check_retry(
+        given.clone(),
+        with_data(given.clone(), json!({"name": "Café Kronen"})),
+        true,
+    );
+    check_retry(
+        given.clone(),
+        with_data(given.clone(), json!({"name": "Café Kronen II"})),
+        false,
+    );
+    check_retry(
+        given.clone(),
+        with(given.clone(), json!({"note": "other"})),
+        false,
+    );
+    check_retry(
+        given.clone(),
+        with(given, json!({"occurred_on": "2022-03-02"})),
+        false,
+    );
+}
