@@ -33,7 +33,7 @@ impl Goals {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct FunderTotal {
     pub(crate) grants: i64,
-    pub(crate) ore: i64,
+    pub(crate) ore: i128,
 }
 
 /// The contributions of the events that occurred in one calendar year.
@@ -52,7 +52,9 @@ pub(crate) struct YearTotals {
     /// Active agreements at the end of this year minus the end of the year before.
     pub(crate) agreements_change: i64,
     pub(crate) grants: i64,
-    pub(crate) grants_ore: i64,
+    /// Sums of øre are i128 so that adding and taking out grants can never overflow (one grant
+    /// is at most 2^53 - 1 øre); they are shown as i64, saturating, by `ore`.
+    pub(crate) grants_ore: i128,
     /// Keyed by interned funder name; a funder leaves the map when its last grant is retracted.
     pub(crate) funders: HashMap<u32, FunderTotal>,
     pub(crate) trials: [i64; 2],
@@ -82,7 +84,7 @@ impl YearTotals {
     pub(crate) fn count_funder(&mut self, funder: u32, amount_ore: i64, sign: i64) {
         let total = self.funders.entry(funder).or_default();
         total.grants += sign;
-        total.ore += sign * amount_ore;
+        total.ore += i128::from(sign) * i128::from(amount_ore);
         if total.grants <= 0 {
             self.funders.remove(&funder);
         }
@@ -147,4 +149,9 @@ pub(crate) fn add<const N: usize>(into: &mut [i64; N], counts: &[i64; N]) {
 pub(crate) fn count(sum: i64) -> u64 {
     debug_assert!(sum >= 0, "a count went below zero: {sum}");
     u64::try_from(sum).unwrap_or(0)
+}
+
+/// A sum of øre for output: i64, saturating at its bounds (over 92 billion billion øre).
+pub(crate) fn ore(sum: i128) -> i64 {
+    i64::try_from(sum).unwrap_or(if sum < 0 { i64::MIN } else { i64::MAX })
 }

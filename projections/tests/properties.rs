@@ -1,0 +1,582 @@
+//! Proves with proptest, over random valid logs, that the incremental fold is the fold: a
+//! projection equals a naive recount from scratch, a snapshot at N equals a fold of the first N
+//! events, the history bridge always adds up, and a retraction is exactly "it never happened".
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Datelike, Days, NaiveDate};
+use common::Log;
+use impact_events::*;
+use impact_projections::Projection;
+use proptest::prelude::*;
+use proptest::sample::Index;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// The years every property looks at: a margin around the years events occur in.
+const YEARS: std::ops::RangeInclusive<i32> = 2019..=2027;
+
+/// One step of a random log; the interpreter turns it into a valid event or skips it.
+#[derive(Clone, Debug)]
+enum Step {
+    Register {
+        day: u16,
+        initiative: bool,
+        goals: Vec<u8>,
+    },
+    Close {
+        pick: Index,
+        after_days: u16,
+    },
+    Place {
+        day: u16,
+        person: u8,
+        employment_type: u8,
+    },
+    Grant {
+        day: u16,
+        funder: u8,
+        amount_ore: i64,
+        goals: Vec<u8>,
+    },
+    Sign {
+        day: u16,
+        kind: u8,
+        valid_to: ValidTo,
+    },
+    End {
+        pick: Index,
+        after_days: u16,
+    },
+    Trial {
+        day: u16,
+        action: bool,
+        goals: Vec<u8>,
+    },
+    Trend {
+        day: u16,
+        offer: bool,
+        goals: Vec<u8>,
+    },
+    Strategy {
+        from_year: i32,
+        years: i32,
+        people: i64,
+        enterprises: i64,
+    },
+    Retract {
+        pick: Index,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum ValidTo {
+    Open,
+    DaysAfter(u16),
+    YearEnd(u8),
+}
+
+fn goals() -> impl Strategy<Value = Vec<u8>> {
+    proptest::sample::subsequence((1..=17u8).collect::<Vec<_>>(), 0..3)
+}
+
+/// A day in 2020-2024, as days after 1 Jan 2020.
+fn day() -> impl Strategy<Value = u16> {
+    0..1826u16
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let valid_to = prop_oneof![
+        Just(ValidTo::Open),
+        (0..900u16).prop_map(ValidTo::DaysAfter),
+        (0..3u8).prop_map(ValidTo::YearEnd),
+    ];
+    prop_oneof![
+        4 => (day(), any::<bool>(), goals())
+            .prop_map(|(day, initiative, goals)| Step::Register { day, initiative, goals }),
+        2 => (any::<Index>(), 0..900u16)
+            .prop_map(|(pick, after_days)| Step::Close { pick, after_days }),
+        5 => (day(), 0..6u8, 0..6u8).prop_map(|(day, person, employment_type)| Step::Place {
+            day, person, employment_type
+        }),
+        2 => (day(), 0..3u8, 1..1_000_000i64, goals()).prop_map(
+            |(day, funder, amount_ore, goals)| Step::Grant { day, funder, amount_ore, goals }
+        ),
+        2 => (day(), 0..3u8, valid_to).prop_map(|(day, kind, valid_to)| Step::Sign {
+            day, kind, valid_to
+        }),
+        1 => (any::<Index>(), 0..900u16)
+            .prop_map(|(pick, after_days)| Step::End { pick, after_days }),
+        1 => (day(), any::<bool>(), goals())
+            .prop_map(|(day, action, goals)| Step::Trial { day, action, goals }),
+        1 => (day(), any::<bool>(), goals())
+            .prop_map(|(day, offer, goals)| Step::Trend { day, offer, goals }),
+        1 => (2019..2025i32, 0..4i32, 0..10i64, 0..10i64).prop_map(
+            |(from_year, years, people, enterprises)| Step::Strategy {
+                from_year, years, people, enterprises
+            }
+        ),
+        2 => any::<Index>().prop_map(|pick| Step::Retract { pick }),
+    ]
+}
+
+fn steps() -> impl Strategy<Value = Vec<Step>> {
+    proptest::collection::vec(step(), 0..60)
+}
+
+/// What the interpreter must know to keep the log valid.
+#[derive(Default)]
+struct Model {
+    log: Log,
+    /// Registered, not retracted, not closed: with their registration date.
+    open_enterprises: Vec<(common::Ids, NaiveDate)>,
+    /// Signed, not retracted, not ended: with their signing date.
+    running_agreements: Vec<(common::Ids, NaiveDate)>,
+    /// Events that are neither retractions nor retracted.
+    retractable: Vec<Uuid>,
+    /// Closures and endings, to reopen their entity when one is retracted.
+    endings: HashMap<Uuid, (common::Ids, NaiveDate)>,
+}
+
+fn date_after(start: NaiveDate, days: u16) -> NaiveDate {
+    start + Days::new(u64::from(days))
+}
+
+fn day_date(day: u16) -> String {
+    let first = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    date_after(first, day).format("%Y-%m-%d").to_string()
+}
+
+const EMPLOYMENT_TYPES: [EmploymentType; 6] = [
+    EmploymentType::Ordinary,
+    EmploymentType::Flexjob,
+    EmploymentType::WageSubsidy,
+    EmploymentType::Sheltered,
+    EmploymentType::Education,
+    EmploymentType::Other,
+];
+const AGREEMENT_KINDS: [AgreementKind; 3] = [
+    AgreementKind::Partnership,
+    AgreementKind::CivilSociety,
+    AgreementKind::Volunteering,
+];
+
+impl Model {
+    fn take(&mut self, step: &Step) {
+        let log = &mut self.log;
+        let created = match step {
+            Step::Register {
+                day,
+                initiative,
+                goals,
+            } => {
+                let kind = if *initiative {
+                    EnterpriseKind::Initiative
+                } else {
+                    EnterpriseKind::Enterprise
+                };
+                let ids = log.register(&day_date(*day), kind, goals);
+                self.open_enterprises
+                    .push((ids, common::date(&day_date(*day))));
+                Some(ids.event)
+            }
+            Step::Close { pick, after_days } => {
+                if self.open_enterprises.is_empty() {
+                    return;
+                }
+                let (ids, registered_on) = self
+                    .open_enterprises
+                    .swap_remove(pick.index(self.open_enterprises.len()));
+                let on = date_after(registered_on, *after_days);
+                let closure = log.close(&on.to_string(), ids);
+                self.endings.insert(closure, (ids, registered_on));
+                Some(closure)
+            }
+            Step::Place {
+                day,
+                person,
+                employment_type,
+            } => {
+                let employment_type = EMPLOYMENT_TYPES[usize::from(*employment_type)];
+                Some(log.place(&day_date(*day), &format!("p{person}"), employment_type))
+            }
+            Step::Grant {
+                day,
+                funder,
+                amount_ore,
+                goals,
+            } => {
+                let funder = format!("Fonden {funder}");
+                Some(log.grant(&day_date(*day), &funder, *amount_ore, goals))
+            }
+            Step::Sign {
+                day,
+                kind,
+                valid_to,
+            } => {
+                let on = common::date(&day_date(*day));
+                let valid_to = match valid_to {
+                    ValidTo::Open => None,
+                    ValidTo::DaysAfter(days) => Some(date_after(on, *days)),
+                    ValidTo::YearEnd(years) => {
+                        NaiveDate::from_ymd_opt(on.year() + i32::from(*years), 12, 31)
+                    }
+                };
+                let valid_to = valid_to.map(|date| date.to_string());
+                let kind = AGREEMENT_KINDS[usize::from(*kind)];
+                let ids = log.sign(&on.to_string(), kind, valid_to.as_deref());
+                self.running_agreements.push((ids, on));
+                Some(ids.event)
+            }
+            Step::End { pick, after_days } => {
+                if self.running_agreements.is_empty() {
+                    return;
+                }
+                let (ids, signed_on) = self
+                    .running_agreements
+                    .swap_remove(pick.index(self.running_agreements.len()));
+                let ending = log.end(&date_after(signed_on, *after_days).to_string(), ids);
+                self.endings.insert(ending, (ids, signed_on));
+                Some(ending)
+            }
+            Step::Trial { day, action, goals } => {
+                let kind = if *action {
+                    TrialKind::TrialAction
+                } else {
+                    TrialKind::InternalTrial
+                };
+                Some(log.trial(&day_date(*day), kind, goals))
+            }
+            Step::Trend { day, offer, goals } => {
+                let kind = if *offer {
+                    TrendKind::Offer
+                } else {
+                    TrendKind::Trend
+                };
+                Some(log.trend(&day_date(*day), kind, goals))
+            }
+            Step::Strategy {
+                from_year,
+                years,
+                people,
+                enterprises,
+            } => {
+                let on = format!("{from_year}-01-15");
+                let to_year = from_year + years;
+                Some(
+                    log.strategy(&on, *from_year, to_year, &[*people, *enterprises])
+                        .event,
+                )
+            }
+            Step::Retract { pick } => {
+                if self.retractable.is_empty() {
+                    return;
+                }
+                let target = self
+                    .retractable
+                    .swap_remove(pick.index(self.retractable.len()));
+                self.retract(target);
+                None
+            }
+        };
+        self.retractable.extend(created);
+    }
+
+    fn retract(&mut self, target: Uuid) {
+        self.log.retract("2025-06-01", target, "a mistake");
+        self.open_enterprises.retain(|(ids, _)| ids.event != target);
+        self.running_agreements
+            .retain(|(ids, _)| ids.event != target);
+        if let Some((ids, created_on)) = self.endings.remove(&target) {
+            // A retracted closure or ending reopens its entity, unless that is gone too.
+            let kind_of = |event: Uuid| self.log.events.iter().find(|e| e.id == event).unwrap();
+            let still_there = self.retractable.contains(&ids.event);
+            if still_there {
+                match kind_of(ids.event).data {
+                    EventData::EnterpriseRegistered(_) => {
+                        self.open_enterprises.push((ids, created_on))
+                    }
+                    _ => self.running_agreements.push((ids, created_on)),
+                }
+            }
+        }
+    }
+}
+
+fn build(steps: &[Step]) -> Log {
+    let mut model = Model::default();
+    for step in steps {
+        model.take(step);
+    }
+    model.log
+}
+
+/// Everything the projection answers for the years around the log, as JSON.
+fn observe(projection: &Projection) -> Value {
+    let statuses: Vec<_> = YEARS.map(|year| projection.status(year)).collect();
+    let targets: Vec<_> = YEARS.map(|year| projection.targets(year)).collect();
+    let histories: Vec<_> = YEARS
+        .flat_map(|from| (from..=*YEARS.end()).map(move |to| (from, to)))
+        .map(|(from, to)| projection.history(from, to))
+        .collect();
+    json!({"position": projection.position(), "statuses": statuses, "targets": targets,
+           "histories": histories})
+}
+
+/// The status of `year` recounted from scratch, straight from the words of DESIGN §4.
+fn recount(events: &[StoredEvent], year: i32) -> Value {
+    let retracted: HashSet<Uuid> = events
+        .iter()
+        .filter_map(|event| match &event.data {
+            EventData::EventRetracted(retraction) => Some(retraction.event_id),
+            _ => None,
+        })
+        .collect();
+    let standing: Vec<&StoredEvent> = events
+        .iter()
+        .filter(|event| !retracted.contains(&event.id))
+        .collect();
+    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap();
+    let in_year = |event: &&StoredEvent| event.occurred_on.year() == year;
+    let name = |kind: Value| kind.as_str().unwrap().to_owned();
+
+    let mut persons = HashSet::new();
+    let mut by_type = zeros(&[
+        "ordinary",
+        "flexjob",
+        "wage_subsidy",
+        "sheltered",
+        "education",
+        "other",
+    ]);
+    let mut grants = (0, 0i64, BTreeMap::<String, i64>::new());
+    let mut trials = zeros(&["internal_trial", "trial_action"]);
+    let mut trends = zeros(&["trend", "offer"]);
+    let mut signed_by_kind = zeros(&["partnership", "civil_society", "volunteering"]);
+    let mut goals = BTreeMap::<u8, u64>::new();
+    let mut registrations = HashMap::new();
+    let mut closures = HashMap::new();
+    let mut signings = HashMap::new();
+    let mut endings = HashMap::new();
+    for event in &standing {
+        let this_year = in_year(event);
+        match &event.data {
+            EventData::PersonPlacedInEmployment(placed) if this_year => {
+                persons.insert(placed.person_ref.clone());
+                *by_type
+                    .get_mut(&name(json!(placed.employment_type)))
+                    .unwrap() += 1;
+            }
+            EventData::GrantAwarded(awarded) if this_year => {
+                grants.0 += 1;
+                grants.1 += awarded.amount_ore;
+                *grants.2.entry(awarded.funder.clone()).or_default() += awarded.amount_ore;
+                count_goals(&mut goals, event.data.sdgs());
+            }
+            EventData::TrialStarted(started) if this_year => {
+                *trials.get_mut(&name(json!(started.kind))).unwrap() += 1;
+                count_goals(&mut goals, event.data.sdgs());
+            }
+            EventData::TrendNoted(noted) if this_year => {
+                *trends.get_mut(&name(json!(noted.kind))).unwrap() += 1;
+            }
+            EventData::EnterpriseRegistered(registered) => {
+                registrations.insert(registered.enterprise_id, (*event, registered));
+            }
+            EventData::EnterpriseClosed(closed) => {
+                closures.insert(closed.enterprise_id, event.occurred_on);
+            }
+            EventData::AgreementSigned(signed) => {
+                signings.insert(signed.agreement_id, (event.occurred_on, signed));
+            }
+            EventData::AgreementEnded(ended) => {
+                endings.insert(ended.agreement_id, event.occurred_on);
+            }
+            _ => {}
+        }
+    }
+
+    let mut active_by_kind = zeros(&["enterprise", "initiative"]);
+    let (mut registered, mut closed) = (0, 0);
+    for (enterprise_id, (event, registration)) in &registrations {
+        let closed_on = closures.get(enterprise_id);
+        registered += u64::from(event.occurred_on.year() == year);
+        closed += u64::from(closed_on.is_some_and(|on| on.year() == year));
+        if event.occurred_on <= year_end && closed_on.is_none_or(|on| *on > year_end) {
+            *active_by_kind
+                .get_mut(&name(json!(registration.kind)))
+                .unwrap() += 1;
+            count_goals(&mut goals, event.data.sdgs());
+        }
+    }
+    let mut agreements_active = 0;
+    for (agreement_id, (signed_on, signed)) in &signings {
+        if signed_on.year() == year {
+            *signed_by_kind.get_mut(&name(json!(signed.kind))).unwrap() += 1;
+        }
+        let not_ended = endings.get(agreement_id).is_none_or(|on| *on > year_end);
+        let valid = signed.valid_to.is_none_or(|valid_to| valid_to >= year_end);
+        agreements_active += u64::from(*signed_on <= year_end && not_ended && valid);
+    }
+
+    let sum = |counts: &BTreeMap<String, u64>| counts.values().sum::<u64>();
+    json!({
+        "year": year, "as_of_position": events.last().map_or(0, |event| event.position),
+        "people_employed": persons.len(),
+        "placements": {"total": sum(&by_type), "by_type": by_type},
+        "enterprises": {"active": sum(&active_by_kind), "registered": registered,
+                        "closed": closed, "active_by_kind": active_by_kind},
+        "agreements": {"active": agreements_active, "signed": sum(&signed_by_kind),
+                       "signed_by_kind": signed_by_kind},
+        "grants": {"count": grants.0, "total_ore": grants.1, "by_funder": grants.2},
+        "trials": {"started": sum(&trials), "by_kind": trials},
+        "trends": {"noted": sum(&trends), "by_kind": trends},
+        "sdgs": goals,
+    })
+}
+
+fn zeros(names: &[&str]) -> BTreeMap<String, u64> {
+    names.iter().map(|name| (name.to_string(), 0)).collect()
+}
+
+fn count_goals(goals: &mut BTreeMap<u8, u64>, tags: &[u8]) {
+    for goal in tags {
+        *goals.entry(*goal).or_default() += 1;
+    }
+}
+
+/// Drops `as_of_position` everywhere, and the named event from every `retracted_events`.
+fn without_positions(value: &mut Value, retracted: Uuid) {
+    match value {
+        Value::Object(members) => {
+            members.remove("as_of_position");
+            if let Some(Value::Array(listed)) = members.get_mut("retracted_events") {
+                listed.retain(|event| event["id"] != json!(retracted));
+            }
+            members
+                .values_mut()
+                .for_each(|member| without_positions(member, retracted));
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| without_positions(item, retracted)),
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn status_equals_a_recount_from_scratch(steps in steps()) {
+        let log = build(&steps);
+        let projection = log.projection();
+        for year in YEARS {
+            let status = serde_json::to_value(projection.status(year)).unwrap();
+            prop_assert_eq!(status, recount(&log.events, year), "year {}", year);
+        }
+    }
+
+    #[test]
+    fn a_snapshot_at_n_equals_a_fold_of_the_first_n(steps in steps(), split in any::<Index>()) {
+        let log = build(&steps);
+        let split = split.index(log.events.len() + 1);
+        let mut projection = Projection::new();
+        let mut snapshot = None;
+        for (applied, event) in log.events.iter().enumerate() {
+            if applied == split {
+                snapshot = Some(projection.clone());
+            }
+            projection.apply(event);
+        }
+        let snapshot = snapshot.unwrap_or_else(|| projection.clone());
+        let prefix = Projection::fold(&log.events[..split]);
+        prop_assert_eq!(observe(&snapshot), observe(&prefix));
+
+        // Carrying on from the snapshot reaches the same state as folding everything.
+        let mut resumed = snapshot;
+        log.events[split..].iter().for_each(|event| resumed.apply(event));
+        let whole = observe(&projection);
+        prop_assert_eq!(&observe(&resumed), &whole);
+
+        // Events already applied are skipped: feeding the log again changes nothing.
+        log.events.iter().for_each(|event| projection.apply(event));
+        prop_assert_eq!(observe(&projection), whole);
+    }
+
+    #[test]
+    fn the_bridge_always_adds_up(steps in steps()) {
+        let log = build(&steps);
+        let projection = log.projection();
+        let retracted: HashSet<u64> = projection
+            .history(i32::MIN, i32::MAX)
+            .retracted_events
+            .iter()
+            .map(|event| event.event.position)
+            .collect();
+        for from in YEARS {
+            for to in from..=*YEARS.end() {
+                let history = projection.history(from, to);
+                let bridge = &history.enterprises;
+                prop_assert_eq!(bridge.from + bridge.registered - bridge.closed, bridge.to);
+                prop_assert_eq!(bridge.registered as usize, bridge.registered_events.len());
+                prop_assert_eq!(bridge.closed as usize, bridge.closed_events.len());
+                prop_assert_eq!(bridge.from, projection.status(from).enterprises.active);
+                prop_assert_eq!(bridge.to, projection.status(to).enterprises.active);
+                let registered_in_range: u64 =
+                    (from + 1..=to).map(|year| projection.status(year).enterprises.registered).sum();
+                prop_assert_eq!(bridge.registered, registered_in_range);
+                let listed = [
+                    ("EnterpriseRegistered", &bridge.registered_events),
+                    ("EnterpriseClosed", &bridge.closed_events),
+                ];
+                for (event_type, events) in listed {
+                    prop_assert!(events.windows(2).all(|pair| pair[0].position < pair[1].position));
+                    for event in events {
+                        prop_assert_eq!(event.event_type, event_type);
+                        prop_assert!((from + 1..=to).contains(&event.occurred_on.year()));
+                        prop_assert!(!retracted.contains(&event.position));
+                        let stored = &log.events[event.position as usize - 1];
+                        prop_assert_eq!(event.hash, stored.hash);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_retraction_is_as_if_the_event_never_happened(steps in steps(), pick in any::<Index>()) {
+        let log = build(&steps);
+        let retracted: HashSet<Uuid> = log
+            .events
+            .iter()
+            .filter_map(|event| match &event.data {
+                EventData::EventRetracted(retraction) => Some(retraction.event_id),
+                _ => None,
+            })
+            .collect();
+        let candidates: Vec<&StoredEvent> = log
+            .events
+            .iter()
+            .filter(|event| !matches!(event.data, EventData::EventRetracted(_)))
+            .filter(|event| !retracted.contains(&event.id))
+            .collect();
+        prop_assume!(!candidates.is_empty());
+        let target = candidates[pick.index(candidates.len())].id;
+
+        let mut with_retraction = log.clone();
+        with_retraction.retract("2026-01-01", target, "never happened");
+        let never: Vec<StoredEvent> =
+            log.events.iter().filter(|event| event.id != target).cloned().collect();
+
+        let mut retracted_view = observe(&with_retraction.projection());
+        let mut never_view = observe(&Projection::fold(&never));
+        retracted_view["position"] = Value::Null;
+        never_view["position"] = Value::Null;
+        without_positions(&mut retracted_view, target);
+        without_positions(&mut never_view, target);
+        prop_assert_eq!(retracted_view, never_view);
+    }
+}
