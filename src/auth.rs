@@ -168,7 +168,8 @@ impl Tokens {
         self.loaded.read().expect("tokens lock").tokens.is_empty()
     }
 
-    fn reload(&self) -> anyhow::Result<()> {
+    /// Reads the token file again now.
+    pub fn reload(&self) -> anyhow::Result<()> {
         let modified = std::fs::metadata(tokens_path(&self.dir))
             .and_then(|meta| meta.modified())
             .ok();

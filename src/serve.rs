@@ -40,6 +40,7 @@ pub fn first_admin_token(data: &Path, tokens: &Tokens) -> anyhow::Result<()> {
         return Ok(());
     }
     let secret = auth::create_token(data, "admin", Role::Admin)?;
+    tokens.reload()?;
     println!("No tokens existed, so an admin token named `admin` was made. It is shown only now:");
     println!("admin token: {secret}");
     println!(
