@@ -3,6 +3,7 @@
 pub mod caller;
 pub mod error;
 pub mod events;
+pub mod figures;
 pub mod health;
 pub mod streams;
 
@@ -50,6 +51,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/events", get(events::page).post(events::append))
         .route("/api/v1/events/{id}", get(events::one))
         .route("/api/v1/streams/{stream}", get(streams::one))
+        .route("/api/v1/status/{year}", get(figures::status))
+        .route("/api/v1/targets", get(figures::targets))
+        .route("/api/v1/history", get(figures::history))
         .route("/healthz", get(health::healthz))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

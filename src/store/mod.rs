@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use impact_events::{Hash, LedgerState, RecordedAt, StoredEvent, StreamId, Verifier};
+use impact_projections::Projection;
 use uuid::Uuid;
 
 pub use log::Log;
@@ -51,12 +52,15 @@ pub struct ReadModel {
     /// `recorded_at` of each durable event, index = position - 1 (for `as_of`).
     pub recorded_at: Vec<RecordedAt>,
     pub head_hash: Hash,
+    /// The figures, kept current event by event.
+    pub projection: Projection,
 }
 
 impl ReadModel {
     pub fn apply(&mut self, event: &StoredEvent) {
         self.recorded_at.push(event.recorded_at);
         self.head_hash = event.hash;
+        self.projection.apply(event);
     }
 
     pub fn head_position(&self) -> u64 {
@@ -161,6 +165,17 @@ impl Ledger {
             .into_iter()
             .filter_map(|position| self.log.get(position).transpose())
             .collect()
+    }
+
+    /// The projection of the first `position` events, folded from the log.
+    ///
+    /// Used for "as of" questions; the current figures are `read.projection`.
+    pub fn projection_at(&self, position: u64) -> Result<Projection, StoreError> {
+        let mut projection = Projection::new();
+        for event in self.log.range(0, position.min(self.durable_position())) {
+            projection.apply(&event?);
+        }
+        Ok(projection)
     }
 
     /// Up to `limit` durable events after position `after`.

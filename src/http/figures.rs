@@ -1,0 +1,165 @@
+//! The projections over HTTP: GET /api/v1/status/{year}, /api/v1/targets, /api/v1/history,
+//! each answerable "as of" an instant (`as_of`) or a log position (`at_position`).
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use impact_events::RecordedAt;
+use impact_projections::{History, Projection, Status, Targets};
+use serde::Deserialize;
+
+use super::error::{internal, ApiError};
+use super::AppState;
+use crate::auth::Caller;
+
+/// Years outside this range are refused as typing mistakes.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// Which moment of the log to answer for; neither means "now".
+#[derive(Debug, Default, Deserialize)]
+pub struct AsOf {
+    /// An RFC 3339 instant: only events recorded at or before it count.
+    pub as_of: Option<String>,
+    /// A log position: only events at or before it count. Read as text, because a flattened
+    /// query struct cannot hold typed numbers (serde_urlencoded).
+    pub at_position: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TargetsQuery {
+    year: Option<String>,
+    #[serde(flatten)]
+    as_of: AsOf,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(flatten)]
+    as_of: AsOf,
+}
+
+/// Parses a year given in a path or query.
+pub fn parse_year(name: &str, text: Option<&str>) -> Result<i32, ApiError> {
+    let text = text
+        .ok_or_else(|| ApiError::BadRequest(format!("`{name}` is required, e.g. {name}=2023")))?;
+    text.parse::<i32>()
+        .ok()
+        .filter(|year| YEARS.contains(year))
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "`{name}` must be a year from 1900 to 2200, not `{text}`"
+            ))
+        })
+}
+
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(query)| query)
+        .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+}
+
+/// The log position an `AsOf` names, or `None` for the current head.
+pub fn resolve_position(state: &AppState, as_of: &AsOf) -> Result<Option<u64>, ApiError> {
+    let read = state.ledger.read.read().expect("read model lock");
+    let head = read.head_position();
+    let at_position = match &as_of.at_position {
+        Some(text) => Some(text.parse::<u64>().map_err(|_| {
+            ApiError::BadRequest(format!(
+                "`at_position` must be a log position (0 or more), not `{text}`"
+            ))
+        })?),
+        None => None,
+    };
+    match (&as_of.as_of, at_position) {
+        (Some(_), Some(_)) => Err(ApiError::BadRequest(
+            "give `as_of` or `at_position`, not both".to_owned(),
+        )),
+        (Some(text), None) => {
+            let instant = chrono::DateTime::parse_from_rfc3339(text).map_err(|_| {
+                ApiError::BadRequest(format!("`as_of` must be an RFC 3339 instant such as 2024-01-31T12:00:00Z, not `{text}`"))
+            })?;
+            let instant = RecordedAt::from_datetime(instant.with_timezone(&chrono::Utc));
+            Ok(Some(read.position_at(instant)))
+        }
+        (None, Some(position)) if position > head => Err(ApiError::BadRequest(format!(
+            "`at_position` {position} is past the end of the log (its head is {head})"
+        ))),
+        (None, Some(position)) => Ok(Some(position)),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Runs `answer` on the projection the `AsOf` names: the live one, or a fold of the log prefix.
+pub async fn with_projection<T: Send + 'static>(
+    state: &AppState,
+    as_of: &AsOf,
+    answer: impl FnOnce(&Projection) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let position = resolve_position(state, as_of)?;
+    let ledger = state.ledger.clone();
+    {
+        let read = ledger.read.read().expect("read model lock");
+        if position.is_none_or(|position| position == read.head_position()) {
+            return Ok(answer(&read.projection));
+        }
+    }
+    let position = position.expect("only a past position is folded");
+    tokio::task::spawn_blocking(move || {
+        let projection = ledger.projection_at(position).map_err(internal)?;
+        Ok(answer(&projection))
+    })
+    .await
+    .map_err(internal)?
+}
+
+pub async fn status(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(year): Path<String>,
+    as_of: Result<Query<AsOf>, QueryRejection>,
+) -> Result<Json<Status>, ApiError> {
+    let year = parse_year("year", Some(&year))?;
+    let as_of = query(as_of)?;
+    Ok(Json(
+        with_projection(&state, &as_of, move |projection| projection.status(year)).await?,
+    ))
+}
+
+pub async fn targets(
+    State(state): State<AppState>,
+    _caller: Caller,
+    targets: Result<Query<TargetsQuery>, QueryRejection>,
+) -> Result<Json<Targets>, ApiError> {
+    let targets = query(targets)?;
+    let year = parse_year("year", targets.year.as_deref())?;
+    let found = with_projection(&state, &targets.as_of, move |projection| {
+        projection.targets(year)
+    })
+    .await?;
+    found
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no strategy in force covers {year}")))
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    _caller: Caller,
+    history: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Result<Json<History>, ApiError> {
+    let history = query(history)?;
+    let from = parse_year("from", history.from.as_deref())?;
+    let to = parse_year("to", history.to.as_deref())?;
+    if from > to {
+        return Err(ApiError::BadRequest(format!(
+            "`from` ({from}) must not be after `to` ({to})"
+        )));
+    }
+    Ok(Json(
+        with_projection(&state, &history.as_of, move |projection| {
+            projection.history(from, to)
+        })
+        .await?,
+    ))
+}
