@@ -30,7 +30,10 @@ impl Server {
         let mut lines = BufReader::new(stdout).lines();
         let mut admin_token = None;
         let base = loop {
-            let line = lines.next().expect("the server prints its address").expect("utf-8");
+            let line = lines
+                .next()
+                .expect("the server prints its address")
+                .expect("utf-8");
             if let Some(secret) = line.strip_prefix("admin token: ") {
                 admin_token = Some(secret.to_owned());
             }
@@ -38,7 +41,11 @@ impl Server {
                 break address.to_owned();
             }
         };
-        Server { child, base, admin_token }
+        Server {
+            child,
+            base,
+            admin_token,
+        }
     }
 
     fn stop(mut self) {
@@ -152,7 +159,10 @@ fn acknowledged_events_survive_a_restart_unchanged() {
 fn first_serve_prints_an_admin_token_once_and_it_works_at_once() {
     let data = tempfile::tempdir().expect("a temp dir");
     let server = Server::start(data.path());
-    let secret = server.admin_token.clone().expect("an admin token was printed");
+    let secret = server
+        .admin_token
+        .clone()
+        .expect("an admin token was printed");
     let page = get(&server.base, "/api/v1/events", &secret);
     assert_eq!(page["events"], serde_json::json!([]));
     server.stop();
