@@ -4,5 +4,6 @@
 pub mod auth;
 pub mod cli;
 pub mod http;
+pub mod metrics;
 pub mod serve;
 pub mod store;

@@ -41,6 +41,8 @@ impl Random {
     }
 }
 
+// The caller kills and waits for the child; clippy cannot see past the return.
+#[allow(clippy::zombie_processes)]
 fn start(data: &Path) -> (Child, String) {
     let mut child = Command::new(BINARY)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])

@@ -5,6 +5,7 @@ pub mod error;
 pub mod events;
 pub mod figures;
 pub mod health;
+pub mod observe;
 pub mod streams;
 
 use std::sync::Arc;
@@ -55,9 +56,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/targets", get(figures::targets))
         .route("/api/v1/history", get(figures::history))
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(observe::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_bytes_max))
+        .route_layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }
 

@@ -113,6 +113,7 @@ impl Ledger {
                 reason,
             });
         }
+        crate::metrics::METRICS.head_position.set(durable as i64);
         Ok(Ledger {
             log,
             state: RwLock::new(state),

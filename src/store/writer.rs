@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::{Ledger, StoreError};
+use crate::metrics::{TypeLabel, METRICS};
 
 /// One request to append: 1 to 1000 events, all or none.
 pub struct AppendRequest {
@@ -110,6 +111,7 @@ impl Writer {
         if self.stopped.load(Ordering::Acquire) {
             return Err(AppendError::Stopped);
         }
+        let started = std::time::Instant::now();
         let (reply, answer) = oneshot::channel();
         self.queue
             .try_send((request, reply))
@@ -117,7 +119,11 @@ impl Writer {
                 mpsc::error::TrySendError::Full(_) => AppendError::Busy,
                 mpsc::error::TrySendError::Closed(_) => AppendError::Stopped,
             })?;
-        answer.await.unwrap_or(Err(AppendError::Stopped))
+        let answered = answer.await.unwrap_or(Err(AppendError::Stopped));
+        METRICS
+            .append_seconds
+            .observe(started.elapsed().as_secs_f64());
+        answered
     }
 }
 
@@ -169,13 +175,28 @@ impl Worker {
             }
         }
         if !sealed.is_empty() {
+            let flush_started = std::time::Instant::now();
             if let Err(error) = self.ledger.log.append(&sealed) {
                 for request in pending {
                     let _ = request.reply.send(Err(AppendError::Stopped));
                 }
                 return Err(error);
             }
+            METRICS
+                .flush_seconds
+                .observe(flush_started.elapsed().as_secs_f64());
+            METRICS.batch_events.observe(sealed.len() as f64);
+            for event in &sealed {
+                let event_type = event.data.type_name();
+                METRICS
+                    .events_appended
+                    .get_or_create(&TypeLabel { event_type })
+                    .inc();
+            }
             self.ledger.publish(&sealed);
+            METRICS
+                .head_position
+                .set(self.ledger.durable_position() as i64);
         }
         for Pending {
             reply,
