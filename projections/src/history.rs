@@ -35,6 +35,8 @@ pub struct EnterpriseBridge {
     pub to: u64,
     pub registered_events: Vec<EventRef>,
     pub closed_events: Vec<EventRef>,
+    /// The registrations behind `from`: every enterprise active at the end of year `from`.
+    pub from_events: Vec<EventRef>,
 }
 
 /// A retracted event: its own `EventRef` members, plus the retraction and its reason.
@@ -59,7 +61,16 @@ impl Projection {
         };
         let mut registered_events = Vec::new();
         let mut closed_events = Vec::new();
+        let mut from_events = Vec::new();
         for enterprise in self.enterprises.iter().filter(|e| e.counts()) {
+            let registered_by_from = enterprise.registration.occurred_on.year() <= from;
+            let closed_by_from = enterprise
+                .closure
+                .as_ref()
+                .is_some_and(|c| c.occurred_on.year() <= from);
+            if registered_by_from && !closed_by_from {
+                from_events.push(enterprise.registration.clone());
+            }
             if within(&enterprise.registration) {
                 registered_events.push(enterprise.registration.clone());
             }
@@ -95,6 +106,7 @@ impl Projection {
                 to: count(self.years.enterprises_active(to).iter().sum()),
                 registered_events,
                 closed_events,
+                from_events,
             },
             retracted_events,
         }

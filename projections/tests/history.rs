@@ -24,6 +24,12 @@ fn check(case: &Case) {
     let history = log.projection().history(case.from, case.to);
     let bridge = &history.enterprises;
     assert_eq!(
+        bridge.from as usize,
+        bridge.from_events.len(),
+        "case `{}`",
+        case.name
+    );
+    assert_eq!(
         bridge.from + bridge.registered - bridge.closed,
         bridge.to,
         "case `{}`: the bridge does not add up",
@@ -60,7 +66,8 @@ fn the_bridge() {
                     "people_employed": {"from": 100, "to": 118},
                     "enterprises": {"from": 31, "registered": 6, "closed": 3, "to": 34,
                         "registered_events": refs(log, &[133, 134, 135, 136, 137, 138]),
-                        "closed_events": refs(log, &[139, 140, 141])},
+                        "closed_events": refs(log, &[139, 140, 141]),
+                        "from_events": refs(log, &(2..=32).collect::<Vec<_>>())},
                     "retracted_events": []})
             },
         },
@@ -77,7 +84,7 @@ fn the_bridge() {
             member: "/enterprises",
             expect: |log| {
                 json!({"from": 0, "registered": 1, "closed": 0, "to": 1,
-                    "registered_events": refs(log, &[2]), "closed_events": []})
+                    "registered_events": refs(log, &[2]), "closed_events": [], "from_events": []})
             },
         },
         Case {
@@ -94,7 +101,8 @@ fn the_bridge() {
             member: "/enterprises",
             expect: |log| {
                 json!({"from": 1, "registered": 2, "closed": 2, "to": 1,
-                    "registered_events": refs(log, &[2, 3]), "closed_events": refs(log, &[4, 5])})
+                    "registered_events": refs(log, &[2, 3]), "closed_events": refs(log, &[4, 5]),
+                    "from_events": refs(log, &[1])})
             },
         },
         Case {
@@ -108,7 +116,8 @@ fn the_bridge() {
             member: "/enterprises",
             expect: |log| {
                 json!({"from": 0, "registered": 1, "closed": 1, "to": 0,
-                    "registered_events": refs(log, &[1]), "closed_events": refs(log, &[2])})
+                    "registered_events": refs(log, &[1]), "closed_events": refs(log, &[2]),
+                    "from_events": []})
             },
         },
         Case {
@@ -123,7 +132,7 @@ fn the_bridge() {
             member: "/enterprises",
             expect: |_| {
                 json!({"from": 0, "registered": 0, "closed": 0, "to": 0,
-                    "registered_events": [], "closed_events": []})
+                    "registered_events": [], "closed_events": [], "from_events": []})
             },
         },
         Case {
@@ -136,9 +145,9 @@ fn the_bridge() {
             from: 2023,
             to: 2023,
             member: "/enterprises",
-            expect: |_| {
+            expect: |log| {
                 json!({"from": 1, "registered": 0, "closed": 0, "to": 1,
-                    "registered_events": [], "closed_events": []})
+                    "registered_events": [], "closed_events": [], "from_events": refs(log, &[2])})
             },
         },
     ];

@@ -522,6 +522,7 @@ proptest! {
                 let bridge = &history.enterprises;
                 prop_assert_eq!(bridge.from + bridge.registered - bridge.closed, bridge.to);
                 prop_assert_eq!(bridge.registered as usize, bridge.registered_events.len());
+                prop_assert_eq!(bridge.from as usize, bridge.from_events.len());
                 prop_assert_eq!(bridge.closed as usize, bridge.closed_events.len());
                 prop_assert_eq!(bridge.from, projection.status(from).enterprises.active);
                 prop_assert_eq!(bridge.to, projection.status(to).enterprises.active);
