@@ -30,6 +30,7 @@ pub enum EventData {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StrategyAdopted {
     pub strategy_id: Uuid,
     pub name: String,
@@ -40,6 +41,7 @@ pub struct StrategyAdopted {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Target {
     pub metric: Metric,
     pub per: Per,
@@ -48,6 +50,7 @@ pub struct Target {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Metric {
     PeopleEmployed,
     EnterprisesActive,
@@ -55,6 +58,7 @@ pub enum Metric {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Per {
     Year,
     Period,
@@ -62,6 +66,7 @@ pub enum Per {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnterpriseRegistered {
     pub enterprise_id: Uuid,
     pub name: String,
@@ -76,6 +81,7 @@ pub struct EnterpriseRegistered {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EnterpriseKind {
     Enterprise,
     Initiative,
@@ -83,6 +89,7 @@ pub enum EnterpriseKind {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnterpriseClosed {
     pub enterprise_id: Uuid,
     #[serde(default)]
@@ -91,6 +98,7 @@ pub struct EnterpriseClosed {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonPlacedInEmployment {
     pub placement_id: Uuid,
     pub person_ref: String,
@@ -101,6 +109,7 @@ pub struct PersonPlacedInEmployment {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EmploymentType {
     Ordinary,
     Flexjob,
@@ -112,6 +121,7 @@ pub enum EmploymentType {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GrantAwarded {
     pub grant_id: Uuid,
     pub funder: String,
@@ -126,6 +136,7 @@ pub struct GrantAwarded {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgreementSigned {
     pub agreement_id: Uuid,
     pub counterparty: String,
@@ -136,6 +147,7 @@ pub struct AgreementSigned {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AgreementKind {
     Partnership,
     CivilSociety,
@@ -144,6 +156,7 @@ pub enum AgreementKind {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgreementEnded {
     pub agreement_id: Uuid,
     #[serde(default)]
@@ -152,6 +165,7 @@ pub struct AgreementEnded {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrialStarted {
     pub trial_id: Uuid,
     pub title: String,
@@ -164,6 +178,7 @@ pub struct TrialStarted {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TrialKind {
     InternalTrial,
     TrialAction,
@@ -171,6 +186,7 @@ pub enum TrialKind {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrendNoted {
     pub trend_id: Uuid,
     pub title: String,
@@ -183,6 +199,7 @@ pub struct TrendNoted {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TrendKind {
     Trend,
     Offer,
@@ -190,6 +207,7 @@ pub enum TrendKind {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventRetracted {
     pub event_id: Uuid,
     pub reason: String,

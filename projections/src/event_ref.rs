@@ -10,16 +10,21 @@ use uuid::Uuid;
 /// Serializes as `{position, id, type, occurred_on, recorded_at, hash}` with the date as
 /// `YYYY-MM-DD`, the instant in the ledger's six-digit UTC form and the hash as 64 hex digits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventRef {
     pub position: u64,
     pub id: Uuid,
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub event_type: &'static str,
     #[serde(serialize_with = "date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub occurred_on: NaiveDate,
     #[serde(serialize_with = "instant")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub recorded_at: RecordedAt,
     #[serde(serialize_with = "hex")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{64}$"))]
     pub hash: Hash,
 }
 

@@ -9,6 +9,7 @@ use crate::years::count;
 
 /// How the figures moved from the end of year `from` to the end of year `to`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct History {
     pub from: i32,
     pub to: i32,
@@ -20,6 +21,7 @@ pub struct History {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeopleBridge {
     pub from: u64,
     pub to: u64,
@@ -28,6 +30,7 @@ pub struct PeopleBridge {
 /// `from + registered - closed == to`, with every registration and closure behind the middle
 /// terms listed. registered and closed cover occurred_on years in (from, to].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnterpriseBridge {
     pub from: u64,
     pub registered: u64,
@@ -41,6 +44,7 @@ pub struct EnterpriseBridge {
 
 /// A retracted event: its own `EventRef` members, plus the retraction and its reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetractedEvent {
     #[serde(flatten)]
     pub event: EventRef,

@@ -13,6 +13,7 @@ use crate::years::{add, count, ore, YearTotals, GOAL_SLOTS};
 
 /// The figures of one calendar year, as known at `as_of_position`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Status {
     pub year: i32,
     pub as_of_position: u64,
@@ -31,6 +32,7 @@ pub struct Status {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlacementCounts {
     pub total: u64,
     /// Every employment type, zero counts included, in catalogue order.
@@ -38,6 +40,7 @@ pub struct PlacementCounts {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnterpriseCounts {
     /// Registered on or before 31 Dec and not closed on or before it.
     pub active: u64,
@@ -47,6 +50,7 @@ pub struct EnterpriseCounts {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgreementCounts {
     /// Signed on or before 31 Dec, not ended on or before it, valid_to absent or on/after it.
     pub active: u64,
@@ -55,6 +59,7 @@ pub struct AgreementCounts {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GrantTotals {
     pub count: u64,
     pub total_ore: i64,
@@ -63,12 +68,14 @@ pub struct GrantTotals {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrialCounts {
     pub started: u64,
     pub by_kind: BTreeMap<TrialKind, u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrendCounts {
     pub noted: u64,
     pub by_kind: BTreeMap<TrendKind, u64>,

@@ -11,6 +11,7 @@ use crate::projection::{Projection, Strategy};
 
 /// The targets in force for `year` and the actual figures against them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Targets {
     pub year: i32,
     pub as_of_position: u64,
@@ -20,6 +21,7 @@ pub struct Targets {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StrategyRef {
     pub strategy_id: Uuid,
     pub name: String,
@@ -32,6 +34,7 @@ pub struct StrategyRef {
 /// A `per: period` target also has `forecast` and `on_track` (both null before the period's
 /// second year); a `per: year` target has neither member, as in DESIGN §4.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TargetStatus {
     pub metric: Metric,
     pub per: Per,
@@ -47,6 +50,7 @@ pub struct TargetStatus {
 
 /// Where a period target is heading.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Outlook {
     /// The least-squares linear trend of the actual figure over the years from the period's
     /// first year to the year asked for, evaluated at the period's last year; one decimal.
