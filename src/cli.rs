@@ -34,6 +34,14 @@ pub enum Command {
         /// The address to listen on; port 0 picks a free port (printed on start).
         #[arg(long, env = "IMPACT_LEDGER_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Load the demo data set first if the log is empty, to try the service out.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load the demo data set (Slagelse 2019-2024); loading it again changes nothing.
+    Demo {
+        #[command(flatten)]
+        data: DataDir,
     },
     /// Manage API tokens.
     Token {

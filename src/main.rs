@@ -13,12 +13,19 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve { data, listen } => {
+        Command::Serve { data, listen, demo } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("starting the runtime")?;
-            runtime.block_on(impact_ledger::serve::serve(&data.data, listen))
+            runtime.block_on(impact_ledger::serve::serve(&data.data, listen, demo))
+        }
+        Command::Demo { data } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?;
+            runtime.block_on(impact_ledger::demo::run(&data.data))
         }
         Command::Token { command } => token(command),
     }

@@ -50,9 +50,16 @@ pub fn first_admin_token(data: &Path, tokens: &Tokens) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn serve(data: &Path, listen: SocketAddr) -> anyhow::Result<()> {
+/// Serves until SIGTERM or Ctrl-C; with `demo`, an empty log first gets the demo data set.
+pub async fn serve(data: &Path, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
     let state = open_state(data)?;
     first_admin_token(data, &state.tokens)?;
+    if demo {
+        match crate::demo::load_if_empty(&state).await? {
+            Some(loaded) => print!("{}", crate::demo::summary(&state, &loaded)),
+            None => println!("the log is not empty, so the demo data set was not loaded"),
+        }
+    }
     let ledger = state.ledger.clone();
     let listener = tokio::net::TcpListener::bind(listen)
         .await
