@@ -48,6 +48,26 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Write every stored event to stdout as NDJSON, byte-identical to GET /api/v1/export.
+    Export {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Recompute the hash chain of a data dir or an export; exit 1 naming the first bad position.
+    Verify {
+        #[command(flatten)]
+        data: DataDir,
+        /// Check this export file instead of the data dir (`--data` is then not read).
+        #[arg(long, value_name = "FILE")]
+        export: Option<PathBuf>,
+    },
+    /// Restore an export into a data dir without a log, verifying every line first.
+    Import {
+        /// The export (NDJSON) to restore.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataDir,
+    },
 }
 
 #[derive(Debug, Subcommand)]

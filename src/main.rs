@@ -1,5 +1,8 @@
 use anyhow::Context;
 use clap::Parser;
+use std::path::Path;
+
+use impact_ledger::audit;
 use impact_ledger::auth;
 use impact_ledger::cli::{Cli, Command, TokenCommand};
 use tracing_subscriber::EnvFilter;
@@ -28,7 +31,44 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(impact_ledger::demo::run(&data.data))
         }
         Command::Token { command } => token(command),
+        Command::Export { data } => {
+            audit::export_command(&data.data, std::io::stdout().lock())?;
+            Ok(())
+        }
+        Command::Verify { data, export } => verify(&data.data, export.as_deref()),
+        Command::Import { file, data } => import(&file, &data.data),
     }
+}
+
+/// Prints the summary on stdout; a broken chain is an error (exit 1) that says where it breaks.
+fn verify(data: &Path, export: Option<&Path>) -> anyhow::Result<()> {
+    let summary = match export {
+        Some(file) => audit::verify_export_command(file)?,
+        None => audit::verify_data_command(data)?,
+    };
+    print!("{}", summary.to_text());
+    match summary.broken {
+        Some(broken) => anyhow::bail!("{broken} (first bad position {})", broken.position),
+        None => Ok(()),
+    }
+}
+
+fn import(file: &Path, data: &Path) -> anyhow::Result<()> {
+    let summary = audit::import_command(file, data)?;
+    if let Some(broken) = summary.broken {
+        anyhow::bail!(
+            "{broken} (first bad position {}); nothing was imported and {} was left as it was",
+            broken.position,
+            data.display()
+        );
+    }
+    eprintln!(
+        "imported {} events into {}; head hash {}",
+        summary.events,
+        data.display(),
+        summary.head_hash.to_hex()
+    );
+    Ok(())
 }
 
 fn token(command: TokenCommand) -> anyhow::Result<()> {

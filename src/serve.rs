@@ -31,6 +31,7 @@ pub fn open_state(data: &Path) -> anyhow::Result<AppState> {
         writer,
         tokens,
         limits: ApiLimits::default(),
+        subscribers: Default::default(),
     })
 }
 
@@ -67,8 +68,14 @@ pub async fn serve(data: &Path, listen: SocketAddr, demo: bool) -> anyhow::Resul
     let address = listener.local_addr()?;
     tracing::info!(%address, head_position = ledger.durable_position(), "serving");
     println!("impact-ledger listening on http://{address}");
+    // Subscriptions never end by themselves; they are ended so the graceful shutdown can finish.
+    let subscribers = state.subscribers.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        subscribers.close();
+    };
     axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
     // Every acknowledged append was synced already; this last sync is for sled's own state.
     ledger.log.sync().context("final sync")?;

@@ -31,6 +31,10 @@ pub enum ApiError {
     Busy,
     /// The writer stopped after a storage failure.
     Unavailable,
+    /// `subscribers_max` event streams are open already.
+    TooManySubscribers {
+        subscribers_max: usize,
+    },
     /// A bug or a failure of the machine; the cause was logged.
     Internal,
 }
@@ -59,7 +63,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Busy | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy | ApiError::Unavailable | ApiError::TooManySubscribers { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +84,7 @@ impl ApiError {
             ApiError::Unprocessable(_) => "rule-violation",
             ApiError::Busy => "busy",
             ApiError::Unavailable => "unavailable",
+            ApiError::TooManySubscribers { .. } => "too-many-subscribers",
             ApiError::Internal => "internal",
         }
     }
@@ -95,6 +102,7 @@ impl ApiError {
             ApiError::Unprocessable(_) => "the events break the catalogue's rules",
             ApiError::Busy => "the ledger is busy",
             ApiError::Unavailable => "the ledger cannot take appends",
+            ApiError::TooManySubscribers { .. } => "too many event streams are open",
             ApiError::Internal => "internal error",
         }
     }
@@ -129,6 +137,9 @@ impl ApiError {
             ApiError::Busy => "too many appends are waiting; retry in a moment".to_owned(),
             ApiError::Unavailable => {
                 "the writer stopped after a storage failure; an operator must restart it".to_owned()
+            }
+            ApiError::TooManySubscribers { subscribers_max } => {
+                format!("at most {subscribers_max} event streams may be open at once; retry later")
             }
             ApiError::Internal => "the error was logged; nothing about it is shown here".to_owned(),
         }

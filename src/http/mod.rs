@@ -1,5 +1,6 @@
 //! The HTTP API (DESIGN §5). `router(state)` is the seam tests use.
 
+pub mod audit;
 pub mod caller;
 pub mod error;
 pub mod events;
@@ -7,6 +8,7 @@ pub mod figures;
 pub mod health;
 pub mod observe;
 pub mod streams;
+pub mod subscribe;
 
 use std::sync::Arc;
 
@@ -19,6 +21,10 @@ use axum::Router;
 use crate::auth::Tokens;
 use crate::store::{Ledger, Writer};
 use error::ApiError;
+use subscribe::Subscribers;
+
+/// Server-Sent Events subscriptions open at once; beyond it GET /api/v1/subscribe is a 503.
+pub const SUBSCRIBERS_MAX: usize = 64;
 
 /// Limits of the API; every one has its unit in its name.
 #[derive(Clone, Copy, Debug)]
@@ -26,6 +32,7 @@ pub struct ApiLimits {
     pub body_bytes_max: usize,
     pub batch_events_max: usize,
     pub page_events_max: usize,
+    pub subscribers_max: usize,
 }
 
 impl Default for ApiLimits {
@@ -34,6 +41,7 @@ impl Default for ApiLimits {
             body_bytes_max: 1024 * 1024,
             batch_events_max: 1000,
             page_events_max: 1000,
+            subscribers_max: SUBSCRIBERS_MAX,
         }
     }
 }
@@ -44,6 +52,8 @@ pub struct AppState {
     pub writer: Writer,
     pub tokens: Arc<Tokens>,
     pub limits: ApiLimits,
+    /// The open `GET /api/v1/subscribe` streams: counted, and ended on shutdown.
+    pub subscribers: Subscribers,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -55,6 +65,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/status/{year}", get(figures::status))
         .route("/api/v1/targets", get(figures::targets))
         .route("/api/v1/history", get(figures::history))
+        .route("/api/v1/export", get(audit::export))
+        .route("/api/v1/verify", get(audit::verify))
+        .route("/api/v1/subscribe", get(subscribe::subscribe))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(observe::metrics))
         .fallback(not_found)
