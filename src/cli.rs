@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
+use crate::reports::csv::Separator;
+use crate::reports::{Format, Lang};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,6 +50,8 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Print the annual report of a year to stdout, computed offline from the data dir.
+    Report(ReportArgs),
     /// Write every stored event to stdout as NDJSON, byte-identical to GET /api/v1/export.
     Export {
         #[command(flatten)]
@@ -68,6 +72,31 @@ pub enum Command {
         #[command(flatten)]
         data: DataDir,
     },
+}
+
+/// `impact-ledger report`: the annual report without a server (DESIGN §6).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The calendar year the report is for; the bridge starts at the end of the year before.
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=2200))]
+    pub year: i32,
+    /// json for programs, csv for spreadsheets, html for printing.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// The language of the labels of csv and html.
+    #[arg(long, value_enum, default_value = "da")]
+    pub lang: Lang,
+    /// The csv separator: semicolon with decimal comma and BOM (Danish Excel) or comma (RFC 4180).
+    #[arg(long, value_enum, default_value = "semicolon")]
+    pub sep: Separator,
+    /// Report as known then: only events recorded at or before this RFC 3339 instant count.
+    #[arg(long, value_name = "INSTANT", conflicts_with = "at_position")]
+    pub as_of: Option<String>,
+    /// Report as known at this log position (the position an earlier report states).
+    #[arg(long, value_name = "POSITION")]
+    pub at_position: Option<u64>,
+    #[command(flatten)]
+    pub data: DataDir,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,5 +7,6 @@ pub mod cli;
 pub mod demo;
 pub mod http;
 pub mod metrics;
+pub mod reports;
 pub mod serve;
 pub mod store;

@@ -31,6 +31,7 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(impact_ledger::demo::run(&data.data))
         }
         Command::Token { command } => token(command),
+        Command::Report(args) => impact_ledger::reports::command(&args),
         Command::Export { data } => {
             audit::export_command(&data.data, std::io::stdout().lock())?;
             Ok(())

@@ -7,6 +7,7 @@ pub mod events;
 pub mod figures;
 pub mod health;
 pub mod observe;
+pub mod reports;
 pub mod streams;
 pub mod subscribe;
 
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/status/{year}", get(figures::status))
         .route("/api/v1/targets", get(figures::targets))
         .route("/api/v1/history", get(figures::history))
+        .route("/api/v1/reports/annual/{year}", get(reports::annual))
         .route("/api/v1/export", get(audit::export))
         .route("/api/v1/verify", get(audit::verify))
         .route("/api/v1/subscribe", get(subscribe::subscribe))

@@ -1,0 +1,115 @@
+//! GET /api/v1/reports/annual/{year}: the annual report as JSON, CSV or a printable HTML page
+//! (DESIGN §4 and §5), answerable "as of" an instant or a log position like every projection.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::error::{internal, ApiError};
+use super::figures::{parse_year, resolve_position, AsOf};
+use super::AppState;
+use crate::auth::Caller;
+use crate::reports::csv::Separator;
+use crate::reports::{self, Format, Lang};
+
+/// The query of the report. Every member is text: a flattened query struct cannot hold typed
+/// values (serde_urlencoded), and text lets a bad value get a message that names it.
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    format: Option<String>,
+    lang: Option<String>,
+    sep: Option<String>,
+    #[serde(flatten)]
+    as_of: AsOf,
+}
+
+/// What the query asks for, checked.
+struct Rendering {
+    format: Format,
+    lang: Lang,
+    separator: Separator,
+}
+
+impl ReportQuery {
+    fn rendering(&self) -> Result<Rendering, ApiError> {
+        let format = match self.format.as_deref() {
+            None => Format::Json,
+            Some(text) => Format::parse(text).ok_or_else(|| {
+                ApiError::BadRequest(format!("`format` must be json, csv or html, not `{text}`"))
+            })?,
+        };
+        let lang = match self.lang.as_deref() {
+            None => Lang::Da,
+            Some(text) => Lang::parse(text).ok_or_else(|| {
+                ApiError::BadRequest(format!("`lang` must be da or en, not `{text}`"))
+            })?,
+        };
+        let separator = match self.sep.as_deref() {
+            None => Separator::Semicolon,
+            Some(text) => Separator::parse(text).ok_or_else(|| {
+                ApiError::BadRequest(format!("`sep` must be semicolon or comma, not `{text}`"))
+            })?,
+        };
+        Ok(Rendering {
+            format,
+            lang,
+            separator,
+        })
+    }
+}
+
+pub async fn annual(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(year): Path<String>,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let year = parse_year("year", Some(&year))?;
+    let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+    let rendering = query.rendering()?;
+    let position = resolve_position(&state, &query.as_of)?;
+    let ledger = state.ledger.clone();
+    // Folding a past position and naming the listed events both read the log.
+    let report =
+        tokio::task::spawn_blocking(move || reports::annual_report(&ledger, year, position))
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+    Ok(respond(&report, &rendering))
+}
+
+fn respond(report: &reports::AnnualReport, rendering: &Rendering) -> Response {
+    match rendering.format {
+        Format::Json => {
+            let content_type = HeaderValue::from_static("application/json");
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, content_type)],
+                report.to_json(),
+            )
+                .into_response()
+        }
+        Format::Csv => {
+            let body = reports::csv::render(report, rendering.lang, rendering.separator);
+            let disposition = format!("attachment; filename=\"aarsrapport-{}.csv\"", report.year);
+            let headers = [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/csv; charset=utf-8"),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_str(&disposition).expect("an ASCII file name"),
+                ),
+            ];
+            (StatusCode::OK, headers, body).into_response()
+        }
+        Format::Html => {
+            let body = reports::html::render(report, rendering.lang);
+            let content_type = HeaderValue::from_static("text/html; charset=utf-8");
+            (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The annual report (Socialøkonomisk årsrapport, DESIGN §4): the status, the targets in force
+//! and the bridge from the year before, as known at one log position, in three renderings:
+//! JSON for programs, CSV for spreadsheets (`csv`) and a printable page for people (`html`).
+//!
+//! `AnnualReport::build` is pure: a projection and the head hash in, the report out.
+//! `annual_report` adds what only the log knows: the hash and time of the event at the position
+//! asked for, and the names behind the events the report lists (an enterprise's name is in its
+//! registration event, not in the projection). The HTTP handler and the `report` command both
+//! call it, so the API and the command line print the same report for the same position.
+
+pub mod csv;
+pub mod html;
+pub mod words;
+
+use std::collections::BTreeMap;
+
+use impact_events::{EventData, Hash, RecordedAt, StoredEvent};
+use impact_projections::{EventRef, History, Projection, Status, Targets};
+use serde::{Serialize, Serializer};
+
+use crate::store::{Ledger, StoreError};
+pub use words::Lang;
+
+/// The three renderings of the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `{"status", "targets", "history", ...}` as in DESIGN §4.
+    #[default]
+    Json,
+    /// `section;metric;key;value` rows for a spreadsheet.
+    Csv,
+    /// One self-contained printable page.
+    Html,
+}
+
+impl Format {
+    pub fn parse(text: &str) -> Option<Format> {
+        match text {
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            "html" => Some(Format::Html),
+            _ => None,
+        }
+    }
+}
+
+/// The annual report of `year`: DESIGN §4's status, targets and history (from year − 1), as
+/// known at `as_of_position`.
+#[derive(Clone, Debug, Serialize)]
+pub struct AnnualReport {
+    pub year: i32,
+    pub as_of_position: u64,
+    /// The hash of the event at `as_of_position` (64 zeros for an empty log): an auditor who
+    /// finds this hash at that position in a verified export knows which events the report saw.
+    #[serde(serialize_with = "hex")]
+    pub head_hash: Hash,
+    /// When the event at `as_of_position` was recorded; null for an empty log.
+    #[serde(serialize_with = "instant")]
+    pub head_recorded_at: Option<RecordedAt>,
+    pub status: Status,
+    /// Null when no strategy in force covers the year.
+    pub targets: Option<Targets>,
+    /// From the end of year − 1 to the end of the year.
+    pub history: History,
+    /// What the events listed in `history` are about, by position: the enterprise's name for a
+    /// registration or closure, the funder of a grant, the title of a trial. Events without a
+    /// name (a placement names only a pseudonymous person) have no entry.
+    pub event_labels: BTreeMap<u64, String>,
+}
+
+impl AnnualReport {
+    /// The report of `year` from a projection whose last event has hash `head_hash`.
+    pub fn build(projection: &Projection, year: i32, head_hash: Hash) -> AnnualReport {
+        AnnualReport {
+            year,
+            as_of_position: projection.position(),
+            head_hash,
+            head_recorded_at: None,
+            status: projection.status(year),
+            targets: projection.targets(year),
+            history: projection.history(year - 1, year),
+            event_labels: BTreeMap::new(),
+        }
+    }
+
+    /// Every event the report lists, each once: the bridge's registrations and closures, the
+    /// retracted events and the retractions.
+    pub fn listed_events(&self) -> impl Iterator<Item = &EventRef> {
+        let enterprises = &self.history.enterprises;
+        let retracted = self
+            .history
+            .retracted_events
+            .iter()
+            .flat_map(|retracted| [&retracted.event, &retracted.retracted_by]);
+        enterprises
+            .registered_events
+            .iter()
+            .chain(&enterprises.closed_events)
+            .chain(retracted)
+    }
+
+    /// The label of the event at `position`, if it has one.
+    pub fn label(&self, position: u64) -> Option<&str> {
+        self.event_labels.get(&position).map(String::as_str)
+    }
+
+    /// The JSON rendering.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).expect("a report serializes")
+    }
+}
+
+/// The report of `year` as of log position `position` (`None`: the durable head), with the
+/// head's hash and time and the labels of the listed events read from the log.
+///
+/// Reads the log: call it from a blocking context.
+pub fn annual_report(
+    ledger: &Ledger,
+    year: i32,
+    position: Option<u64>,
+) -> Result<AnnualReport, StoreError> {
+    let (report, position, head_recorded_at) = {
+        let read = ledger.read.read().expect("read model lock");
+        let head = read.head_position();
+        let position = position.unwrap_or(head);
+        let head_recorded_at = position
+            .checked_sub(1)
+            .and_then(|index| read.recorded_at.get(usize::try_from(index).ok()?))
+            .copied();
+        // The live projection answers for the head; anything earlier is folded from the log.
+        let report =
+            (position == head).then(|| AnnualReport::build(&read.projection, year, read.head_hash));
+        (report, position, head_recorded_at)
+    };
+    let mut report = match report {
+        Some(report) => report,
+        None => {
+            let projection = ledger.projection_at(position)?;
+            let head_hash = hash_at(ledger, projection.position())?;
+            AnnualReport::build(&projection, year, head_hash)
+        }
+    };
+    report.head_recorded_at = head_recorded_at;
+    report.event_labels = labels(ledger, &report)?;
+    Ok(report)
+}
+
+/// `impact-ledger report`: opens the data dir (verifying the chain), folds the log up to the
+/// position asked for and prints the report on stdout.
+pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+
+    let data = &args.data.data;
+    // Opening a missing dir would create an empty ledger and print an empty report.
+    anyhow::ensure!(
+        data.join("sled").is_dir(),
+        "no ledger in {}; give --data DIR or set IMPACT_LEDGER_DATA",
+        data.display()
+    );
+    let ledger = Ledger::open(data).with_context(|| format!("opening {}", data.display()))?;
+    let position = match (&args.as_of, args.at_position) {
+        (Some(text), _) => {
+            let instant = chrono::DateTime::parse_from_rfc3339(text).with_context(|| {
+                format!("--as-of must be an RFC 3339 instant such as 2024-01-31T12:00:00Z, not `{text}`")
+            })?;
+            let instant = RecordedAt::from_datetime(instant.with_timezone(&chrono::Utc));
+            Some(
+                ledger
+                    .read
+                    .read()
+                    .expect("read model lock")
+                    .position_at(instant),
+            )
+        }
+        (None, Some(position)) => {
+            let head = ledger.durable_position();
+            anyhow::ensure!(
+                position <= head,
+                "--at-position {position} is past the end of the log (its head is {head})"
+            );
+            Some(position)
+        }
+        (None, None) => None,
+    };
+    let report = annual_report(&ledger, args.year, position).context("reading the log")?;
+    let bytes = match args.format {
+        Format::Json => report.to_json(),
+        Format::Csv => csv::render(&report, args.lang, args.sep),
+        Format::Html => html::render(&report, args.lang).into_bytes(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&bytes).context("writing the report")?;
+    stdout.flush().context("writing the report")
+}
+
+/// The hash of the event at `position`; 64 zeros for position 0 (before the first event).
+fn hash_at(ledger: &Ledger, position: u64) -> Result<Hash, StoreError> {
+    if position == 0 {
+        return Ok(Hash::GENESIS);
+    }
+    match ledger.log.get(position)? {
+        Some(event) => Ok(event.hash),
+        None => Err(StoreError::Corrupt {
+            position,
+            reason: "a position the read model knows is missing from the log".to_owned(),
+        }),
+    }
+}
+
+/// Reads each listed event from the log and names what it is about.
+fn labels(ledger: &Ledger, report: &AnnualReport) -> Result<BTreeMap<u64, String>, StoreError> {
+    let mut labels = BTreeMap::new();
+    for event_ref in report.listed_events() {
+        let nameless = matches!(
+            event_ref.event_type,
+            "PersonPlacedInEmployment" | "EventRetracted"
+        );
+        if nameless || labels.contains_key(&event_ref.position) {
+            continue;
+        }
+        let Some(event) = ledger.log.get(event_ref.position)? else {
+            continue;
+        };
+        if let Some(label) = label_of(ledger, &event)? {
+            labels.insert(event_ref.position, label);
+        }
+    }
+    Ok(labels)
+}
+
+/// The name an event carries, or the name of the entity it is about.
+fn label_of(ledger: &Ledger, event: &StoredEvent) -> Result<Option<String>, StoreError> {
+    let label = match &event.data {
+        EventData::StrategyAdopted(adopted) => adopted.name.clone(),
+        EventData::EnterpriseRegistered(registered) => registered.name.clone(),
+        EventData::GrantAwarded(awarded) => awarded.funder.clone(),
+        EventData::AgreementSigned(signed) => signed.counterparty.clone(),
+        EventData::TrialStarted(started) => started.title.clone(),
+        EventData::TrendNoted(noted) => noted.title.clone(),
+        // A closure or an ending is about the entity its stream's first event created.
+        EventData::EnterpriseClosed(_) | EventData::AgreementEnded(_) => {
+            let creation = ledger.stream(&event.stream)?.into_iter().next();
+            match creation.filter(|creation| creation.position != event.position) {
+                Some(creation) => return label_of(ledger, &creation),
+                None => return Ok(None),
+            }
+        }
+        EventData::PersonPlacedInEmployment(_) | EventData::EventRetracted(_) => return Ok(None),
+    };
+    Ok(Some(label))
+}
+
+fn hex<S: Serializer>(hash: &Hash, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&hash.to_hex())
+}
+
+fn instant<S: Serializer>(instant: &Option<RecordedAt>, serializer: S) -> Result<S::Ok, S::Error> {
+    match instant {
+        Some(instant) => serializer.collect_str(instant),
+        None => serializer.serialize_none(),
+    }
+}
