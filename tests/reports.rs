@@ -150,7 +150,7 @@ impl Answer {
     }
 }
 
-struct Ledger {
+struct TestLedger {
     router: Router,
     staff: String,
     auditor: String,
@@ -161,16 +161,16 @@ struct Ledger {
     dir: tempfile::TempDir,
 }
 
-impl Ledger {
+impl TestLedger {
     /// A ledger holding the whole log, appended in two requests (2022, then 2023).
-    async fn with_log() -> Ledger {
+    async fn with_log() -> TestLedger {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let staff = auth::create_token(dir.path(), "anna", Role::Staff).expect("a staff token");
         let auditor =
             auth::create_token(dir.path(), "revisor", Role::Auditor).expect("an auditor token");
         let state = impact_ledger::serve::open_state(dir.path()).expect("the ledger opens");
         let ledger = state.ledger.clone();
-        let mut this = Ledger {
+        let mut this = TestLedger {
             router: impact_ledger::http::router(state),
             staff,
             auditor,
@@ -242,7 +242,7 @@ impl Ledger {
 
     /// Lets go of the data dir so that another process can open it.
     fn close(self) -> tempfile::TempDir {
-        let Ledger {
+        let TestLedger {
             router,
             ledger,
             dir,
@@ -269,7 +269,7 @@ fn report_path(year: i32, query: &str) -> String {
 
 #[tokio::test]
 async fn json_is_status_targets_and_history_with_the_head_it_was_computed_from() {
-    let ledger = Ledger::with_log().await;
+    let ledger = TestLedger::with_log().await;
     let answer = ledger.get(&report_path(2023, "format=json")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     assert_eq!(answer.header(header::CONTENT_TYPE), "application/json");
@@ -322,7 +322,7 @@ async fn json_is_status_targets_and_history_with_the_head_it_was_computed_from()
 
 #[tokio::test]
 async fn as_of_a_past_position_the_report_is_what_was_known_then() {
-    let ledger = Ledger::with_log().await;
+    let ledger = TestLedger::with_log().await;
     let end_of_2022 = events_2022().len() as u64;
     let cases: [(String, u64, &str, u64); 3] = [
         (
@@ -399,7 +399,7 @@ fn value<'a>(rows: &'a [[String; 4]], section: &str, metric: &str, key: &str) ->
 
 #[tokio::test]
 async fn csv_opens_in_danish_excel_and_says_every_figure() {
-    let ledger = Ledger::with_log().await;
+    let ledger = TestLedger::with_log().await;
     let answer = ledger.get(&report_path(2023, "format=csv")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     assert_eq!(
@@ -474,7 +474,7 @@ async fn csv_opens_in_danish_excel_and_says_every_figure() {
 
 #[tokio::test]
 async fn csv_with_sep_comma_is_plain_rfc_4180_in_english() {
-    let ledger = Ledger::with_log().await;
+    let ledger = TestLedger::with_log().await;
     let answer = ledger
         .get(&report_path(2023, "format=csv&sep=comma&lang=en"))
         .await;
@@ -510,7 +510,7 @@ async fn csv_with_sep_comma_is_plain_rfc_4180_in_english() {
 
 #[tokio::test]
 async fn html_is_one_self_contained_page_that_escapes_what_events_say() {
-    let ledger = Ledger::with_log().await;
+    let ledger = TestLedger::with_log().await;
     let answer = ledger.get(&report_path(2023, "format=html")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     assert_eq!(
@@ -570,7 +570,7 @@ async fn html_is_one_self_contained_page_that_escapes_what_events_say() {
 
 #[tokio::test]
 async fn bad_parameters_are_400_problems_and_a_token_is_needed() {
-    let ledger = Ledger::with_log().await;
+    let ledger = TestLedger::with_log().await;
     let cases = [
         (
             report_path(2023, "format=pdf"),
@@ -648,7 +648,7 @@ fn stdout_of(data: &Path, args: &[&str]) -> Vec<u8> {
 
 #[tokio::test]
 async fn the_report_command_prints_what_the_api_answers() {
-    let ledger = Ledger::with_log().await;
+    let ledger = TestLedger::with_log().await;
     let end_of_2022 = events_2022().len().to_string();
     let queries = [
         ("format=json", vec!["--format", "json"]),
