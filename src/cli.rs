@@ -1,11 +1,11 @@
 //! The command line (DESIGN §6).
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
+use crate::config::ServeArgs;
 use crate::reports::csv::Separator;
 use crate::reports::{Format, Lang};
 
@@ -32,13 +32,15 @@ pub enum Command {
     /// Run the HTTP service.
     Serve {
         #[command(flatten)]
-        data: DataDir,
-        /// The address to listen on; port 0 picks a free port (printed on start).
-        #[arg(long, env = "IMPACT_LEDGER_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
+        settings: ServeArgs,
         /// Load the demo data set first if the log is empty, to try the service out.
         #[arg(long)]
         demo: bool,
+    },
+    /// Show the effective configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
     },
     /// Load the demo data set (Slagelse 2019-2024); loading it again changes nothing.
     Demo {
@@ -97,6 +99,16 @@ pub struct ReportArgs {
     pub at_position: Option<u64>,
     #[command(flatten)]
     pub data: DataDir,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the settings `serve` would use with these flags, environment and file, or say
+    /// what is wrong with them (exit 1).
+    Check {
+        #[command(flatten)]
+        settings: ServeArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,24 +4,29 @@ use std::path::Path;
 
 use impact_ledger::audit;
 use impact_ledger::auth;
-use impact_ledger::cli::{Cli, Command, TokenCommand};
+use impact_ledger::cli::{Cli, Command, ConfigCommand, TokenCommand};
+use impact_ledger::config::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Command::Serve { settings, demo } = &cli.command {
+        let config = Config::resolve(settings)?;
+        init_logs(config.log_format);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?;
+        return runtime.block_on(impact_ledger::serve::serve(&config, *demo));
+    }
+    init_logs(LogFormat::Text);
     match cli.command {
-        Command::Serve { data, listen, demo } => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("starting the runtime")?;
-            runtime.block_on(impact_ledger::serve::serve(&data.data, listen, demo))
+        Command::Serve { .. } => unreachable!("served above"),
+        Command::Config {
+            command: ConfigCommand::Check { settings },
+        } => {
+            print!("{}", Config::resolve(&settings)?.to_toml());
+            Ok(())
         }
         Command::Demo { data } => {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -38,6 +43,20 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Verify { data, export } => verify(&data.data, export.as_deref()),
         Command::Import { file, data } => import(&file, &data.data),
+    }
+}
+
+/// Logs go to stderr, filtered by RUST_LOG (default `info`), as text or JSON lines.
+fn init_logs(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => logs.json().init(),
     }
 }
 

@@ -1,36 +1,41 @@
 //! `impact-ledger serve`: open the ledger, start the writer, answer HTTP until told to stop.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use anyhow::Context;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 
 use crate::auth::{self, Role, Tokens};
-use crate::http::{self, ApiLimits, AppState};
+use crate::config::{Config, Limits};
+use crate::http::{self, AppState};
 use crate::store::writer::WriterLimits;
 use crate::store::{Ledger, Writer};
 
-/// Requests that may wait for the writer; beyond it appends get 503 (load shedding).
-pub const QUEUE_REQUESTS_MAX: usize = 4096;
-/// Events one group commit writes at most.
-pub const GROUP_EVENTS_MAX: usize = 8192;
-
-/// Opens the data dir and builds what the router needs.
+/// Opens the data dir with the default limits and builds what the router needs.
 pub fn open_state(data: &Path) -> anyhow::Result<AppState> {
+    open_state_with(data, Limits::default())
+}
+
+/// Opens the data dir and builds what the router needs, with these limits.
+pub fn open_state_with(data: &Path, limits: Limits) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     let ledger = Arc::new(Ledger::open(data).context("opening the ledger")?);
-    let limits = WriterLimits {
-        queue_requests_max: QUEUE_REQUESTS_MAX,
-        group_events_max: GROUP_EVENTS_MAX,
+    let writer_limits = WriterLimits {
+        queue_requests_max: limits.queue_requests_max,
+        group_events_max: limits.group_events_max,
     };
-    let writer = Writer::start(ledger.clone(), limits);
+    let writer = Writer::start(ledger.clone(), writer_limits);
     let tokens = Arc::new(Tokens::open(data)?);
     Ok(AppState {
         ledger,
         writer,
         tokens,
-        limits: ApiLimits::default(),
+        limits,
         subscribers: Default::default(),
     })
 }
@@ -52,8 +57,9 @@ pub fn first_admin_token(data: &Path, tokens: &Tokens) -> anyhow::Result<()> {
 }
 
 /// Serves until SIGTERM or Ctrl-C; with `demo`, an empty log first gets the demo data set.
-pub async fn serve(data: &Path, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
-    let state = open_state(data)?;
+pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
+    let data = &config.data;
+    let state = open_state_with(data, config.limits)?;
     first_admin_token(data, &state.tokens)?;
     if demo {
         match crate::demo::load_if_empty(&state).await? {
@@ -62,25 +68,69 @@ pub async fn serve(data: &Path, listen: SocketAddr, demo: bool) -> anyhow::Resul
         }
     }
     let ledger = state.ledger.clone();
-    let listener = tokio::net::TcpListener::bind(listen)
+    let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .with_context(|| format!("listening on {listen}"))?;
+        .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, head_position = ledger.durable_position(), "serving");
     println!("impact-ledger listening on http://{address}");
-    // Subscriptions never end by themselves; they are ended so the graceful shutdown can finish.
     let subscribers = state.subscribers.clone();
-    let shutdown = async move {
-        shutdown_signal().await;
-        subscribers.close();
-    };
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let header_read_timeout = Duration::from_millis(config.limits.header_read_timeout_ms);
+    accept_until_shutdown(listener, http::router(state), header_read_timeout).await;
+    // Subscriptions never end by themselves; they are ended so the graceful shutdown can finish.
+    subscribers.close();
     // Every acknowledged append was synced already; this last sync is for sled's own state.
     ledger.log.sync().context("final sync")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How long connections in flight may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
+
+/// Accepts connections until SIGTERM or Ctrl-C, then lets those in flight finish.
+///
+/// A hand-written loop rather than `axum::serve`, because only hyper's own connection builder
+/// can bound how long a client may take to send its headers (slowloris).
+async fn accept_until_shutdown(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    header_read_timeout: Duration,
+) {
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!(%error, "accepting a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            tracing::warn!("connections still open after the grace period are dropped");
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -35,6 +35,10 @@ pub enum ApiError {
     TooManySubscribers {
         subscribers_max: usize,
     },
+    /// The request took longer than `request_timeout_ms`.
+    Timeout,
+    /// More requests in flight than `concurrency_max`: shed at once.
+    Overloaded,
     /// A bug or a failure of the machine; the cause was logged.
     Internal,
 }
@@ -66,6 +70,8 @@ impl ApiError {
             ApiError::Busy | ApiError::Unavailable | ApiError::TooManySubscribers { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +91,8 @@ impl ApiError {
             ApiError::Busy => "busy",
             ApiError::Unavailable => "unavailable",
             ApiError::TooManySubscribers { .. } => "too-many-subscribers",
+            ApiError::Timeout => "timeout",
+            ApiError::Overloaded => "overloaded",
             ApiError::Internal => "internal",
         }
     }
@@ -103,6 +111,8 @@ impl ApiError {
             ApiError::Busy => "the ledger is busy",
             ApiError::Unavailable => "the ledger cannot take appends",
             ApiError::TooManySubscribers { .. } => "too many event streams are open",
+            ApiError::Timeout => "the request took too long",
+            ApiError::Overloaded => "the ledger is handling too many requests",
             ApiError::Internal => "internal error",
         }
     }
@@ -141,6 +151,12 @@ impl ApiError {
             ApiError::TooManySubscribers { subscribers_max } => {
                 format!("at most {subscribers_max} event streams may be open at once; retry later")
             }
+            ApiError::Timeout => {
+                "the request was not answered within the request timeout; an append may still \
+                 have been stored: retry it with the same event ids to get the original answer"
+                    .to_owned()
+            }
+            ApiError::Overloaded => "too many requests are in flight; retry in a moment".to_owned(),
             ApiError::Internal => "the error was logged; nothing about it is shown here".to_owned(),
         }
     }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod events;
 pub mod figures;
 pub mod health;
+pub mod limits;
 pub mod observe;
 pub mod reports;
 pub mod streams;
@@ -13,39 +14,27 @@ pub mod subscribe;
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::ServiceBuilder;
 
 use crate::auth::Tokens;
 use crate::store::{Ledger, Writer};
 use error::ApiError;
 use subscribe::Subscribers;
 
-/// Server-Sent Events subscriptions open at once; beyond it GET /api/v1/subscribe is a 503.
+/// Server-Sent Events subscriptions open at once by default; beyond it a 503.
 pub const SUBSCRIBERS_MAX: usize = 64;
 
-/// Limits of the API; every one has its unit in its name.
-#[derive(Clone, Copy, Debug)]
-pub struct ApiLimits {
-    pub body_bytes_max: usize,
-    pub batch_events_max: usize,
-    pub page_events_max: usize,
-    pub subscribers_max: usize,
-}
-
-impl Default for ApiLimits {
-    fn default() -> Self {
-        ApiLimits {
-            body_bytes_max: 1024 * 1024,
-            batch_events_max: 1000,
-            page_events_max: 1000,
-            subscribers_max: SUBSCRIBERS_MAX,
-        }
-    }
-}
+/// Limits of the API; every one has its unit in its name (see `crate::config`).
+pub type ApiLimits = crate::config::Limits;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -58,8 +47,9 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let body_bytes_max = state.limits.body_bytes_max;
-    Router::new()
+    let limits = state.limits;
+    // Ordinary requests: answered within request_timeout_ms (408 beyond).
+    let ordinary = Router::new()
         .route("/api/v1/events", get(events::page).post(events::append))
         .route("/api/v1/events/{id}", get(events::one))
         .route("/api/v1/streams/{stream}", get(streams::one))
@@ -67,15 +57,32 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/targets", get(figures::targets))
         .route("/api/v1/history", get(figures::history))
         .route("/api/v1/reports/annual/{year}", get(reports::annual))
-        .route("/api/v1/export", get(audit::export))
         .route("/api/v1/verify", get(audit::verify))
-        .route("/api/v1/subscribe", get(subscribe::subscribe))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(observe::metrics))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(limits::limit_error))
+                .timeout(Duration::from_millis(limits.request_timeout_ms)),
+        );
+    // Streams: they last as long as the log is long (export) or the client stays (subscribe).
+    let streams = Router::new()
+        .route("/api/v1/export", get(audit::export))
+        .route("/api/v1/subscribe", get(subscribe::subscribe));
+    ordinary
+        .merge(streams)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_bytes_max))
+        .layer(DefaultBodyLimit::max(limits.body_bytes_max))
         .route_layer(axum::middleware::from_fn(observe::observe))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(limits::limit_error))
+                .load_shed()
+                // One limit for the whole router: the per-route `concurrency_limit` would not be.
+                .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency_max)),
+        )
+        .layer(limits::catch_panic())
         .with_state(state)
 }
 

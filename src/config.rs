@@ -1,0 +1,284 @@
+//! The service's settings: command-line flags, then environment variables, then an optional
+//! TOML file (`--config`), then the defaults. Every limit has its unit last in its name.
+//!
+//! A value here changes the service's limits only, never what is stored: the hash chain, the
+//! event format and sled's own settings are fixed for a data dir.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One readable line per entry (journalctl, a terminal).
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// The settings of `serve` and `config check`. Unset flags fall through to the file.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ServeArgs {
+    /// A TOML file with any of the settings below; flags and environment variables win over it.
+    #[arg(long, env = "IMPACT_LEDGER_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The data directory: the sled log and tokens.json live here [default: ./data].
+    #[arg(long, env = "IMPACT_LEDGER_DATA")]
+    pub data: Option<PathBuf>,
+    /// The address to listen on; port 0 picks a free port (printed on start) [default: 127.0.0.1:8080].
+    #[arg(long, env = "IMPACT_LEDGER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// text or json log lines [default: text]; which lines is RUST_LOG's business.
+    #[arg(long, env = "IMPACT_LEDGER_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// The largest request body, in bytes; beyond it 413 [default: 1048576].
+    #[arg(long, env = "IMPACT_LEDGER_BODY_BYTES_MAX")]
+    pub body_bytes_max: Option<usize>,
+    /// Events in one append request, 1 to 1000 [default: 1000].
+    #[arg(long, env = "IMPACT_LEDGER_BATCH_EVENTS_MAX")]
+    pub batch_events_max: Option<usize>,
+    /// Events in one page of GET /api/v1/events, 1 to 1000 [default: 1000].
+    #[arg(long, env = "IMPACT_LEDGER_PAGE_EVENTS_MAX")]
+    pub page_events_max: Option<usize>,
+    /// How long one ordinary request may take before a 408 [default: 30000].
+    #[arg(long, env = "IMPACT_LEDGER_REQUEST_TIMEOUT_MS")]
+    pub request_timeout_ms: Option<u64>,
+    /// How long a client may take to send a request's headers before the connection is closed [default: 10000].
+    #[arg(long, env = "IMPACT_LEDGER_HEADER_READ_TIMEOUT_MS")]
+    pub header_read_timeout_ms: Option<u64>,
+    /// Requests handled at once; beyond it 503 at once (load shedding) [default: 1024].
+    #[arg(long, env = "IMPACT_LEDGER_CONCURRENCY_MAX")]
+    pub concurrency_max: Option<usize>,
+    /// Append requests waiting for the writer; beyond it 503 [default: 4096].
+    #[arg(long, env = "IMPACT_LEDGER_QUEUE_REQUESTS_MAX")]
+    pub queue_requests_max: Option<usize>,
+    /// Events written by one group commit (one sled batch, one fsync) [default: 8192].
+    #[arg(long, env = "IMPACT_LEDGER_GROUP_EVENTS_MAX")]
+    pub group_events_max: Option<usize>,
+    /// Open GET /api/v1/subscribe streams; beyond it 503 [default: 64].
+    #[arg(long, env = "IMPACT_LEDGER_SUBSCRIBERS_MAX")]
+    pub subscribers_max: Option<usize>,
+}
+
+/// The settings as a TOML file may hold them: every key optional, unknown keys refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    log_format: Option<LogFormat>,
+    body_bytes_max: Option<usize>,
+    batch_events_max: Option<usize>,
+    page_events_max: Option<usize>,
+    request_timeout_ms: Option<u64>,
+    header_read_timeout_ms: Option<u64>,
+    concurrency_max: Option<usize>,
+    queue_requests_max: Option<usize>,
+    group_events_max: Option<usize>,
+    subscribers_max: Option<usize>,
+}
+
+/// The effective settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Config {
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    pub log_format: LogFormat,
+    pub limits: Limits,
+}
+
+/// Every limit of the service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    pub body_bytes_max: usize,
+    pub batch_events_max: usize,
+    pub page_events_max: usize,
+    pub request_timeout_ms: u64,
+    pub header_read_timeout_ms: u64,
+    pub concurrency_max: usize,
+    pub queue_requests_max: usize,
+    pub group_events_max: usize,
+    pub subscribers_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes_max: 1024 * 1024,
+            batch_events_max: 1000,
+            page_events_max: 1000,
+            request_timeout_ms: 30_000,
+            header_read_timeout_ms: 10_000,
+            concurrency_max: 1024,
+            queue_requests_max: 4096,
+            group_events_max: 8192,
+            subscribers_max: 64,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data: PathBuf::from("./data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log_format: LogFormat::Text,
+            limits: Limits::default(),
+        }
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the config file {}", path.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("the config file {} is not valid", path.display()))
+}
+
+impl Config {
+    /// Flags (and their environment variables) over the file over the defaults.
+    pub fn resolve(args: &ServeArgs) -> anyhow::Result<Config> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let default = Config::default();
+        let limits = &default.limits;
+        let config = Config {
+            data: args.data.clone().or(file.data).unwrap_or(default.data),
+            listen: args.listen.or(file.listen).unwrap_or(default.listen),
+            log_format: args
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(default.log_format),
+            limits: Limits {
+                body_bytes_max: pick(
+                    args.body_bytes_max,
+                    file.body_bytes_max,
+                    limits.body_bytes_max,
+                ),
+                batch_events_max: pick(
+                    args.batch_events_max,
+                    file.batch_events_max,
+                    limits.batch_events_max,
+                ),
+                page_events_max: pick(
+                    args.page_events_max,
+                    file.page_events_max,
+                    limits.page_events_max,
+                ),
+                request_timeout_ms: pick(
+                    args.request_timeout_ms,
+                    file.request_timeout_ms,
+                    limits.request_timeout_ms,
+                ),
+                header_read_timeout_ms: pick(
+                    args.header_read_timeout_ms,
+                    file.header_read_timeout_ms,
+                    limits.header_read_timeout_ms,
+                ),
+                concurrency_max: pick(
+                    args.concurrency_max,
+                    file.concurrency_max,
+                    limits.concurrency_max,
+                ),
+                queue_requests_max: pick(
+                    args.queue_requests_max,
+                    file.queue_requests_max,
+                    limits.queue_requests_max,
+                ),
+                group_events_max: pick(
+                    args.group_events_max,
+                    file.group_events_max,
+                    limits.group_events_max,
+                ),
+                subscribers_max: pick(
+                    args.subscribers_max,
+                    file.subscribers_max,
+                    limits.subscribers_max,
+                ),
+            },
+        };
+        config.limits.check()?;
+        Ok(config)
+    }
+
+    /// The effective settings as TOML, for `impact-ledger config check`.
+    ///
+    /// No setting is secret (tokens live hashed in the data dir, never in the config), so
+    /// nothing needs masking; the token file's path is shown instead of its content.
+    pub fn to_toml(&self) -> String {
+        let mut text = String::from(
+            "# the effective configuration: flags, then environment, then file, then defaults\n",
+        );
+        text.push_str(&toml::to_string(&Flat::from(self)).expect("settings serialize as TOML"));
+        text.push_str(&format!(
+            "# tokens: {} (SHA-256 hashes only; secrets are never stored)\n",
+            self.data.join("tokens.json").display()
+        ));
+        text
+    }
+}
+
+fn pick<T>(flag: Option<T>, file: Option<T>, default: T) -> T {
+    flag.or(file).unwrap_or(default)
+}
+
+impl Limits {
+    /// Refuses limits that make no sense, or go beyond what DESIGN allows.
+    fn check(&self) -> anyhow::Result<()> {
+        let counts = [
+            ("body_bytes_max", self.body_bytes_max as u64),
+            ("batch_events_max", self.batch_events_max as u64),
+            ("page_events_max", self.page_events_max as u64),
+            ("request_timeout_ms", self.request_timeout_ms),
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("concurrency_max", self.concurrency_max as u64),
+            ("queue_requests_max", self.queue_requests_max as u64),
+            ("group_events_max", self.group_events_max as u64),
+            ("subscribers_max", self.subscribers_max as u64),
+        ];
+        for (name, value) in counts {
+            anyhow::ensure!(value > 0, "{name} must be greater than 0");
+        }
+        anyhow::ensure!(
+            self.batch_events_max <= 1000,
+            "batch_events_max is at most 1000 (DESIGN §3.4)"
+        );
+        anyhow::ensure!(
+            self.page_events_max <= 1000,
+            "page_events_max is at most 1000 (DESIGN §5)"
+        );
+        anyhow::ensure!(
+            self.body_bytes_max <= 64 * 1024 * 1024,
+            "body_bytes_max is at most 67108864 (64 MiB)"
+        );
+        Ok(())
+    }
+}
+
+/// The settings in the file's flat form.
+#[derive(Serialize)]
+struct Flat<'a> {
+    data: &'a Path,
+    listen: String,
+    log_format: LogFormat,
+    #[serde(flatten)]
+    limits: Limits,
+}
+
+impl<'a> From<&'a Config> for Flat<'a> {
+    fn from(config: &'a Config) -> Self {
+        Flat {
+            data: &config.data,
+            listen: config.listen.to_string(),
+            log_format: config.log_format,
+            limits: config.limits,
+        }
+    }
+}
