@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# The performance table of issue 6, every row measured side by side with its reference in one run.
+#
+# Usage: ops/bench/run.sh [--quick] [--runs N] [--events N] [--duration S] [--no-pg]
+#   --quick       tiny sizes and short loads: a smoke run (well under a minute once built)
+#   --runs N      repeats of every measurement; the table shows medians (default 3, quick 1)
+#   --events N    size of the large log for the start/read/memory rows (default 1000000)
+#   --duration S  seconds per load (default 10, quick 2)
+#   --no-pg       skip the PostgreSQL comparison
+# Environment: CARGO_TARGET_DIR (default target), BENCH_DIR (default /var/tmp/impact-ledger-bench:
+# data dirs, the export and logs; the fdatasync probe writes there too, so it is the same disk),
+# BENCH_PORT (default 18431), BENCH_PG_PORT (default 18432).
+#
+# Installs what it needs from Debian's packages (wrk, PostgreSQL 15) when missing, builds the
+# release binary, and prints the table; the raw numbers of every run go to $BENCH_DIR/raw.tsv.
+# Every load targets 127.0.0.1 only and is bounded in time (wrk -d, pgbench -T) or count.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+quick=0
+runs=""
+events=""
+duration=""
+with_pg=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1 ;;
+        --runs) runs=$2; shift ;;
+        --events) events=$2; shift ;;
+        --duration) duration=$2; shift ;;
+        --no-pg) with_pg=0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+if [ "$quick" = 1 ]; then
+    runs=${runs:-1}; events=${events:-2000}; duration=${duration:-2}; latency_count=3
+else
+    runs=${runs:-3}; events=${events:-1000000}; duration=${duration:-10}; latency_count=5
+fi
+
+bench_dir=${BENCH_DIR:-/var/tmp/impact-ledger-bench}
+port=${BENCH_PORT:-18431}
+pg_port=${BENCH_PG_PORT:-18432}
+target_dir=${CARGO_TARGET_DIR:-$repo/target}
+bin=$target_dir/release/impact-ledger
+probe="python3 $here/probe.py"
+url=http://127.0.0.1:$port
+pg_bin=/usr/lib/postgresql/15/bin
+mkdir -p "$bench_dir"
+raw=$bench_dir/raw.tsv
+: > "$raw"
+
+say() { echo "== $*" >&2; }
+
+# --- what the run needs --------------------------------------------------------------------
+install_packages() {
+    local missing=()
+    command -v wrk > /dev/null || missing+=(wrk)
+    if [ "$with_pg" = 1 ] && [ ! -x "$pg_bin/postgres" ]; then missing+=(postgresql-15); fi
+    command -v curl > /dev/null || missing+=(curl)
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]} from Debian"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > /dev/null
+    fi
+}
+install_packages
+say "building the release binary ($target_dir)"
+(cd "$repo" && CARGO_TARGET_DIR=$target_dir cargo build --release --quiet)
+
+# --- helpers -------------------------------------------------------------------------------
+server_pid=""
+pg_data=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2> /dev/null || true; fi
+    if [ -n "$pg_data" ]; then as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m fast stop > /dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# start_server DATA: starts `serve`; sets server_pid and start_seconds (until /healthz answered).
+start_seconds=""
+start_server() {
+    start_seconds=$($probe coldstart "$bench_dir/server.pid" "$bench_dir/server.log" 900 "$port" -- \
+        "$bin" serve --data "$1" --listen "127.0.0.1:$port")
+    server_pid=$(cat "$bench_dir/server.pid")
+}
+
+stop_server() {
+    kill -TERM "$server_pid"
+    for _ in $(seq 1 600); do
+        kill -0 "$server_pid" 2> /dev/null || break
+        sleep 0.1
+    done
+    server_pid=""
+}
+
+new_token() {
+    "$bin" token new --role staff --name "bench-$RANDOM$RANDOM" --data "$1" 2> /dev/null
+}
+
+head_position() {
+    curl -fsS "$url/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["head_position"])'
+}
+
+# wrk_rate NAME CONNECTIONS ARGS...: runs wrk, prints requests/s; refuses errors.
+wrk_rate() {
+    local name=$1 connections=$2 threads=2 out
+    shift 2
+    if [ "$connections" -lt 2 ]; then threads=1; fi
+    out=$bench_dir/wrk-$name.txt
+    wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s "$@" > "$out" 2>&1
+    if grep -q -E "Non-2xx|Socket errors" "$out"; then
+        echo "wrk $name: errors (see $out):" >&2
+        grep -E "Non-2xx|Socket errors" "$out" >&2
+        if grep -q "Non-2xx" "$out"; then exit 1; fi
+    fi
+    awk '/Requests\/sec/ {print $2}' "$out"
+}
+
+# wrk_p50 NAME ARGS...: one connection, prints the median latency in ms.
+wrk_p50() {
+    local name=$1 out
+    shift
+    out=$bench_dir/wrk-$name.txt
+    wrk -t1 -c1 -d"${duration}s" --timeout 60s --latency "$@" > "$out" 2>&1
+    if grep -q "Non-2xx" "$out"; then echo "wrk $name: errors, see $out" >&2; exit 1; fi
+    awk '$1 == "50%" {
+        value = $2; unit = value; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", value)
+        factor = (unit == "us") ? 0.001 : (unit == "ms") ? 1 : (unit == "s") ? 1000 : 60000
+        printf "%.3f\n", value * factor }' "$out"
+}
+
+post() { # post NAME CONNECTIONS BATCH TOKEN: requests/s of appends of BATCH new events
+    wrk_rate "$1" "$2" -s "$here/post.lua" -H "Authorization: Bearer $4" \
+        -H "Content-Type: application/json" "$url/api/v1/events" -- "$3" "$(od -An -tx4 -N4 /dev/urandom | tr -d ' ')"
+}
+
+elapsed() { # elapsed START: seconds since START (from date +%s.%N)
+    awk -v start="$1" -v now="$(date +%s.%N)" 'BEGIN {printf "%.1f\n", now - start}'
+}
+
+record() { # record ROW RUN VALUE
+    printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$raw"
+}
+
+median() { # median ROW: the median of every run of ROW
+    local values
+    values=$(awk -F'\t' -v row="$1" '$1 == row {print $3}' "$raw")
+    [ -n "$values" ] || { echo "-"; return; }
+    # shellcheck disable=SC2086
+    $probe median $values
+}
+
+# --- the machine ---------------------------------------------------------------------------
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+say "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), load $load_before"
+
+# --- appends: a fresh data dir per run -----------------------------------------------------
+for run in $(seq 1 "$runs"); do
+    say "appends, run $run of $runs"
+    data=$bench_dir/write
+    rm -rf "$data"
+    mkdir -p "$data"
+    token=$(new_token "$data")
+    start_server "$data"
+    record healthz_c64 "$run" "$(wrk_rate healthz-c64 64 "$url/healthz")"
+    before=$(head_position)
+    record post1_c64 "$run" "$(post post1-c64 64 1 "$token")"
+    requests=$(awk '/requests in/ {print $1}' "$bench_dir/wrk-post1-c64.txt")
+    stored=$(( $(head_position) - before ))
+    say "64 connections: $requests appends answered, $stored events stored"
+    [ "$stored" -ge "$requests" ] || { echo "fewer events stored than acknowledged" >&2; exit 1; }
+    record fsync_300b "$run" "$($probe fsync "$bench_dir" "$duration" 1)"
+    record post1_c1 "$run" "$(post post1-c1 1 1 "$token")"
+    record post1_c8 "$run" "$(post post1-c8 8 1 "$token")"
+    record fsync_300b_x100 "$run" "$($probe fsync "$bench_dir" "$duration" 100)"
+    before=$(head_position)
+    rate=$(post post100-c8 8 100 "$token")
+    record post100_c8_events "$run" "$(awk -v rate="$rate" 'BEGIN {printf "%.0f", rate * 100}')"
+    say "batches of 100: $(( $(head_position) - before )) events stored"
+    stop_server
+done
+
+# --- the large log: export, import, start, reads, memory, disk ------------------------------
+export_file=$bench_dir/export-$events.ndjson
+if [ ! -s "$export_file" ]; then
+    say "generating a valid export of $events events"
+    start=$(date +%s.%N)
+    python3 "$here/gen_export.py" --events "$events" --out "$export_file.part"
+    mv "$export_file.part" "$export_file"
+    record generate_s 1 "$(elapsed "$start")"
+fi
+large=$bench_dir/large-$events
+if [ ! -e "$large/.imported" ]; then
+    rm -rf "$large"
+    say "importing it into $large"
+    start=$(date +%s.%N)
+    "$bin" import "$export_file" --data "$large" > "$bench_dir/import.log" 2>&1
+    record import_s 1 "$(elapsed "$start")"
+    touch "$large/.imported"
+fi
+token=$(new_token "$large")
+for run in $(seq 1 "$runs"); do
+    say "large log, run $run of $runs"
+    cache=warm
+    sync
+    if (echo 3 > /proc/sys/vm/drop_caches) 2> /dev/null; then cache=dropped; fi
+    start_server "$large"
+    record "cold_start_s_cache_$cache" "$run" "$start_seconds"
+    record rss_after_start_mb "$run" "$($probe rss "$server_pid" | cut -d' ' -f1)"
+    record healthz_p50_ms "$run" "$(wrk_p50 healthz-p50 "$url/healthz")"
+    record status_p50_ms "$run" "$(wrk_p50 status-p50 -H "Authorization: Bearer $token" "$url/api/v1/status/2023")"
+    # The last event but one: the whole log is folded (at the head the current figures answer).
+    last=$($probe instant "$url" "$token" $(( events - 1 )))
+    middle=$($probe instant "$url" "$token" $(( (events + 1) / 2 )))
+    record as_of_end_p50_ms "$run" "$($probe latency "$url/api/v1/status/2023?as_of=$last" "$token" "$latency_count" | cut -d' ' -f1)"
+    record as_of_middle_p50_ms "$run" "$($probe latency "$url/api/v1/status/2023?as_of=$middle" "$token" "$latency_count" | cut -d' ' -f1)"
+    read -r rss_now rss_peak <<< "$($probe rss "$server_pid")"
+    record rss_after_reads_mb "$run" "$rss_now"
+    record rss_peak_mb "$run" "$rss_peak"
+    stop_server
+done
+record disk_bytes 1 "$(du -sb "$large/sled" | cut -f1)"
+record export_bytes 1 "$(stat -c %s "$export_file")"
+
+# --- PostgreSQL 15: one single-row INSERT per transaction, 8 clients --------------------------
+if [ "$with_pg" = 1 ]; then
+    say "PostgreSQL 15"
+    pg_data=$bench_dir/pg
+    rm -rf "$pg_data"
+    mkdir -p "$pg_data"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$pg_data"; fi
+    as_postgres "$pg_bin/initdb" -D "$pg_data" -U postgres > "$bench_dir/pg-init.log" 2>&1
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_data" start > /dev/null
+    psql_pg() { as_postgres psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+    psql_pg -c "CREATE TABLE events (id uuid PRIMARY KEY, recorded_at timestamptz NOT NULL DEFAULT now(), body jsonb NOT NULL)"
+    script=$pg_data/insert.sql
+    # One placement event with its envelope, about 300 bytes of JSON (no `:word` in the text:
+    # pgbench would take it for a variable).
+    cat > "$script" << 'SQL'
+\set person random(1, 999999)
+INSERT INTO events (id, body) VALUES (gen_random_uuid(), jsonb_build_object('type', 'PersonPlacedInEmployment', 'occurred_on', '2025-06-02', 'actor', 'bench', 'case_ref', NULL, 'note', NULL, 'correlation_id', NULL, 'data', jsonb_build_object('placement_id', gen_random_uuid(), 'person_ref', 'P-' || lpad(CAST(:person AS text), 7, '0'), 'employment_type', 'ordinary', 'enterprise_id', NULL)));
+SQL
+    if [ "$(id -u)" = 0 ]; then chown postgres "$script"; fi
+    for run in $(seq 1 "$runs"); do
+        if ! as_postgres pgbench -n -M prepared -c 8 -j 2 -T "$duration" -f "$script" \
+            -h 127.0.0.1 -p "$pg_port" -U postgres postgres > "$bench_dir/pgbench-$run.txt" 2>&1; then
+            echo "pgbench failed:" >&2
+            tail -5 "$bench_dir/pgbench-$run.txt" >&2
+            exit 1
+        fi
+        record pg_insert_c8 "$run" "$(awk '/^tps = / {print $3; exit}' "$bench_dir/pgbench-$run.txt")"
+    done
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m fast stop > /dev/null
+    pg_data=""
+fi
+
+# --- the table -----------------------------------------------------------------------------
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+cold_row=$(awk -F'\t' '$1 ~ /^cold_start_s/ {print $1; exit}' "$raw")
+# row: what, measured, reference (name), reference value, ratio, target, met
+table_row() { # table_row WHAT MEASURED REF_NAME REF_VALUE KIND TARGET
+    awk -v what="$1" -v measured="$2" -v ref_name="$3" -v ref="$4" -v kind="$5" -v target="$6" 'BEGIN {
+        ratio = "-"
+        if (kind !~ /noratio/ && ref != "-" && ref + 0 > 0 && measured != "-") ratio = sprintf("%.2f", measured / ref)
+        value = (kind ~ /ratio/) ? ratio : measured
+        if (value == "-") met = "?"
+        else if (kind ~ /min/) met = (value + 0 >= target + 0) ? "yes" : "NO"
+        else met = (value + 0 <= target + 0) ? "yes" : "NO"
+        op = (kind ~ /min/) ? ">=" : "<="
+        printf "| %-44s | %12s | %-26s | %12s | %6s | %-18s | %-3s |\n", what, measured, ref_name, ref, ratio, \
+            ((kind ~ /ratio/) ? "ratio " : "") op " " target, met
+    }'
+}
+disk=$(median disk_bytes)
+export_bytes=$(median export_bytes)
+echo
+echo "impact-ledger performance, $(date -u +%Y-%m-%dT%H:%MZ), commit $(cd "$repo" && git rev-parse --short HEAD)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), disk $(df -h "$bench_dir" | awk 'NR==2 {print $1", "$2}')"
+echo "load average before $load_before, after $load_after; $runs run(s) of ${duration}s, medians; large log $events events"
+echo
+printf "| %-44s | %12s | %-26s | %12s | %6s | %-18s | %-3s |\n" row measured reference "ref. value" ratio target met
+echo "|----------------------------------------------|--------------|----------------------------|--------------|--------|--------------------|-----|"
+table_row "appends 1 event, 64 conn (req/s)" "$(median post1_c64)" "GET /healthz, 64 conn" "$(median healthz_c64)" ratio_min 0.5
+table_row "appends 1 event, 1 conn (req/s)" "$(median post1_c1)" "fdatasync 300 B (rec/s)" "$(median fsync_300b)" ratio_min 0.5
+table_row "appends 100-event batches, 8 conn (ev/s)" "$(median post100_c8_events)" "fdatasync 100x300 B (rec/s)" "$(median fsync_300b_x100)" min 150000
+table_row "cold start to /healthz, $events ev (s)" "$(median "$cold_row")" "-" "-" max 1.5
+table_row "GET status/2023 p50 (ms)" "$(median status_p50_ms)" "GET /healthz p50, 1 conn" "$(median healthz_p50_ms)" max 2
+table_row "GET status/2023?as_of=<last-1> p50 (ms)" "$(median as_of_end_p50_ms)" "as_of=<middle> p50 (ms)" "$(median as_of_middle_p50_ms)" max 300
+table_row "resident memory after start (MB)" "$(median rss_after_start_mb)" "-" "-" max 300
+table_row "resident memory after the reads (MB)" "$(median rss_after_reads_mb)" "peak (VmHWM)" "$(median rss_peak_mb)" max_noratio 300
+table_row "disk of the log (bytes)" "$disk" "NDJSON export (bytes)" "$export_bytes" ratio_max 2.5
+table_row "appends 1 event, 8 conn (req/s)" "$(median post1_c8)" "PostgreSQL 15 INSERT, 8 cl" "$(median pg_insert_c8)" ratio_min 2
+echo
+echo "cold start page cache: ${cold_row#cold_start_s_cache_}; raw numbers per run: $raw"
+for extra in generate_s import_s; do
+    if grep -q "^$extra" "$raw"; then echo "$extra: $(median $extra)"; fi
+done
