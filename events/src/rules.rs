@@ -29,6 +29,7 @@ pub const PAYLOAD_INTEGER_MAX: i64 = 9_007_199_254_740_991;
 
 /// One thing wrong with one event of a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// The event's place in the request, from 0.
     pub index: usize,

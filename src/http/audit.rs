@@ -23,6 +23,13 @@ use crate::store::Ledger;
 pub const HEAD_POSITION_HEADER: &str = "x-ledger-head-position";
 pub const HEAD_HASH_HEADER: &str = "x-ledger-head-hash";
 
+/// Recompute the whole hash chain from the log.
+#[utoipa::path(get, path = "/api/v1/verify", tag = "audit", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the verification; `ok` false names the first bad position", body = super::openapi::VerifyAnswer),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn verify(
     State(state): State<AppState>,
     caller: Caller,
@@ -42,6 +49,13 @@ pub async fn verify(
     Ok(Json(summary.to_json()))
 }
 
+/// Every stored event in order, one canonical JSON object per line, streamed.
+#[utoipa::path(get, path = "/api/v1/export", tag = "audit", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "NDJSON; headers x-ledger-head-position and x-ledger-head-hash name the head exported", body = String, content_type = "application/x-ndjson"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn export(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     caller.allow(AUDITOR_ADMIN)?;
     let (head_position, head_hash) = {

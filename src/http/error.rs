@@ -44,13 +44,17 @@ pub enum ApiError {
 }
 
 /// The body of an error answer.
-#[derive(Serialize)]
-struct ProblemDocument {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemDocument {
+    /// `urn:impact-ledger:problem:<kind>`, e.g. `...:rule-violation`.
     #[serde(rename = "type")]
     kind: String,
+    #[schema(value_type = String)]
     title: &'static str,
     status: u16,
+    /// What to fix.
     detail: String,
+    /// Every problem of the request's events (409 and 422 only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<Problem>,
 }

@@ -24,6 +24,21 @@ struct AppendBody {
     events: Vec<serde_json::Value>,
 }
 
+/// Append 1 to 1000 events, all or none.
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
+    request_body(content = super::openapi::AppendBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "stored; where each event went", body = super::openapi::AppendAnswer),
+        (status = 200, description = "a retry of a stored request: the original answer, nothing new stored", body = super::openapi::AppendAnswer),
+        (status = 400, description = "the body is not JSON", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "conflicts with what is stored", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, description = "the body is over the limit", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, description = "the body is not declared JSON", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "the events break the catalogue's rules", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 503, description = "busy; retry", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn append(
     State(state): State<AppState>,
     caller: Caller,
@@ -131,6 +146,18 @@ pub struct PageQuery {
     limit: Option<usize>,
 }
 
+/// A page of the log, in position order.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
+    params(
+        ("after" = Option<u64>, Query, description = "events after this position (default 0)"),
+        ("limit" = Option<u64>, Query, description = "1 to 1000 events (default 100)"),
+    ),
+    responses(
+        (status = 200, description = "the page", body = super::openapi::EventsPage),
+        (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn page(
     State(state): State<AppState>,
     caller: Caller,
@@ -171,6 +198,16 @@ pub fn write_events(body: &mut Vec<u8>, events: &[StoredEvent]) {
     }
 }
 
+/// One stored event by id.
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the event's id (a UUID)")),
+    responses(
+        (status = 200, description = "the event", body = super::openapi::StoredEvent),
+        (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "no such event", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,

@@ -114,6 +114,18 @@ pub async fn with_projection<T: Send + 'static>(
     .map_err(internal)?
 }
 
+/// The figures of one year (DESIGN §4).
+#[utoipa::path(get, path = "/api/v1/status/{year}", tag = "figures", security(("bearer" = [])),
+    params(("year" = i32, Path, description = "1900 to 2200"),
+        ("as_of" = Option<String>, Query, description = "an RFC 3339 instant: only events recorded by then count"),
+        ("at_position" = Option<u64>, Query, description = "a log position: only events up to it count"),
+    ),
+    responses(
+        (status = 200, description = "the year's status", body = impact_projections::Status),
+        (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn status(
     State(state): State<AppState>,
     _caller: Caller,
@@ -127,6 +139,19 @@ pub async fn status(
     ))
 }
 
+/// The targets in force for a year, with actual, attainment, forecast and on_track.
+#[utoipa::path(get, path = "/api/v1/targets", tag = "figures", security(("bearer" = [])),
+    params(("year" = i32, Query, description = "1900 to 2200"),
+        ("as_of" = Option<String>, Query, description = "an RFC 3339 instant: only events recorded by then count"),
+        ("at_position" = Option<u64>, Query, description = "a log position: only events up to it count"),
+    ),
+    responses(
+        (status = 200, description = "the targets", body = impact_projections::Targets),
+        (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "no strategy in force covers the year", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn targets(
     State(state): State<AppState>,
     _caller: Caller,
@@ -143,6 +168,18 @@ pub async fn targets(
         .ok_or_else(|| ApiError::NotFound(format!("no strategy in force covers {year}")))
 }
 
+/// The bridge from the end of year `from` to the end of year `to`, with the events behind it.
+#[utoipa::path(get, path = "/api/v1/history", tag = "figures", security(("bearer" = [])),
+    params(("from" = i32, Query, description = "1900 to 2200"), ("to" = i32, Query, description = "1900 to 2200, not before `from`"),
+        ("as_of" = Option<String>, Query, description = "an RFC 3339 instant: only events recorded by then count"),
+        ("at_position" = Option<u64>, Query, description = "a log position: only events up to it count"),
+    ),
+    responses(
+        (status = 200, description = "the bridge", body = impact_projections::History),
+        (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn history(
     State(state): State<AppState>,
     _caller: Caller,

@@ -8,6 +8,7 @@ pub mod figures;
 pub mod health;
 pub mod limits;
 pub mod observe;
+pub mod openapi;
 pub mod reports;
 pub mod streams;
 pub mod subscribe;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/history", get(figures::history))
         .route("/api/v1/reports/annual/{year}", get(reports::annual))
         .route("/api/v1/verify", get(audit::verify))
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(observe::metrics))
         .layer(

@@ -74,6 +74,8 @@ pub async fn observe(request: Request, next: Next) -> Response {
 }
 
 /// GET /metrics: Prometheus text format, for anyone (no token, as DESIGN §5 says).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "application/openmetrics-text")))]
 pub async fn metrics() -> Response {
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     Response::builder()

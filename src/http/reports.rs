@@ -60,6 +60,24 @@ impl ReportQuery {
     }
 }
 
+/// The annual report: JSON, CSV for Danish Excel (or RFC 4180 with sep=comma), printable HTML.
+#[utoipa::path(get, path = "/api/v1/reports/annual/{year}", tag = "figures", security(("bearer" = [])),
+    params(("year" = i32, Path, description = "1900 to 2200"),
+        ("format" = Option<String>, Query, description = "json (default), csv or html"),
+        ("lang" = Option<String>, Query, description = "da (default) or en"),
+        ("sep" = Option<String>, Query, description = "csv: semicolon (default, Danish Excel) or comma"),
+        ("as_of" = Option<String>, Query, description = "an RFC 3339 instant: only events recorded by then count"),
+        ("at_position" = Option<u64>, Query, description = "a log position: only events up to it count"),
+    ),
+    responses(
+        (status = 200, description = "the report", content(
+            (crate::reports::AnnualReport = "application/json"),
+            (String = "text/csv"),
+            (String = "text/html"))),
+        (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn annual(
     State(state): State<AppState>,
     _caller: Caller,

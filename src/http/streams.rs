@@ -10,6 +10,16 @@ use super::events::write_events;
 use super::{json_response, AppState};
 use crate::auth::Caller;
 
+/// Every event of one entity, in version order.
+#[utoipa::path(get, path = "/api/v1/streams/{stream}", tag = "events", security(("bearer" = [])),
+    params(("stream" = String, Path, description = "`<kind>-<uuid>`, e.g. `enterprise-5d3b0c1e-0000-4000-8000-000000000001`")),
+    responses(
+        (status = 200, description = "the stream", body = super::openapi::StreamAnswer),
+        (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "no such stream", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,

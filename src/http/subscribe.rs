@@ -91,6 +91,19 @@ pub struct SubscribeQuery {
     after: Option<u64>,
 }
 
+/// Server-Sent Events: one stored event per message with `id: <position>`, catch-up then live.
+#[utoipa::path(get, path = "/api/v1/subscribe", tag = "events", security(("bearer" = [])),
+    params(
+        ("after" = Option<u64>, Query, description = "start after this position; a `Last-Event-ID` header wins"),
+        ("Last-Event-ID" = Option<u64>, Header, description = "resume after this position"),
+    ),
+    responses(
+        (status = 200, description = "the event stream", body = String, content_type = "text/event-stream"),
+        (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 503, description = "too many subscribers", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+    ))]
 pub async fn subscribe(
     State(state): State<AppState>,
     caller: Caller,

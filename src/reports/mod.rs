@@ -46,16 +46,18 @@ impl Format {
 
 /// The annual report of `year`: DESIGN §4's status, targets and history (from year − 1), as
 /// known at `as_of_position`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AnnualReport {
     pub year: i32,
     pub as_of_position: u64,
     /// The hash of the event at `as_of_position` (64 zeros for an empty log): an auditor who
     /// finds this hash at that position in a verified export knows which events the report saw.
     #[serde(serialize_with = "hex")]
+    #[schema(value_type = String)]
     pub head_hash: Hash,
     /// When the event at `as_of_position` was recorded; null for an empty log.
     #[serde(serialize_with = "instant")]
+    #[schema(value_type = Option<String>)]
     pub head_recorded_at: Option<RecordedAt>,
     pub status: Status,
     /// Null when no strategy in force covers the year.

@@ -29,7 +29,7 @@ pub struct AppendRequest {
 }
 
 /// Where an appended event went.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub id: Uuid,
     pub position: u64,

@@ -1,0 +1,163 @@
+//! Proves GET /api/v1/openapi.json describes the API that runs: every path and method of
+//! DESIGN §5 is documented and routed, the bearer scheme is declared, and the hand-declared
+//! shapes (stored event, event in, verification, health) have exactly the members real answers
+//! have, so the document cannot drift from the code unnoticed.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, StatusCode};
+use common::TestLedger;
+use serde_json::{json, Value};
+
+/// Every path and method of DESIGN §5.
+const CONTRACT: [(&str, &str); 14] = [
+    ("post", "/api/v1/events"),
+    ("get", "/api/v1/events"),
+    ("get", "/api/v1/events/{id}"),
+    ("get", "/api/v1/streams/{stream}"),
+    ("get", "/api/v1/export"),
+    ("get", "/api/v1/verify"),
+    ("get", "/api/v1/status/{year}"),
+    ("get", "/api/v1/targets"),
+    ("get", "/api/v1/history"),
+    ("get", "/api/v1/reports/annual/{year}"),
+    ("get", "/api/v1/subscribe"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/healthz"),
+    ("get", "/metrics"),
+];
+
+/// The member names of a component schema, through `allOf` where there is one.
+fn members(document: &Value, schema: &str) -> BTreeSet<String> {
+    let schema = &document["components"]["schemas"][schema];
+    let mut names = BTreeSet::new();
+    let parts = match schema["allOf"].as_array() {
+        Some(parts) => parts.clone(),
+        None => vec![schema.clone()],
+    };
+    for part in parts {
+        if let Some(properties) = part["properties"].as_object() {
+            names.extend(properties.keys().cloned());
+        }
+    }
+    names
+}
+
+fn keys(value: &Value) -> BTreeSet<String> {
+    value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn every_path_of_the_contract_is_documented_and_routed() {
+    let ledger = TestLedger::new();
+    let (status, _, document) = ledger
+        .request(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, operations)| {
+            operations
+                .as_object()
+                .expect("operations")
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
+        .collect();
+    let contract: BTreeSet<(String, String)> = CONTRACT
+        .iter()
+        .map(|(method, path)| (method.to_string(), path.to_string()))
+        .collect();
+    assert_eq!(
+        documented, contract,
+        "documented operations against DESIGN §5"
+    );
+
+    for (method, path) in CONTRACT {
+        let concrete = path
+            .replace("{id}", "7c0e1a52-0000-4000-8000-000000000001")
+            .replace(
+                "{stream}",
+                "enterprise-5d3b0c1e-0000-4000-8000-000000000001",
+            )
+            .replace("{year}", "2023");
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
+        let request = axum::http::Request::builder()
+            .method(method.clone())
+            .uri(&concrete)
+            .body(axum::body::Body::empty())
+            .expect("a request");
+        let answer = ledger.send(request).await;
+        let body = String::from_utf8_lossy(&answer.body);
+        let unrouted = answer.status == StatusCode::NOT_FOUND && body.contains("no such path");
+        assert!(
+            !unrouted && answer.status != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path} is documented but not routed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hand_declared_shapes_match_real_answers() {
+    let ledger = TestLedger::new();
+    let (_, _, document) = ledger
+        .request(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+
+    // Every member EventIn documents is one the parser accepts.
+    let event_in = json!({
+        "id": "7c0e1a52-0000-4000-8000-000000000001", "type": "TrendNoted", "occurred_on": "2024-03-01",
+        "data": {"trend_id": "7c0e1a52-0000-4000-8000-000000000002", "title": "Grøn omstilling", "kind": "trend"},
+        "expected_version": 0, "correlation_id": "7c0e1a52-0000-4000-8000-000000000003",
+        "case_ref": "24-004614", "note": "fra KL's nyhedsbrev"
+    });
+    assert_eq!(members(&document, "EventIn"), keys(&event_in));
+    let (status, _, receipts) = ledger
+        .request(
+            Method::POST,
+            "/api/v1/events",
+            Some(&ledger.staff),
+            Some(json!({"events": [event_in]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{receipts}");
+    assert_eq!(members(&document, "Receipt"), keys(&receipts["events"][0]));
+
+    let (_, _, page) = ledger.get("/api/v1/events").await;
+    assert_eq!(members(&document, "EventsPage"), keys(&page));
+    assert_eq!(members(&document, "StoredEvent"), keys(&page["events"][0]));
+    let (_, _, stream) = ledger
+        .get("/api/v1/streams/trend-7c0e1a52-0000-4000-8000-000000000002")
+        .await;
+    assert_eq!(members(&document, "StreamAnswer"), keys(&stream));
+
+    let (_, _, verified) = ledger.get("/api/v1/verify").await;
+    let mut verify_members = keys(&verified);
+    verify_members.insert("error".to_owned()); // present only when the chain is broken
+    assert_eq!(members(&document, "VerifyAnswer"), verify_members);
+
+    let (_, _, health) = ledger.request(Method::GET, "/healthz", None, None).await;
+    assert_eq!(members(&document, "Health"), keys(&health));
+
+    let (status, _, problem) = ledger
+        .request(Method::GET, "/api/v1/events", None, None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let mut problem_members = keys(&problem);
+    problem_members.insert("errors".to_owned()); // present on 409 and 422 only
+    assert_eq!(members(&document, "ProblemDocument"), problem_members);
+}
