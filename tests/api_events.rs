@@ -322,18 +322,17 @@ fn envelope_cases() -> Vec<Case> {
         refused(
             "no type",
             vec![without(trial(&fresh()), "type")],
-            // A missing member is reported on the object that lacks it; the message names it.
-            &[(0, "")],
+            &[(0, "type")],
         ),
         refused(
             "no occurred_on",
             vec![without(trial(&fresh()), "occurred_on")],
-            &[(0, "")],
+            &[(0, "occurred_on")],
         ),
         refused(
             "no data",
             vec![without(trial(&fresh()), "data")],
-            &[(0, "")],
+            &[(0, "data")],
         ),
         refused(
             "data that is not an object",
@@ -613,8 +612,7 @@ fn enterprise_registered_cases(given: &Given) -> Vec<Case> {
         refused(
             "no name",
             vec![without_data(registered(&fresh()), "name")],
-            // A missing member is reported on the object that lacks it; the message names it.
-            &[(0, "data")],
+            &[(0, "data.name")],
         ),
         refused(
             "an unknown data member",
@@ -1058,7 +1056,7 @@ fn retraction_cases(given: &Given) -> Vec<Case> {
                 retraction(&given.enterprise_registration),
                 "reason",
             )],
-            &[(0, "data")],
+            &[(0, "data.reason")],
         ),
         refused(
             "a retraction with a blank reason",

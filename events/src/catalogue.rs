@@ -253,9 +253,12 @@ impl EventData {
     /// The error names the path inside `data` that is wrong, e.g. `targets[0].metric`.
     pub fn from_json(type_name: &str, data: serde_json::Value) -> Result<Self, DataError> {
         fn parse<T: serde::de::DeserializeOwned>(data: serde_json::Value) -> Result<T, DataError> {
-            serde_path_to_error::deserialize(data).map_err(|error| DataError::Invalid {
-                path: error.path().to_string(),
-                message: error.inner().to_string(),
+            serde_path_to_error::deserialize(data).map_err(|error| {
+                let message = error.inner().to_string();
+                DataError::Invalid {
+                    path: error_path(error.path().to_string(), &message),
+                    message,
+                }
             })
         }
         Ok(match type_name {
@@ -330,6 +333,19 @@ impl EventData {
             _ => return &[],
         };
         sdgs.as_deref().unwrap_or(&[])
+    }
+}
+
+/// The path of the member at fault: serde names a missing member in its message only, on the
+/// object that lacks it, so the member's name is added to the path ("." is the root).
+pub(crate) fn error_path(path: String, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match missing {
+        Some(member) if path == "." => member.to_owned(),
+        Some(member) => format!("{path}.{member}"),
+        None => path,
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::catalogue::{DataError, EventData};
+use crate::catalogue::{error_path, DataError, EventData};
 use crate::rules::{normalize, Problem};
 use crate::time::parse_date;
 
@@ -57,8 +57,8 @@ pub fn parse_event_in(
     fresh_id: Uuid,
 ) -> Result<NewEvent, Vec<Problem>> {
     let raw: EventInJson = serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
         let message = error.inner().to_string();
+        let path = error_path(error.path().to_string(), &message);
         vec![if path == "." {
             Problem::whole(index, message)
         } else {

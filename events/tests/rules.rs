@@ -293,15 +293,15 @@ fn unknown_members_and_types_are_refused() {
         ),
         (
             json!({"occurred_on": "2022-03-01", "data": {}}),
-            "0 - 422 missing field `type`",
+            "0 type 422 missing field `type`",
         ),
         (
             json!({"type": "EnterpriseClosed", "data": {}}),
-            "0 - 422 missing field `occurred_on`",
+            "0 occurred_on 422 missing field `occurred_on`",
         ),
         (
             without_data(register("e01"), "name"),
-            "0 data 422 missing field `name`",
+            "0 data.name 422 missing field `name`",
         ),
         (
             with(register("e01"), json!({"id": "not-a-uuid"})),
@@ -982,7 +982,7 @@ fn retractions_name_a_standing_event_and_say_why() {
     check(
         &[register("e01")],
         &[without_data(retract("100"), "reason")],
-        &["0 data 422 missing field `reason`"],
+        &["0 data.reason 422 missing field `reason`"],
     );
     check(
         &[register("e01")],
