@@ -63,6 +63,9 @@ pub struct ServeArgs {
     /// Open GET /api/v1/subscribe streams; beyond it 503 [default: 64].
     #[arg(long, env = "IMPACT_LEDGER_SUBSCRIBERS_MAX")]
     pub subscribers_max: Option<usize>,
+    /// "As of" questions folded from the log at once; beyond it 503 [default: 2].
+    #[arg(long, env = "IMPACT_LEDGER_FOLDS_MAX")]
+    pub folds_max: Option<usize>,
 }
 
 /// The settings as a TOML file may hold them: every key optional, unknown keys refused.
@@ -81,6 +84,7 @@ struct FileConfig {
     queue_requests_max: Option<usize>,
     group_events_max: Option<usize>,
     subscribers_max: Option<usize>,
+    folds_max: Option<usize>,
 }
 
 /// The effective settings.
@@ -104,6 +108,8 @@ pub struct Limits {
     pub queue_requests_max: usize,
     pub group_events_max: usize,
     pub subscribers_max: usize,
+    /// Folds of a log prefix (as_of / at_position) running at once: each holds a projection.
+    pub folds_max: usize,
 }
 
 impl Default for Limits {
@@ -118,6 +124,7 @@ impl Default for Limits {
             queue_requests_max: 4096,
             group_events_max: 8192,
             subscribers_max: 64,
+            folds_max: 2,
         }
     }
 }
@@ -202,6 +209,7 @@ impl Config {
                     file.subscribers_max,
                     limits.subscribers_max,
                 ),
+                folds_max: pick(args.folds_max, file.folds_max, limits.folds_max),
             },
         };
         config.limits.check()?;
@@ -242,6 +250,7 @@ impl Limits {
             ("queue_requests_max", self.queue_requests_max as u64),
             ("group_events_max", self.group_events_max as u64),
             ("subscribers_max", self.subscribers_max as u64),
+            ("folds_max", self.folds_max as u64),
         ];
         for (name, value) in counts {
             anyhow::ensure!(value > 0, "{name} must be greater than 0");

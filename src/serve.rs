@@ -37,6 +37,7 @@ pub fn open_state_with(data: &Path, limits: Limits) -> anyhow::Result<AppState> 
         tokens,
         limits,
         subscribers: Default::default(),
+        folds: Arc::new(tokio::sync::Semaphore::new(limits.folds_max)),
     })
 }
 

@@ -141,7 +141,8 @@ pub struct AgreementSigned {
     pub agreement_id: Uuid,
     pub counterparty: String,
     pub kind: AgreementKind,
-    #[serde(default)]
+    /// Read as strictly as `occurred_on` (`YYYY-MM-DD`); stored and written as a date.
+    #[serde(default, deserialize_with = "strict_date")]
     pub valid_to: Option<NaiveDate>,
 }
 
@@ -211,6 +212,16 @@ pub enum TrendKind {
 pub struct EventRetracted {
     pub event_id: Uuid,
     pub reason: String,
+}
+
+/// Reads an optional date written exactly as `YYYY-MM-DD`, in JSON and in stored records alike
+/// (chrono writes a date as that string in both).
+fn strict_date<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<NaiveDate>, D::Error> {
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    text.map(|text| crate::time::parse_date(&text).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 /// Every event type name, in catalogue order.

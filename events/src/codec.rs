@@ -32,6 +32,13 @@ pub enum DecodeError {
     Bincode(String),
 }
 
+/// The encoded size of a payload: what `rules` bounds so that no record nears the limit.
+pub fn payload_bytes(data: &crate::catalogue::EventData) -> u64 {
+    options().serialized_size(data).unwrap_or(u64::MAX)
+}
+
+/// Encodes a stored event. The rules bound every event's payload and envelope
+/// (`rules::EVENT_BYTES_MAX`) far below `RECORD_BYTES_MAX`, so this cannot fail.
 pub fn encode(event: &StoredEvent) -> Vec<u8> {
     let mut bytes = vec![FORMAT_BINCODE_V1];
     options()

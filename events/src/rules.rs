@@ -20,6 +20,12 @@ use crate::time::earliest_date;
 pub const TEXT_CHARS_MAX: usize = 500;
 /// The most characters a `person_ref` may have.
 pub const PERSON_REF_CHARS_MAX: usize = 64;
+/// The most bytes one event's payload, note and case_ref may take encoded. Keeps every record
+/// small: sled writes a large page update to a separate blob file (see store/log.rs), and a
+/// ledger of figures has no use for a 16 KiB event.
+pub const EVENT_BYTES_MAX: u64 = 16 * 1024;
+/// The most partners a trial may name.
+pub const PARTNERS_MAX: usize = 100;
 /// Strategy years outside this range are typing mistakes.
 pub const STRATEGY_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 /// The largest integer a payload may hold: 2^53 - 1. RFC 8785 writes numbers as IEEE doubles
@@ -263,8 +269,7 @@ impl<'a> Overlay<'a> {
         today: NaiveDate,
     ) -> Result<(StreamId, u64), Vec<Problem>> {
         let mut problems = Vec::new();
-        check_date(index, event.occurred_on, today, &mut problems);
-        check_payload(index, &event.data, event.occurred_on, &mut problems);
+        problems.extend(check_alone(index, event, today));
         let stream = self.check_references(index, event, &mut problems);
         let version = stream.map(|stream| self.version(&stream) + 1);
         if let (Some(expected), Some(version)) = (event.expected_version, version) {
@@ -473,6 +478,27 @@ fn id_field(data: &EventData) -> &'static str {
     }
 }
 
+/// The rules that need nothing but the event itself and today's date.
+pub fn check_alone(index: usize, event: &NewEvent, today: NaiveDate) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    check_date(index, event.occurred_on, today, &mut problems);
+    check_size(index, event, &mut problems);
+    check_payload(index, &event.data, event.occurred_on, &mut problems);
+    problems
+}
+
+fn check_size(index: usize, event: &NewEvent, problems: &mut Vec<Problem>) {
+    let text = |text: &Option<String>| text.as_ref().map_or(0, |text| text.len() as u64);
+    let bytes = crate::codec::payload_bytes(&event.data)
+        .saturating_add(text(&event.note))
+        .saturating_add(text(&event.case_ref));
+    if bytes > EVENT_BYTES_MAX {
+        let message =
+            format!("the event takes {bytes} bytes; one event may take at most {EVENT_BYTES_MAX}");
+        problems.push(Problem::whole(index, message));
+    }
+}
+
 fn check_date(index: usize, date: NaiveDate, today: NaiveDate, problems: &mut Vec<Problem>) {
     if date > today {
         let message = format!("{date} is in the future (today is {today} in Copenhagen)");
@@ -566,6 +592,13 @@ fn check_payload(
         EventData::AgreementEnded(data) => check.optional_text("reason", &data.reason),
         EventData::TrialStarted(data) => {
             check.text("title", &data.title);
+            if data
+                .partners
+                .as_ref()
+                .is_some_and(|partners| partners.len() > PARTNERS_MAX)
+            {
+                check.problem("partners", format!("at most {PARTNERS_MAX} partners"));
+            }
             for (position, partner) in data.partners.iter().flatten().enumerate() {
                 check.text(&format!("partners[{position}]"), partner);
             }

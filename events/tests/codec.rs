@@ -35,6 +35,15 @@ fn sdgs() -> impl Strategy<Value = Option<Vec<u8>>> {
 }
 
 /// Any date chrono can hold, including years beyond 9999 and before 0.
+/// `valid_to` is read strictly as `YYYY-MM-DD`, so only years 0 to 9999 can be stored.
+fn four_digit_years() -> impl Strategy<Value = NaiveDate> {
+    let first = NaiveDate::from_ymd_opt(0, 1, 1).unwrap().num_days_from_ce();
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31)
+        .unwrap()
+        .num_days_from_ce();
+    (first..=last).prop_map(|days| NaiveDate::from_num_days_from_ce_opt(days).unwrap())
+}
+
 fn dates() -> impl Strategy<Value = NaiveDate> {
     let days = NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce();
     days.prop_map(|days| NaiveDate::from_num_days_from_ce_opt(days).unwrap())
@@ -151,16 +160,20 @@ fn payloads() -> impl Strategy<Value = EventData> {
                     })
                 }
             ),
-        (uuids(), texts(), agreement_kinds, option::of(dates())).prop_map(
-            |(agreement_id, counterparty, kind, valid_to)| {
+        (
+            uuids(),
+            texts(),
+            agreement_kinds,
+            option::of(four_digit_years())
+        )
+            .prop_map(|(agreement_id, counterparty, kind, valid_to)| {
                 EventData::AgreementSigned(AgreementSigned {
                     agreement_id,
                     counterparty,
                     kind,
                     valid_to,
                 })
-            }
-        ),
+            }),
         (uuids(), option::of(texts())).prop_map(|(agreement_id, reason)| {
             EventData::AgreementEnded(AgreementEnded {
                 agreement_id,

@@ -1,7 +1,7 @@
 //! POST /api/v1/events (append), GET /api/v1/events (page), GET /api/v1/events/{id}.
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -53,11 +53,12 @@ pub async fn append(
         },
         _ => ApiError::BadRequest(rejection.body_text()),
     })?;
-    let events = read_events(&body, state.limits.batch_events_max)?;
+    let today = copenhagen_today();
+    let events = read_events(&body, state.limits.batch_events_max, today)?;
     let request = AppendRequest {
         events,
         actor: caller.name,
-        today: copenhagen_today(),
+        today,
     };
     let appended = state
         .writer
@@ -87,6 +88,7 @@ pub async fn append(
 fn read_events(
     body: &[u8],
     batch_events_max: usize,
+    today: chrono::NaiveDate,
 ) -> Result<Vec<impact_events::NewEvent>, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|error| ApiError::BadRequest(format!("the body is not valid JSON: {error}")))?;
@@ -103,15 +105,20 @@ fn read_events(
     let mut problems = Vec::new();
     for (index, value) in body.events.into_iter().enumerate() {
         match parse_event_in(index, value, Uuid::new_v4()) {
-            Ok(event) => events.push(event),
+            Ok(event) => events.push((index, event)),
             Err(found) => problems.extend(found),
         }
     }
     if problems.is_empty() {
-        Ok(events)
-    } else {
-        Err(ApiError::Unprocessable(problems))
+        return Ok(events.into_iter().map(|(_, event)| event).collect());
     }
+    // Nothing will be stored; list the problems of the events that did parse too, so one
+    // answer names everything to fix (what needs the stored state is checked only later).
+    for (index, event) in &events {
+        problems.extend(impact_events::rules::check_alone(*index, event, today));
+    }
+    problems.sort_by_key(|problem| problem.index);
+    Err(ApiError::Unprocessable(problems))
 }
 
 /// Refuses a body that does not say it is JSON (415).
@@ -150,7 +157,7 @@ pub struct PageQuery {
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
     params(
         ("after" = Option<u64>, Query, description = "events after this position (default 0)"),
-        ("limit" = Option<u64>, Query, description = "1 to 1000 events (default 100)"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "1 to 1000 events (default 100)"),
     ),
     responses(
         (status = 200, description = "the page", body = super::openapi::EventsPage),
@@ -161,8 +168,10 @@ pub struct PageQuery {
 pub async fn page(
     State(state): State<AppState>,
     caller: Caller,
+    uri: axum::http::Uri,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    super::check_query_keys(&uri, &["after", "limit"])?;
     caller.allow(STAFF_AUDITOR_ADMIN)?;
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let page_max = state.limits.page_events_max;
@@ -200,7 +209,7 @@ pub fn write_events(body: &mut Vec<u8>, events: &[StoredEvent]) {
 
 /// One stored event by id.
 #[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the event's id (a UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "the event's id (a UUID)")),
     responses(
         (status = 200, description = "the event", body = super::openapi::StoredEvent),
         (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
@@ -211,8 +220,9 @@ pub fn write_events(body: &mut Vec<u8>, events: &[StoredEvent]) {
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(super::path_error)?;
     caller.allow(STAFF_AUDITOR_ADMIN)?;
     let id = Uuid::parse_str(&id)
         .map_err(|_| ApiError::BadRequest(format!("`{id}` is not an event id (a UUID)")))?;

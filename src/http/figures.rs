@@ -1,7 +1,7 @@
 //! The projections over HTTP: GET /api/v1/status/{year}, /api/v1/targets, /api/v1/history,
 //! each answerable "as of" an instant (`as_of`) or a log position (`at_position`).
 
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use impact_events::RecordedAt;
@@ -106,7 +106,14 @@ pub async fn with_projection<T: Send + 'static>(
         }
     }
     let position = position.expect("only a past position is folded");
+    // Each fold holds a whole projection: a few at once, and the rest are told to retry.
+    let permit = state
+        .folds
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Overloaded)?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let projection = ledger.projection_at(position).map_err(internal)?;
         Ok(answer(&projection))
     })
@@ -116,8 +123,8 @@ pub async fn with_projection<T: Send + 'static>(
 
 /// The figures of one year (DESIGN §4).
 #[utoipa::path(get, path = "/api/v1/status/{year}", tag = "figures", security(("bearer" = [])),
-    params(("year" = i32, Path, description = "1900 to 2200"),
-        ("as_of" = Option<String>, Query, description = "an RFC 3339 instant: only events recorded by then count"),
+    params(("year" = i32, Path, minimum = 1900, maximum = 2200, description = "1900 to 2200"),
+        ("as_of" = Option<String>, Query, format = DateTime, description = "an RFC 3339 instant: only events recorded by then count"),
         ("at_position" = Option<u64>, Query, description = "a log position: only events up to it count"),
     ),
     responses(
@@ -129,9 +136,12 @@ pub async fn with_projection<T: Send + 'static>(
 pub async fn status(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(year): Path<String>,
+    year: Result<Path<String>, PathRejection>,
+    uri: axum::http::Uri,
     as_of: Result<Query<AsOf>, QueryRejection>,
 ) -> Result<Json<Status>, ApiError> {
+    super::check_query_keys(&uri, &["as_of", "at_position"])?;
+    let Path(year) = year.map_err(super::path_error)?;
     let year = parse_year("year", Some(&year))?;
     let as_of = query(as_of)?;
     Ok(Json(
@@ -141,8 +151,8 @@ pub async fn status(
 
 /// The targets in force for a year, with actual, attainment, forecast and on_track.
 #[utoipa::path(get, path = "/api/v1/targets", tag = "figures", security(("bearer" = [])),
-    params(("year" = i32, Query, description = "1900 to 2200"),
-        ("as_of" = Option<String>, Query, description = "an RFC 3339 instant: only events recorded by then count"),
+    params(("year" = i32, Query, minimum = 1900, maximum = 2200, description = "1900 to 2200"),
+        ("as_of" = Option<String>, Query, format = DateTime, description = "an RFC 3339 instant: only events recorded by then count"),
         ("at_position" = Option<u64>, Query, description = "a log position: only events up to it count"),
     ),
     responses(
@@ -155,8 +165,10 @@ pub async fn status(
 pub async fn targets(
     State(state): State<AppState>,
     _caller: Caller,
+    uri: axum::http::Uri,
     targets: Result<Query<TargetsQuery>, QueryRejection>,
 ) -> Result<Json<Targets>, ApiError> {
+    super::check_query_keys(&uri, &["year", "as_of", "at_position"])?;
     let targets = query(targets)?;
     let year = parse_year("year", targets.year.as_deref())?;
     let found = with_projection(&state, &targets.as_of, move |projection| {
@@ -170,8 +182,8 @@ pub async fn targets(
 
 /// The bridge from the end of year `from` to the end of year `to`, with the events behind it.
 #[utoipa::path(get, path = "/api/v1/history", tag = "figures", security(("bearer" = [])),
-    params(("from" = i32, Query, description = "1900 to 2200"), ("to" = i32, Query, description = "1900 to 2200, not before `from`"),
-        ("as_of" = Option<String>, Query, description = "an RFC 3339 instant: only events recorded by then count"),
+    params(("from" = i32, Query, minimum = 1900, maximum = 2200, description = "1900 to 2200"), ("to" = i32, Query, minimum = 1900, maximum = 2200, description = "1900 to 2200, not before `from`"),
+        ("as_of" = Option<String>, Query, format = DateTime, description = "an RFC 3339 instant: only events recorded by then count"),
         ("at_position" = Option<u64>, Query, description = "a log position: only events up to it count"),
     ),
     responses(
@@ -183,8 +195,10 @@ pub async fn targets(
 pub async fn history(
     State(state): State<AppState>,
     _caller: Caller,
+    uri: axum::http::Uri,
     history: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Json<History>, ApiError> {
+    super::check_query_keys(&uri, &["from", "to", "as_of", "at_position"])?;
     let history = query(history)?;
     let from = parse_year("from", history.from.as_deref())?;
     let to = parse_year("to", history.to.as_deref())?;

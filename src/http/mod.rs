@@ -45,6 +45,8 @@ pub struct AppState {
     pub limits: ApiLimits,
     /// The open `GET /api/v1/subscribe` streams: counted, and ended on shutdown.
     pub subscribers: Subscribers,
+    /// Permits for folding a log prefix (as_of / at_position); none free is a 503.
+    pub folds: Arc<tokio::sync::Semaphore>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -94,6 +96,29 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
+}
+
+/// Refuses (400) a query parameter the endpoint does not know: a typo such as `asof=` must
+/// not silently answer for "now".
+pub fn check_query_keys(uri: &axum::http::Uri, known: &[&str]) -> Result<(), ApiError> {
+    let pairs = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes());
+    for (key, _) in pairs {
+        if !known.contains(&key.as_ref()) {
+            let known = known.join(", ");
+            return Err(ApiError::BadRequest(format!(
+                "unknown query parameter `{key}`; this endpoint takes: {known}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A path segment that cannot be read (e.g. not UTF-8) is a 400 problem, like any other.
+pub fn path_error(rejection: axum::extract::rejection::PathRejection) -> ApiError {
+    ApiError::BadRequest(format!(
+        "the path cannot be read: {}",
+        rejection.body_text()
+    ))
 }
 
 /// A 200 answer whose body is already JSON.

@@ -23,26 +23,38 @@ pub struct EventIn {
     pub id: Option<uuid::Uuid>,
     /// One of the catalogue's types, e.g. `EnterpriseRegistered`.
     #[serde(rename = "type")]
-    #[schema(example = "EnterpriseRegistered")]
+    #[schema(schema_with = event_type, example = "EnterpriseRegistered")]
     pub event_type: String,
     /// The date it happened, `YYYY-MM-DD`, not in the future (Europe/Copenhagen).
     #[schema(format = Date, example = "2024-03-01")]
     pub occurred_on: String,
     /// The payload of the type: see the schemas named after each type.
+    #[schema(value_type = Object)]
     pub data: serde_json::Value,
     /// The stream's current version must equal this, or 409.
     pub expected_version: Option<u64>,
     pub correlation_id: Option<uuid::Uuid>,
     /// The municipality's case number (sagsnr.), at most 64 characters.
+    #[schema(max_length = 64)]
     pub case_ref: Option<String>,
     /// At most 1000 characters.
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
+}
+
+/// `type`: one of the catalogue's names, taken from the catalogue itself so it cannot drift.
+fn event_type() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(impact_events::EVENT_TYPES))
+        .build()
 }
 
 /// POST /api/v1/events: 1 to 1000 events, stored all or none.
 #[allow(dead_code)]
 #[derive(Serialize, ToSchema)]
 pub struct AppendBody {
+    #[schema(min_items = 1, max_items = 1000)]
     pub events: Vec<EventIn>,
 }
 

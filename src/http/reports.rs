@@ -1,7 +1,7 @@
 //! GET /api/v1/reports/annual/{year}: the annual report as JSON, CSV or a printable HTML page
 //! (DESIGN §4 and §5), answerable "as of" an instant or a log position like every projection.
 
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -62,11 +62,11 @@ impl ReportQuery {
 
 /// The annual report: JSON, CSV for Danish Excel (or RFC 4180 with sep=comma), printable HTML.
 #[utoipa::path(get, path = "/api/v1/reports/annual/{year}", tag = "figures", security(("bearer" = [])),
-    params(("year" = i32, Path, description = "1900 to 2200"),
-        ("format" = Option<String>, Query, description = "json (default), csv or html"),
-        ("lang" = Option<String>, Query, description = "da (default) or en"),
-        ("sep" = Option<String>, Query, description = "csv: semicolon (default, Danish Excel) or comma"),
-        ("as_of" = Option<String>, Query, description = "an RFC 3339 instant: only events recorded by then count"),
+    params(("year" = i32, Path, minimum = 1900, maximum = 2200, description = "1900 to 2200"),
+        ("format" = Option<crate::reports::Format>, Query, description = "json (default), csv or html"),
+        ("lang" = Option<crate::reports::Lang>, Query, description = "da (default) or en"),
+        ("sep" = Option<crate::reports::csv::Separator>, Query, description = "csv: semicolon (default, Danish Excel) or comma"),
+        ("as_of" = Option<String>, Query, format = DateTime, description = "an RFC 3339 instant: only events recorded by then count"),
         ("at_position" = Option<u64>, Query, description = "a log position: only events up to it count"),
     ),
     responses(
@@ -81,20 +81,36 @@ impl ReportQuery {
 pub async fn annual(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(year): Path<String>,
+    year: Result<Path<String>, PathRejection>,
+    uri: axum::http::Uri,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    super::check_query_keys(&uri, &["format", "lang", "sep", "as_of", "at_position"])?;
+    let Path(year) = year.map_err(super::path_error)?;
     let year = parse_year("year", Some(&year))?;
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let rendering = query.rendering()?;
     let position = resolve_position(&state, &query.as_of)?;
     let ledger = state.ledger.clone();
+    // An "as of" report may fold the log: it holds one of the few fold permits.
+    let permit = match position {
+        Some(_) => Some(
+            state
+                .folds
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| ApiError::Overloaded)?,
+        ),
+        None => None,
+    };
     // Folding a past position and naming the listed events both read the log.
-    let report =
-        tokio::task::spawn_blocking(move || reports::annual_report(&ledger, year, position))
-            .await
-            .map_err(internal)?
-            .map_err(internal)?;
+    let report = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        reports::annual_report(&ledger, year, position)
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)?;
     Ok(respond(&report, &rendering))
 }
 

@@ -1,5 +1,6 @@
 //! GET /api/v1/streams/{stream}: every event of one entity, in version order.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use impact_events::StreamId;
@@ -12,7 +13,7 @@ use crate::auth::Caller;
 
 /// Every event of one entity, in version order.
 #[utoipa::path(get, path = "/api/v1/streams/{stream}", tag = "events", security(("bearer" = [])),
-    params(("stream" = String, Path, description = "`<kind>-<uuid>`, e.g. `enterprise-5d3b0c1e-0000-4000-8000-000000000001`")),
+    params(("stream" = String, Path, pattern = "^(strategy|enterprise|placement|grant|agreement|trial|trend)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", description = "`<kind>-<uuid>`, e.g. `enterprise-5d3b0c1e-0000-4000-8000-000000000001`")),
     responses(
         (status = 200, description = "the stream", body = super::openapi::StreamAnswer),
         (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
@@ -23,8 +24,9 @@ use crate::auth::Caller;
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    name: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(name) = name.map_err(super::path_error)?;
     caller.allow(STAFF_AUDITOR_ADMIN)?;
     let stream: StreamId = name.parse().map_err(ApiError::BadRequest)?;
     let events = state.ledger.stream(&stream).map_err(internal)?;

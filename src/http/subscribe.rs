@@ -108,8 +108,10 @@ pub async fn subscribe(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     query: Result<Query<SubscribeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    super::check_query_keys(&uri, &["after"])?;
     caller.allow(STAFF_AUDITOR_ADMIN)?;
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let after = match last_event_id(&headers)? {

@@ -13,7 +13,8 @@ use super::words::{self, Lang, NumberStyle};
 use super::AnnualReport;
 
 /// The field separator of the CSV rendering.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Separator {
     /// Semicolons, decimal comma and a BOM: Danish Excel.
     #[default]

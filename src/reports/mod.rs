@@ -22,7 +22,8 @@ use crate::store::{Ledger, StoreError};
 pub use words::Lang;
 
 /// The three renderings of the report.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Format {
     /// `{"status", "targets", "history", ...}` as in DESIGN §4.
     #[default]

@@ -8,7 +8,8 @@ use impact_events::{
 };
 
 /// The language of a report's labels.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Lang {
     /// Danish, the committee's language.
     #[default]

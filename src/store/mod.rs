@@ -164,7 +164,12 @@ impl Ledger {
         };
         positions
             .into_iter()
-            .filter_map(|position| self.log.get(position).transpose())
+            .map(|position| {
+                self.log.get(position)?.ok_or(StoreError::Corrupt {
+                    position,
+                    reason: "an indexed event is missing from the log".to_owned(),
+                })
+            })
             .collect()
     }
 

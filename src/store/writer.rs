@@ -107,6 +107,11 @@ impl Writer {
         Writer { queue, stopped }
     }
 
+    /// Whether the writer stopped after a storage failure or a panic.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
     pub async fn append(&self, request: AppendRequest) -> Result<Appended, AppendError> {
         if self.stopped.load(Ordering::Acquire) {
             return Err(AppendError::Stopped);
@@ -150,11 +155,18 @@ impl Worker {
                 events += next.0.events.len();
                 group.push(next);
             }
-            if let Err(error) = self.commit(group) {
-                tracing::error!(%error, "storage failure: the writer stops taking appends");
-                self.stopped.store(true, Ordering::Release);
-                receiver.close();
-            }
+            // A panic here would leave undurable events in the rules' state: stop, as for a
+            // storage failure, rather than take appends on top of them.
+            let committed =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.commit(group)));
+            let failure = match committed {
+                Ok(Ok(())) => continue,
+                Ok(Err(error)) => error.to_string(),
+                Err(_) => "the writer panicked".to_owned(),
+            };
+            tracing::error!(%failure, "the writer stops taking appends; restart the service");
+            self.stopped.store(true, Ordering::Release);
+            receiver.close();
         }
     }
 
