@@ -171,3 +171,52 @@ fn first_serve_prints_an_admin_token_once_and_it_works_at_once() {
     assert_eq!(server.admin_token, None, "no second admin token is made");
     server.stop();
 }
+
+fn status_of(base: &str, path: &str, token: &str) -> u16 {
+    ureq::get(&format!("{base}{path}"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .expect("the server answers")
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn a_token_made_or_revoked_while_serving_takes_effect_without_a_restart() {
+    let data = tempfile::tempdir().expect("a temp dir");
+    let _admin = token_new(data.path(), "admin", "admin");
+    let server = Server::start(data.path());
+
+    let late = token_new(data.path(), "staff", "late");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while status_of(&server.base, "/api/v1/events", &late) != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a new token works within seconds"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
+    let output = Command::new(BINARY)
+        .args(["token", "revoke", "--name", "late", "--data"])
+        .arg(data.path())
+        .output()
+        .expect("token revoke runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while status_of(&server.base, "/api/v1/events", &late) != 401 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a revoked token is refused within seconds"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    server.stop();
+}
