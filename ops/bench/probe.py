@@ -58,6 +58,8 @@ def healthz_ok(port):
 
 def coldstart(pidfile, log, timeout, port, command):
     """Starts the server and times it until /healthz answers; the server is left running."""
+    if healthz_ok(port):
+        sys.exit("something already answers on port %d: stop it first" % port)
     with open(log, "ab") as out:
         start = time.monotonic()
         process = subprocess.Popen(command, stdout=out, stderr=out, start_new_session=True)
