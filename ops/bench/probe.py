@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Small measuring helpers for ops/bench/run.sh; Python standard library only.
 
-  probe.py fsync DIR SECONDS GROUP          records/s of 300-byte records, GROUP per fdatasync
+  probe.py fsync DIR SECONDS GROUP [prealloc|append]
+                                            records/s of 300-byte records, GROUP per fdatasync
   probe.py coldstart PIDFILE LOG TIMEOUT PORT -- CMD...
                                             start CMD, print seconds until GET /healthz is 200
   probe.py latency URL TOKEN COUNT          COUNT sequential GETs: prints "p50_ms min_ms max_ms"
@@ -22,18 +23,40 @@ import urllib.parse
 RECORD_BYTES = 300
 
 
-def fsync_rate(directory, seconds, group):
-    """Appends 300-byte records to a new file, `group` records per write + fdatasync."""
+PREALLOCATED_BYTES = 64 * 1024 * 1024
+
+
+def fsync_rate(directory, seconds, group, mode):
+    """Writes 300-byte records, `group` per write + fdatasync; prints records/s.
+
+    `prealloc` overwrites a file that was written and synced first (as a database log segment
+    is: sled's segments, PostgreSQL's WAL), so fdatasync flushes data only. `append` grows the
+    file by every write, so every fdatasync also commits the file's new size (an ext4 journal
+    commit), which is slower and suffers most from other writers on the same file system.
+    """
     path = os.path.join(directory, "fsync-probe.%d" % os.getpid())
     record = b"x" * (RECORD_BYTES - 1) + b"\n"
     chunk = record * group
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "append" else 0)
+    fd = os.open(path, flags, 0o600)
     try:
+        if mode == "prealloc":
+            zeros = bytes(1024 * 1024)
+            for _ in range(PREALLOCATED_BYTES // len(zeros)):
+                os.write(fd, zeros)
+            os.fsync(fd)
         records = 0
+        offset = 0
         start = time.monotonic()
         deadline = start + seconds
         while True:
-            os.write(fd, chunk)
+            if mode == "append":
+                os.write(fd, chunk)
+            else:
+                if offset + len(chunk) > PREALLOCATED_BYTES:
+                    offset = 0
+                os.pwrite(fd, chunk, offset)
+                offset += len(chunk)
             os.fdatasync(fd)
             records += group
             now = time.monotonic()
@@ -121,7 +144,7 @@ def main(argv):
         sys.exit(__doc__)
     verb, args = argv[1], argv[2:]
     if verb == "fsync":
-        fsync_rate(args[0], float(args[1]), int(args[2]))
+        fsync_rate(args[0], float(args[1]), int(args[2]), args[3] if len(args) > 3 else "prealloc")
     elif verb == "coldstart":
         split = args.index("--")
         pidfile, log, timeout, port = args[:split]
