@@ -28,6 +28,7 @@ pub struct Status {
     /// Goal (1-17) to how many active enterprises, grants and trials of the year carry it.
     /// Only goals with a count above zero; JSON keys are the goal numbers as strings, in
     /// numeric order ("8" before "10").
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, u64>))]
     pub sdgs: BTreeMap<u8, u64>,
 }
 

@@ -181,7 +181,7 @@ pub async fn page(
             "limit must be 1 to {page_max}, not {limit}"
         )));
     }
-    let after = query.after.unwrap_or(0);
+    let after = super::check_position("after", query.after.unwrap_or(0))?;
     let events = state.ledger.page(after, limit).map_err(internal)?;
     let last = events.last().map(|event| event.position);
     let next_after = last.filter(|last| *last < state.ledger.durable_position());

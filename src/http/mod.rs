@@ -113,6 +113,20 @@ pub fn check_query_keys(uri: &axum::http::Uri, known: &[&str]) -> Result<(), Api
     Ok(())
 }
 
+/// The largest log position a request may name. The OpenAPI document gives positions as
+/// int64, so a larger number is refused (400) rather than quietly read as "after the end".
+pub const POSITION_MAX: u64 = i64::MAX as u64;
+
+/// Refuses (400) a position parameter `name` above `POSITION_MAX`.
+pub fn check_position(name: &str, position: u64) -> Result<u64, ApiError> {
+    if position > POSITION_MAX {
+        return Err(ApiError::BadRequest(format!(
+            "`{name}` must be a log position from 0 to {POSITION_MAX}, not {position}"
+        )));
+    }
+    Ok(position)
+}
+
 /// A path segment that cannot be read (e.g. not UTF-8) is a 400 problem, like any other.
 pub fn path_error(rejection: axum::extract::rejection::PathRejection) -> ApiError {
     ApiError::BadRequest(format!(

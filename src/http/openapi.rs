@@ -98,6 +98,20 @@ pub struct StoredEvent {
     pub hash: String,
 }
 
+/// One message of the event stream of GET /api/v1/subscribe (Server-Sent Events).
+#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
+pub struct SubscribeMessage {
+    /// The event's position: send it back as `Last-Event-ID` to resume after it.
+    #[schema(pattern = "^[0-9]+$")]
+    pub id: String,
+    /// The SSE event name; absent, or `message`.
+    pub event: Option<String>,
+    /// The stored event's canonical JSON: a `StoredEvent`, exactly as hashed.
+    #[schema(content_media_type = "application/json")]
+    pub data: String,
+}
+
 #[allow(dead_code)]
 #[derive(Serialize, ToSchema)]
 pub struct EventsPage {

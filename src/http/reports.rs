@@ -63,9 +63,9 @@ impl ReportQuery {
 /// The annual report: JSON, CSV for Danish Excel (or RFC 4180 with sep=comma), printable HTML.
 #[utoipa::path(get, path = "/api/v1/reports/annual/{year}", tag = "figures", security(("bearer" = [])),
     params(("year" = i32, Path, minimum = 1900, maximum = 2200, description = "1900 to 2200"),
-        ("format" = Option<crate::reports::Format>, Query, description = "json (default), csv or html"),
-        ("lang" = Option<crate::reports::Lang>, Query, description = "da (default) or en"),
-        ("sep" = Option<crate::reports::csv::Separator>, Query, description = "csv: semicolon (default, Danish Excel) or comma"),
+        ("format" = inline(Option<crate::reports::Format>), Query, description = "json (default), csv or html"),
+        ("lang" = inline(Option<crate::reports::Lang>), Query, description = "da (default) or en"),
+        ("sep" = inline(Option<crate::reports::csv::Separator>), Query, description = "csv: semicolon (default, Danish Excel) or comma"),
         ("as_of" = Option<String>, Query, format = DateTime, description = "an RFC 3339 instant: only events recorded by then count"),
         ("at_position" = Option<u64>, Query, description = "a log position: only events up to it count"),
     ),

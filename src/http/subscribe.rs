@@ -95,10 +95,10 @@ pub struct SubscribeQuery {
 #[utoipa::path(get, path = "/api/v1/subscribe", tag = "events", security(("bearer" = [])),
     params(
         ("after" = Option<u64>, Query, description = "start after this position; a `Last-Event-ID` header wins"),
-        ("Last-Event-ID" = Option<u64>, Header, description = "resume after this position"),
+        ("Last-Event-ID" = Option<u64>, Header, nullable = false, description = "resume after this position"),
     ),
     responses(
-        (status = 200, description = "the event stream", body = String, content_type = "text/event-stream"),
+        (status = 200, description = "the event stream: one message per stored event", body = super::openapi::SubscribeMessage, content_type = "text/event-stream"),
         (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
@@ -114,9 +114,11 @@ pub async fn subscribe(
     super::check_query_keys(&uri, &["after"])?;
     caller.allow(STAFF_AUDITOR_ADMIN)?;
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+    // Both are checked, though the header wins: a bad `after` is refused, not ignored.
+    let after = super::check_position("after", query.after.unwrap_or(0))?;
     let after = match last_event_id(&headers)? {
-        Some(position) => position,
-        None => query.after.unwrap_or(0),
+        Some(position) => super::check_position("Last-Event-ID", position)?,
+        None => after,
     };
     let subscribers_max = state.limits.subscribers_max;
     let place = state

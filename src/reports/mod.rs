@@ -67,7 +67,9 @@ pub struct AnnualReport {
     pub history: History,
     /// What the events listed in `history` are about, by position: the enterprise's name for a
     /// registration or closure, the funder of a grant, the title of a trial. Events without a
-    /// name (a placement names only a pseudonymous person) have no entry.
+    /// name (a placement names only a pseudonymous person) have no entry. JSON keys are the
+    /// positions as strings.
+    #[schema(value_type = BTreeMap<String, String>)]
     pub event_labels: BTreeMap<u64, String>,
 }
 
