@@ -25,6 +25,7 @@ pub fn open_state(data: &Path) -> anyhow::Result<AppState> {
 pub fn open_state_with(data: &Path, limits: Limits) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     let ledger = Arc::new(Ledger::open(data).context("opening the ledger")?);
+    ledger.verify_in_background();
     let writer_limits = WriterLimits {
         queue_requests_max: limits.queue_requests_max,
         group_events_max: limits.group_events_max,

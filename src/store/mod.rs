@@ -8,8 +8,8 @@ pub mod log;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use impact_events::{Hash, LedgerState, RecordedAt, StoredEvent, StreamId, Verifier};
 use impact_projections::Projection;
@@ -84,27 +84,76 @@ pub struct Ledger {
     durable: AtomicU64,
     /// Wakes live subscribers with the durable head, after the sync.
     pub head: tokio::sync::watch::Sender<u64>,
+    /// Set when the verification after a start finds a record changed: appends stop.
+    corrupt: AtomicBool,
 }
 
-impl Ledger {
-    /// Opens the data dir and rebuilds everything derived, verifying the whole chain.
-    pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let log = Log::open(dir)?;
-        let mut state = LedgerState::default();
-        let mut read = ReadModel::default();
+/// Events handed from the reading thread to the two folding threads at a time.
+const REBUILD_BATCH_EVENTS: usize = 4096;
+
+/// Rebuilds the rules' state and the read model from the log, checking how every record links
+/// to the one before (position, prev_hash, recorded_at); a break stops the start.
+///
+/// Three threads: this one reads and decodes, one folds the rules' state, one the read model
+/// (the projection). Hashes are recomputed afterwards, in the background.
+fn rebuild(log: &Log, last: u64) -> Result<(LedgerState, ReadModel, u64), StoreError> {
+    use std::sync::mpsc::sync_channel;
+    std::thread::scope(|scope| {
+        let (to_state, state_batches) = sync_channel::<Arc<Vec<StoredEvent>>>(4);
+        let (to_read, read_batches) = sync_channel::<Arc<Vec<StoredEvent>>>(4);
+        let state = scope.spawn(move || {
+            let mut state = LedgerState::default();
+            for batch in state_batches {
+                batch.iter().for_each(|event| state.apply(event));
+            }
+            state
+        });
+        let read = scope.spawn(move || {
+            let mut read = ReadModel::default();
+            for batch in read_batches {
+                batch.iter().for_each(|event| read.apply(event));
+            }
+            read
+        });
         let mut verifier = Verifier::default();
-        let last = log.last_position()?;
+        let mut batch = Vec::with_capacity(REBUILD_BATCH_EVENTS);
+        let mut outcome = Ok(());
         for event in log.range(0, last) {
-            let event = event?;
-            verifier
-                .check(&event)
-                .map_err(|error| StoreError::Corrupt {
-                    position: event.position,
-                    reason: error.to_string(),
-                })?;
-            state.apply(&event);
-            read.apply(&event);
+            let checked = event.and_then(|event| {
+                verifier
+                    .check_link(&event)
+                    .map_err(|error| StoreError::Corrupt {
+                        position: event.position,
+                        reason: error.to_string(),
+                    })?;
+                Ok(event)
+            });
+            match checked {
+                Ok(event) => batch.push(event),
+                Err(error) => {
+                    outcome = Err(error);
+                    break;
+                }
+            }
+            if batch.len() == REBUILD_BATCH_EVENTS {
+                let full = Arc::new(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(REBUILD_BATCH_EVENTS),
+                ));
+                // A folding thread only stops by panicking; the join below reports it.
+                let _ = to_state.send(Arc::clone(&full));
+                let _ = to_read.send(full);
+            }
         }
+        let rest = Arc::new(batch);
+        let _ = to_state.send(Arc::clone(&rest));
+        let _ = to_read.send(rest);
+        drop((to_state, to_read));
+        let state = state
+            .join()
+            .expect("folding the rules' state does not panic");
+        let read = read.join().expect("folding the read model does not panic");
+        outcome?;
         let durable = verifier.events();
         if durable != last {
             let reason = format!("the log ends at {last} but only {durable} events chain");
@@ -113,6 +162,16 @@ impl Ledger {
                 reason,
             });
         }
+        Ok((state, read, durable))
+    })
+}
+
+impl Ledger {
+    /// Opens the data dir and rebuilds everything derived, verifying the whole chain.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let log = Log::open(dir)?;
+        let last = log.last_position()?;
+        let (state, read, durable) = rebuild(&log, last)?;
         crate::metrics::METRICS.head_position.set(durable as i64);
         Ok(Ledger {
             log,
@@ -120,7 +179,48 @@ impl Ledger {
             read: RwLock::new(read),
             durable: AtomicU64::new(durable),
             head: tokio::sync::watch::channel(durable).0,
+            corrupt: AtomicBool::new(false),
         })
+    }
+
+    /// Recomputes every hash of the log up to the head at the call, on a thread of its own.
+    ///
+    /// A start checks only how the records link (see `rebuild`); this finishes the check
+    /// without delaying the start. Should a record prove changed, appends stop, /healthz
+    /// answers 503 and the position is logged: nothing is built on a log that is not intact.
+    pub fn verify_in_background(self: &Arc<Self>) {
+        let ledger = Arc::clone(self);
+        let until = ledger.durable_position();
+        let spawned = std::thread::Builder::new()
+            .name("verify-on-start".to_owned())
+            .spawn(move || match crate::audit::verify_log(&ledger.log, until) {
+                Ok(summary) if summary.ok() => {
+                    tracing::info!(
+                        events = summary.events,
+                        "the whole chain verified after the start"
+                    );
+                }
+                Ok(summary) => {
+                    let broken = summary
+                        .broken
+                        .map(|broken| broken.to_string())
+                        .unwrap_or_default();
+                    tracing::error!(%broken, "the log is corrupt: appends stop; see ops/README.md");
+                    ledger.corrupt.store(true, Ordering::Release);
+                }
+                Err(error) => {
+                    tracing::error!(%error, "the log could not be read to verify it: appends stop");
+                    ledger.corrupt.store(true, Ordering::Release);
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start the background verification");
+        }
+    }
+
+    /// Whether the background verification found the log changed or unreadable.
+    pub fn is_corrupt(&self) -> bool {
+        self.corrupt.load(Ordering::Acquire)
     }
 
     pub fn durable_position(&self) -> u64 {

@@ -79,6 +79,7 @@ type Reply = oneshot::Sender<Result<Appended, AppendError>>;
 pub struct Writer {
     queue: mpsc::Sender<(AppendRequest, Reply)>,
     stopped: Arc<AtomicBool>,
+    ledger: Arc<Ledger>,
 }
 
 /// Limits of the writer.
@@ -96,7 +97,7 @@ impl Writer {
         let (queue, receiver) = mpsc::channel(limits.queue_requests_max);
         let stopped = Arc::new(AtomicBool::new(false));
         let worker = Worker {
-            ledger,
+            ledger: ledger.clone(),
             limits,
             stopped: stopped.clone(),
         };
@@ -104,16 +105,20 @@ impl Writer {
             .name("ledger-writer".to_owned())
             .spawn(move || worker.run(receiver))
             .expect("the writer thread starts");
-        Writer { queue, stopped }
+        Writer {
+            queue,
+            stopped,
+            ledger,
+        }
     }
 
     /// Whether the writer stopped after a storage failure or a panic.
     pub fn is_stopped(&self) -> bool {
-        self.stopped.load(Ordering::Acquire)
+        self.stopped.load(Ordering::Acquire) || self.ledger.is_corrupt()
     }
 
     pub async fn append(&self, request: AppendRequest) -> Result<Appended, AppendError> {
-        if self.stopped.load(Ordering::Acquire) {
+        if self.is_stopped() {
             return Err(AppendError::Stopped);
         }
         let started = std::time::Instant::now();
