@@ -6,7 +6,8 @@ use axum::Json;
 
 use super::AppState;
 
-/// Liveness, with the durable head of the log; 503 once the writer has stopped.
+/// Liveness, with the durable head of the log; 503 once appends have stopped (a storage
+/// failure, or a record found changed after the start).
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses(
         (status = 200, description = "alive", body = super::openapi::Health),
@@ -15,8 +16,13 @@ use super::AppState;
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     let head_position = state.ledger.durable_position();
     if state.writer.is_stopped() {
-        let body =
-            serde_json::json!({ "status": "writer stopped", "head_position": head_position });
+        // The background verification found a changed record, or the writer failed.
+        let status = if state.ledger.is_corrupt() {
+            "log corrupt"
+        } else {
+            "writer stopped"
+        };
+        let body = serde_json::json!({ "status": status, "head_position": head_position });
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
     }
     (
