@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::catalogue::{EventData, StreamId, SCHEMA};
 use crate::input::NewEvent;
+use crate::rules::PAYLOAD_INTEGER_MAX;
 use crate::time::{format_date, parse_date, RecordedAt};
 
 /// A SHA-256 digest; written as 64 lower-case hex digits.
@@ -135,8 +136,10 @@ impl StoredEvent {
 
     /// Reads a stored event back from its JSON form (an export line or an API answer).
     ///
-    /// The hash is read, not checked: `chain::Verifier` does that.
+    /// The hash is read, not checked: `chain::Verifier` does that. An integer the canonical
+    /// form cannot write exactly is refused (`exact_integers`).
     pub fn from_json(value: serde_json::Value) -> Result<Self, String> {
+        exact_integers(&value, &mut String::new())?;
         let raw: StoredEventJson = serde_path_to_error::deserialize(value)
             .map_err(|error| format!("{}: {}", error.path(), error.inner()))?;
         let data = EventData::from_json(&raw.type_name, raw.data)
@@ -179,6 +182,50 @@ struct StoredEventJson {
     data: serde_json::Value,
     prev_hash: String,
     hash: String,
+}
+
+/// Refuses an integer beyond ±(2^53 − 1) anywhere in `value`, naming where (`path`).
+///
+/// RFC 8785 writes every number as an IEEE double, so such an integer would be canonicalized,
+/// and hashed, rounded: the event read would not be the event its canonical JSON says. The
+/// ledger never stores one (positions and versions stay far below, payload integers are capped
+/// at `PAYLOAD_INTEGER_MAX`), so one in an export was put there by hand. Found by fuzzing.
+fn exact_integers(value: &serde_json::Value, path: &mut String) -> Result<(), String> {
+    match value {
+        serde_json::Value::Number(number) => {
+            let limit = PAYLOAD_INTEGER_MAX.unsigned_abs();
+            let beyond = match (number.as_u64(), number.as_i64()) {
+                (Some(unsigned), _) => unsigned > limit,
+                (None, Some(signed)) => signed.unsigned_abs() > limit,
+                (None, None) => false,
+            };
+            if beyond {
+                return Err(format!(
+                    "{path}: {number} is beyond ±{PAYLOAD_INTEGER_MAX}, which canonical JSON \
+                     cannot write exactly"
+                ));
+            }
+            Ok(())
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().try_for_each(|(index, item)| {
+                let length = path.len();
+                path.push_str(&format!("[{index}]"));
+                let checked = exact_integers(item, path);
+                path.truncate(length);
+                checked
+            })
+        }
+        serde_json::Value::Object(members) => members.iter().try_for_each(|(name, member)| {
+            let length = path.len();
+            path.push_str(if length == 0 { "" } else { "." });
+            path.push_str(name);
+            let checked = exact_integers(member, path);
+            path.truncate(length);
+            checked
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// RFC 8785 (JCS) canonical bytes of a JSON value.
