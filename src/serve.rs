@@ -75,10 +75,13 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, head_position = ledger.durable_position(), "serving");
+    // Before the ready line: a SIGTERM sent as soon as it is printed must stop the server
+    // gracefully, not kill it (a signal without a handler yet takes the default action).
+    let shutdown = shutdown_signal().context("installing the signal handlers")?;
     println!("impact-ledger listening on http://{address}");
     let subscribers = state.subscribers.clone();
     let header_read_timeout = Duration::from_millis(config.limits.header_read_timeout_ms);
-    accept_until_shutdown(listener, http::router(state), header_read_timeout).await;
+    accept_until_shutdown(listener, http::router(state), header_read_timeout, shutdown).await;
     // Subscriptions never end by themselves; they are ended so the graceful shutdown can finish.
     subscribers.close();
     // Every acknowledged append was synced already; this last sync is for sled's own state.
@@ -98,9 +101,10 @@ async fn accept_until_shutdown(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     header_read_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -135,21 +139,17 @@ async fn accept_until_shutdown(
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGTERM or Ctrl-C (SIGINT). The handlers are installed when this is called,
+/// not when the future is first polled, so no signal sent after that moment is missed.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
