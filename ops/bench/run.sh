@@ -7,6 +7,7 @@
 #   --events N    size of the large log for the start/read/memory rows (default 1000000)
 #   --duration S  seconds per load (default 10, quick 2)
 #   --no-pg       skip the PostgreSQL comparison
+#   --only PARTS  run only these parts, comma-separated: appends, large, pg (others print -)
 # Environment: CARGO_TARGET_DIR (default target), BENCH_DIR (default /var/tmp/impact-ledger-bench:
 # data dirs, the export and logs; the fdatasync probe writes there too, so it is the same disk),
 # BENCH_PORT (default 18431), BENCH_PG_PORT (default 18432).
@@ -24,6 +25,7 @@ runs=""
 events=""
 duration=""
 with_pg=1
+only=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
         --events) events=$2; shift ;;
         --duration) duration=$2; shift ;;
         --no-pg) with_pg=0 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        --only) only=$2; shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -187,8 +190,12 @@ median() { # median ROW: the median of every run of ROW
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 say "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), load $load_before"
 
+wanted() { [ -z "$only" ] || case ",$only," in *",$1,"*) true ;; *) false ;; esac; }
+wanted pg || with_pg=0
+
 # --- appends: a fresh data dir per run -----------------------------------------------------
 for run in $(seq 1 "$runs"); do
+    wanted appends || break
     say "appends, run $run of $runs"
     data=$bench_dir/write
     rm -rf "$data"
@@ -214,7 +221,7 @@ done
 
 # --- the large log: export, import, start, reads, memory, disk ------------------------------
 export_file=$bench_dir/export-$events.ndjson
-if [ ! -s "$export_file" ]; then
+if wanted large && [ ! -s "$export_file" ]; then
     say "generating a valid export of $events events"
     start=$(date +%s.%N)
     python3 "$here/gen_export.py" --events "$events" --out "$export_file.part"
@@ -222,7 +229,7 @@ if [ ! -s "$export_file" ]; then
     record generate_s 1 "$(elapsed "$start")"
 fi
 large=$bench_dir/large-$events
-if [ ! -e "$large/.imported" ]; then
+if wanted large && [ ! -e "$large/.imported" ]; then
     rm -rf "$large"
     say "importing it into $large"
     start=$(date +%s.%N)
@@ -230,8 +237,9 @@ if [ ! -e "$large/.imported" ]; then
     record import_s 1 "$(elapsed "$start")"
     touch "$large/.imported"
 fi
-token=$(new_token "$large")
+wanted large && token=$(new_token "$large")
 for run in $(seq 1 "$runs"); do
+    wanted large || break
     say "large log, run $run of $runs"
     cache=warm
     sync
@@ -260,8 +268,10 @@ for run in $(seq 1 "$runs"); do
     record rss_peak_mb "$run" "$rss_peak"
     stop_server
 done
-record disk_mb 1 "$(du -sb "$large/sled" | awk '{printf "%.1f", $1 / 1e6}')"
-record export_mb 1 "$(stat -c %s "$export_file" | awk '{printf "%.1f", $1 / 1e6}')"
+if wanted large; then
+    record disk_mb 1 "$(du -sb "$large/sled" | awk '{printf "%.1f", $1 / 1e6}')"
+    record export_mb 1 "$(stat -c %s "$export_file" | awk '{printf "%.1f", $1 / 1e6}')"
+fi
 
 # --- PostgreSQL 15: one single-row INSERT per transaction, 8 clients --------------------------
 if [ "$with_pg" = 1 ]; then
@@ -299,9 +309,23 @@ fi
 # --- the table -----------------------------------------------------------------------------
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cold_row=$(awk -F'\t' '$1 ~ /^cold_start_s/ {print $1; exit}' "$raw")
-# row: what, measured, reference (name), reference value, ratio, target, met
-table_row() { # table_row WHAT MEASURED REF_NAME REF_VALUE KIND TARGET
-    awk -v what="$1" -v measured="$2" -v ref_name="$3" -v ref="$4" -v kind="$5" -v target="$6" '
+cold_row=${cold_row:-cold_start_s}
+# run_ratio ROW REF_ROW: the median over runs of ROW / REF_ROW of the same run; the disk and the
+# machine drift between runs (other work on a shared machine), so each run is its own pair.
+run_ratio() {
+    local ratios
+    ratios=$(awk -F'\t' -v row="$1" -v ref="$2" '
+        $1 == row {value[$2] = $3} $1 == ref {base[$2] = $3}
+        END {for (run in value) if (base[run] + 0 > 0) print value[run] / base[run]}' "$raw")
+    [ -n "$ratios" ] || { echo "-"; return; }
+    # shellcheck disable=SC2086
+    $probe median $ratios
+}
+
+# table_row WHAT MEASURED REF_NAME REF_VALUE KIND TARGET [RATIO]: one row of the table; without
+# RATIO the ratio is MEASURED / REF_VALUE.
+table_row() {
+    awk -v what="$1" -v measured="$2" -v ref_name="$3" -v ref="$4" -v kind="$5" -v target="$6" -v given="${7:-}" '
     function number(text) {
         if (text == "-") return text
         return (text + 0 >= 100) ? sprintf("%.0f", text) : sprintf("%.3g", text)
@@ -309,6 +333,7 @@ table_row() { # table_row WHAT MEASURED REF_NAME REF_VALUE KIND TARGET
     BEGIN {
         ratio = "-"
         if (kind !~ /only/ && ref != "-" && ref + 0 > 0 && measured != "-") ratio = sprintf("%.2f", measured / ref)
+        if (given != "" && given != "-") ratio = sprintf("%.2f", given)
         value = (kind ~ /ratio/) ? ratio : measured
         if (value == "-") met = "?"
         else if (kind ~ /min/) met = (value + 0 >= target + 0) ? "yes" : "NO"
@@ -322,11 +347,12 @@ echo
 echo "impact-ledger performance, $(date -u +%Y-%m-%dT%H:%MZ), commit $(cd "$repo" && git rev-parse --short HEAD)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), disk $(df -h "$bench_dir" | awk 'NR==2 {print $1", "$2}')"
 echo "load average before $load_before, after $load_after; $runs run(s) of ${duration}s, medians; large log $events events"
+echo "ratios: the median of each run's ratio where both sides ran in the same run, else of the medians"
 echo
 printf "| %-42s | %11s | %-28s | %11s | %5s | %-12s | %-3s |\n" row measured reference "ref. value" ratio target met
 echo "|--------------------------------------------|-------------|------------------------------|-------------|-------|--------------|-----|"
-table_row "appends 1 event, 64 conn (req/s)" "$(median post1_c64)" "GET /healthz, 64 conn" "$(median healthz_c64)" ratio_min 0.5
-table_row "appends 1 event, 1 conn (req/s)" "$(median post1_c1)" "fdatasync 300 B (rec/s)" "$(median fsync_300b)" ratio_min 0.5
+table_row "appends 1 event, 64 conn (req/s)" "$(median post1_c64)" "GET /healthz, 64 conn" "$(median healthz_c64)" ratio_min 0.5 "$(run_ratio post1_c64 healthz_c64)"
+table_row "appends 1 event, 1 conn (req/s)" "$(median post1_c1)" "fdatasync 300 B (rec/s)" "$(median fsync_300b)" ratio_min 0.5 "$(run_ratio post1_c1 fsync_300b)"
 table_row "appends 100-event batches, 8 conn (ev/s)" "$(median post100_c8_events)" "fdatasync 100x300 B (rec/s)" "$(median fsync_300b_x100)" min 150000
 table_row "cold start to /healthz, $events ev (s)" "$(median "$cold_row")" "-" "-" max 1.5
 table_row "GET status/2023 p50 (ms)" "$(median status_p50_ms)" "GET /healthz p50, 1 conn" "$(median healthz_p50_ms)" max 2
@@ -334,7 +360,7 @@ table_row "GET status/2023?as_of=<last-1> p50 (ms)" "$(median as_of_end_p50_ms)"
 table_row "resident memory after start (MB)" "$(median rss_after_start_mb)" "-" "-" max 300
 table_row "resident memory after the reads (MB)" "$(median rss_after_reads_mb)" "peak (VmHWM)" "$(median rss_peak_mb)" max_only 300
 table_row "disk of the log (MB)" "$(median disk_mb)" "NDJSON export (MB)" "$(median export_mb)" ratio_max 2.5
-table_row "appends 1 event, 8 conn (req/s)" "$(median post1_c8)" "PostgreSQL 15 INSERT, 8 cl" "$(median pg_insert_c8)" ratio_min 2
+table_row "appends 1 event, 8 conn (req/s)" "$(median post1_c8)" "PostgreSQL 15 INSERT, 8 cl" "$(median pg_insert_c8)" ratio_min 2 "$(run_ratio post1_c8 pg_insert_c8)"
 echo
 echo "cold start page cache: ${cold_row#cold_start_s_cache_}; raw numbers per run: $raw"
 echo "every hash recomputed (background, after the start): $(median verified_after_start_s) s after launch; the reads were measured after it"
