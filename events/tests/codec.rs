@@ -238,8 +238,38 @@ prop_compose! {
     }
 }
 
+/// The value with every integer brought within what the ledger writes (at most 2^53 - 1 in
+/// size: the rules and `from_json` refuse larger ones).
+fn exact_integers(value: serde_json::Value) -> serde_json::Value {
+    const EXACT: u64 = 1 << 53;
+    match value {
+        serde_json::Value::Number(number) => match (number.as_u64(), number.as_i64()) {
+            (Some(n), _) => serde_json::Value::from(n % EXACT),
+            (None, Some(n)) => serde_json::Value::from(-((n.unsigned_abs() % EXACT) as i64)),
+            _ => serde_json::Value::Number(number),
+        },
+        serde_json::Value::Array(items) => items.into_iter().map(exact_integers).collect(),
+        serde_json::Value::Object(members) => members
+            .into_iter()
+            .map(|(key, value)| (key, exact_integers(value)))
+            .collect(),
+        other => other,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `canonical` writes with serde_json (sorted maps, ASCII keys, no floats, exact integers)
+    /// for speed; serde_jcs, the RFC 8785 implementation, is the oracle it must equal.
+    #[test]
+    fn canonical_json_is_rfc8785(event in stored_events()) {
+        for with_hash in [false, true] {
+            let value = exact_integers(event.to_json(with_hash));
+            let oracle = serde_jcs::to_vec(&value).expect("RFC 8785 bytes");
+            prop_assert_eq!(canonical(&value), oracle);
+        }
+    }
 
     #[test]
     fn decode_inverts_encode(event in stored_events()) {

@@ -213,16 +213,25 @@ fn canonical_bytes_are_exactly_as_written_out() {
 
 #[test]
 fn integers_are_exact_up_to_the_payload_maximum() {
-    // serde_jcs writes every number as an IEEE double (RFC 8785 §3.2.2.3): exact up to 2^53 - 1,
-    // rounded beyond. That is why the rules refuse larger amounts and target values.
+    // RFC 8785 writes every number as an IEEE double (§3.2.2.3): exact up to 2^53 - 1,
+    // rounded beyond. That is why the rules refuse larger amounts and target values; within
+    // them `canonical` and the RFC 8785 oracle (serde_jcs) write the same digits.
     let exact = |number: i64| String::from_utf8(canonical(&json!(number))).unwrap();
+    let oracle =
+        |number: i64| String::from_utf8(serde_jcs::to_vec(&json!(number)).unwrap()).unwrap();
+    for number in [
+        rules::PAYLOAD_INTEGER_MAX,
+        30_000_000,
+        0,
+        -rules::PAYLOAD_INTEGER_MAX,
+    ] {
+        assert_eq!(exact(number), oracle(number), "{number}");
+    }
     assert_eq!(exact(rules::PAYLOAD_INTEGER_MAX), "9007199254740991");
-    assert_eq!(exact(30_000_000), "30000000");
-    assert_eq!(exact(0), "0");
     assert_eq!(
-        exact(9_007_199_254_740_993),
+        oracle(9_007_199_254_740_993),
         "9007199254740992",
-        "rounded: above the maximum"
+        "RFC 8785 rounds above the maximum, which is why the ledger refuses such numbers"
     );
 }
 
