@@ -80,10 +80,19 @@ fn read_file(dir: &Path) -> anyhow::Result<TokenFile> {
 /// Replaces the token file atomically: write a temporary file, fsync, rename, fsync the dir.
 fn write_file(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {
     use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     std::fs::create_dir_all(dir)?;
     let path = tokens_path(dir);
     let temporary = dir.join("tokens.json.tmp");
-    let mut out = std::fs::File::create(&temporary)?;
+    // Readable by the service's user only: the hashes are not secrets, but the names and
+    // roles are nobody else's business.
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temporary)?;
+    out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     out.write_all(&serde_json::to_vec_pretty(file)?)?;
     out.sync_all()?;
     std::fs::rename(&temporary, &path)?;

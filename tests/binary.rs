@@ -115,6 +115,16 @@ fn acknowledged_events_survive_a_restart_unchanged() {
     let data = tempfile::tempdir().expect("a temp dir");
     let staff = token_new(data.path(), "staff", "anna");
     let auditor = token_new(data.path(), "auditor", "revisor");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(data.path().join("tokens.json"))
+            .expect("tokens.json")
+            .permissions(),
+    );
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "tokens.json is readable by its owner only"
+    );
 
     let server = Server::start(data.path());
     let events = serde_json::json!([
