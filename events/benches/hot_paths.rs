@@ -108,15 +108,14 @@ fn sealing(criterion: &mut Criterion) {
         group.bench_function(format!("canonical/{name}"), |bench| {
             bench.iter(|| impact_events::canonical(black_box(&value)))
         });
-        // The same bytes without serde_jcs: serde_json's map is a BTreeMap (keys sorted; no
-        // `preserve_order` in this workspace) and stored data has no floats. Checked here on
-        // the bench's own events; a candidate for `canonical`, see docs/PERFORMANCE.md.
+        // serde_jcs, which `canonical` used before b899393, stays the oracle (a dev-dependency):
+        // the same bytes, and its cost next to `canonical`'s (docs/PERFORMANCE.md, finding 1).
         assert_eq!(
-            serde_json::to_vec(&value).expect("json"),
+            serde_jcs::to_vec(&value).expect("jcs"),
             impact_events::canonical(&value)
         );
-        group.bench_function(format!("serde_json_to_vec/{name}"), |bench| {
-            bench.iter(|| serde_json::to_vec(black_box(&value)).expect("json"))
+        group.bench_function(format!("serde_jcs/{name}"), |bench| {
+            bench.iter(|| serde_jcs::to_vec(black_box(&value)).expect("jcs"))
         });
         let bytes = impact_events::canonical(&value);
         group.bench_function(format!("sha256/{name}"), |bench| {

@@ -74,6 +74,9 @@ install_packages() {
 install_packages
 say "building the release binary ($target_dir)"
 (cd "$repo" && CARGO_TARGET_DIR=$target_dir cargo build --release --quiet)
+# What was built: the commit, and whether the work tree had changes to tracked files then.
+built_from="$(cd "$repo" && git rev-parse --short HEAD)$(cd "$repo" && git diff --quiet HEAD -- . 2> /dev/null || echo ' + uncommitted changes')"
+built_at=$(date -u +%H:%MZ)
 
 # --- helpers -------------------------------------------------------------------------------
 server_pid=""
@@ -344,7 +347,7 @@ table_row() {
     }'
 }
 echo
-echo "impact-ledger performance, $(date -u +%Y-%m-%dT%H:%MZ), commit $(cd "$repo" && git rev-parse --short HEAD)"
+echo "impact-ledger performance, $(date -u +%Y-%m-%dT%H:%MZ), built at $built_at from $built_from"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), disk $(df -h "$bench_dir" | awk 'NR==2 {print $1", "$2}')"
 echo "load average before $load_before, after $load_after; $runs run(s) of ${duration}s, medians; large log $events events"
 echo "ratios: the median of each run's ratio where both sides ran in the same run, else of the medians"

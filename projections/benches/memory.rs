@@ -1,0 +1,99 @@
+//! Memory of the derived state at 1M events, and a start-like fold to profile (issue 6).
+//!
+//! `cargo bench -p impact-projections --bench memory` prints how much resident memory a
+//! `LedgerState` and a `Projection` of 1M mix events take (VmRSS before and after building each;
+//! Linux only), and how long building and cloning them takes. With `-- start-path N` it only
+//! does, for N events, what a start did per event before the hashes moved to the background
+//! (decode, `Verifier::check`, `LedgerState::apply`, `Projection::apply`), for
+//! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='memory::start_path'`.
+//! Not a criterion benchmark: one measurement, printed. Never part of `cargo test`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use impact_events::{codec, LedgerState, Verifier};
+use impact_projections::Projection;
+
+#[path = "../../events/benches/mix/mod.rs"]
+mod mix;
+use mix::Mix;
+
+const EVENTS: usize = 1_000_000;
+
+fn resident_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.split_whitespace().next())
+        .and_then(|kilobytes| kilobytes.parse::<f64>().ok())
+        .map_or(f64::NAN, |kilobytes| kilobytes / 1024.0)
+}
+
+fn nanoseconds_per_event(started: Instant, events: usize) -> f64 {
+    started.elapsed().as_nanos() as f64 / events as f64
+}
+
+fn memory() {
+    let events = Mix::new(6, false, EVENTS as u64 / 3).events(EVENTS);
+    println!("{EVENTS} mix events held: {:.0} MB resident", resident_mb());
+
+    let before = resident_mb();
+    let started = Instant::now();
+    let mut state = LedgerState::default();
+    events.iter().for_each(|event| state.apply(event));
+    let per_event = nanoseconds_per_event(started, EVENTS);
+    let size = resident_mb() - before;
+    println!("LedgerState: {size:.0} MB, apply {per_event:.0} ns/event");
+
+    let before = resident_mb();
+    let started = Instant::now();
+    let projection = Projection::fold(&events);
+    let per_event = nanoseconds_per_event(started, EVENTS);
+    let size = resident_mb() - before;
+    println!("Projection: {size:.0} MB, apply {per_event:.0} ns/event");
+    let started = Instant::now();
+    let copy = black_box(projection.clone());
+    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    println!("Projection::clone: {millis:.0} ms");
+    // Both kept until here, so neither is measured in memory the other freed.
+    drop((black_box(state), copy));
+}
+
+#[inline(never)]
+fn start_path(records: &[Vec<u8>]) -> (LedgerState, Projection) {
+    let mut verifier = Verifier::default();
+    let mut state = LedgerState::default();
+    let mut projection = Projection::new();
+    for record in records {
+        let event = codec::decode(record).expect("the record decodes");
+        verifier.check(&event).expect("the chain holds");
+        state.apply(&event);
+        projection.apply(&event);
+    }
+    (state, projection)
+}
+
+fn main() {
+    let arguments: Vec<String> = std::env::args().collect();
+    let start = arguments
+        .iter()
+        .position(|argument| argument == "start-path");
+    match start {
+        Some(index) => {
+            let events = arguments
+                .get(index + 1)
+                .and_then(|count| count.parse().ok())
+                .unwrap_or(20_000);
+            let mut mix = Mix::new(8, true, events as u64 / 3);
+            let records: Vec<Vec<u8>> = (0..events)
+                .map(|_| codec::encode(&mix.next_event()))
+                .collect();
+            let started = Instant::now();
+            black_box(start_path(&records));
+            let per_event = nanoseconds_per_event(started, events);
+            println!("start path: {events} events, {per_event:.0} ns/event");
+        }
+        None => memory(),
+    }
+}
