@@ -28,9 +28,10 @@ pub const EVENT_BYTES_MAX: u64 = 16 * 1024;
 pub const PARTNERS_MAX: usize = 100;
 /// Strategy years outside this range are typing mistakes.
 pub const STRATEGY_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
-/// The largest integer a payload may hold: 2^53 - 1. RFC 8785 writes numbers as IEEE doubles
-/// (serde_jcs converts every integer to f64), so a larger one would be hashed rounded: two
-/// different amounts would share a hash, and Python's `json.dumps` would disagree with it.
+/// The largest integer a payload may hold: 2^53 - 1. RFC 8785 writes numbers as IEEE doubles,
+/// so beyond it a conforming canonicalizer (and any JavaScript reader) rounds: two different
+/// amounts could share a hash. Within it, `stored::canonical`, RFC 8785 and Python's
+/// `json.dumps` write the same digits.
 pub const PAYLOAD_INTEGER_MAX: i64 = 9_007_199_254_740_991;
 
 /// One thing wrong with one event of a request.
