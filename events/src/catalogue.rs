@@ -244,7 +244,8 @@ impl EventData {
         EVENT_TYPES[self.type_index()]
     }
 
-    fn type_index(&self) -> usize {
+    /// The index of `type_name()` in `EVENT_TYPES`.
+    pub fn type_index(&self) -> usize {
         match self {
             EventData::StrategyAdopted(_) => 0,
             EventData::EnterpriseRegistered(_) => 1,

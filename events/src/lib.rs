@@ -8,6 +8,7 @@
 pub mod catalogue;
 pub mod chain;
 pub mod codec;
+pub mod index;
 pub mod input;
 pub mod rules;
 pub mod stored;
@@ -15,6 +16,7 @@ pub mod time;
 
 pub use catalogue::*;
 pub use chain::{ChainError, Verifier};
+pub use index::PositionIndex;
 pub use input::{parse_event_in, NewEvent};
 pub use rules::{admit_request, LedgerState, Problem};
 pub use stored::{canonical, Hash, Placement, StoredEvent};

@@ -12,6 +12,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::catalogue::*;
+use crate::index::PositionIndex;
 use crate::input::NewEvent;
 use crate::stored::StoredEvent;
 use crate::time::earliest_date;
@@ -97,49 +98,119 @@ struct Entity {
 }
 
 /// Everything the rules need to know about the stored log.
+///
+/// Kept small, as it holds something for every event (docs/PERFORMANCE.md, finding 5): one
+/// 40-byte slot per position, and two indexes of 4-byte positions whose keys are read from the
+/// slots; the positions of a stream are linked through its slots, not listed per stream.
 #[derive(Clone, Debug, Default)]
 pub struct LedgerState {
-    events: HashMap<Uuid, EventEntry>,
-    streams: HashMap<StreamId, Vec<u64>>,
+    /// What each position holds, index = position - 1.
+    slots: Vec<EventSlot>,
+    /// Event id → position.
+    ids: PositionIndex,
+    /// Stream → its last position.
+    streams: PositionIndex,
+    /// Position of a retracted event → position of its retraction (few events are retracted).
+    retracted_by: HashMap<u64, u64>,
     enterprises: HashMap<Uuid, Entity>,
     agreements: HashMap<Uuid, Entity>,
 }
 
+#[derive(Clone, Copy, Debug)]
+struct EventSlot {
+    id: Uuid,
+    stream: StreamId,
+    is_retraction: bool,
+    /// The position of the same stream's event before this one, 0 for a stream's first.
+    previous: u32,
+}
+
 impl LedgerState {
+    /// An empty state with room for `events` events, so a start does not regrow its maps.
+    pub fn with_capacity(events: usize) -> Self {
+        LedgerState {
+            slots: Vec::with_capacity(events),
+            ids: PositionIndex::with_capacity(events),
+            streams: PositionIndex::with_capacity(events),
+            ..LedgerState::default()
+        }
+    }
+
     pub fn event(&self, id: &Uuid) -> Option<EventEntry> {
-        self.events.get(id).copied()
+        let position = self.ids.get(id, |at| self.slot(at).id)?;
+        let slot = self.slot(position);
+        Some(EventEntry {
+            position,
+            stream: slot.stream,
+            is_retraction: slot.is_retraction,
+            retracted_by: self.retracted_by.get(&position).copied(),
+        })
     }
 
     /// The positions of a stream's events, in version order.
-    pub fn stream_positions(&self, stream: &StreamId) -> &[u64] {
-        self.streams.get(stream).map(Vec::as_slice).unwrap_or(&[])
+    pub fn stream_positions(&self, stream: &StreamId) -> Vec<u64> {
+        let mut positions: Vec<u64> = self.stream_back(stream).collect();
+        positions.reverse();
+        positions
+    }
+
+    /// The number of events in a stream: its version.
+    pub fn stream_version(&self, stream: &StreamId) -> u64 {
+        self.stream_back(stream).count() as u64
+    }
+
+    /// A stream's positions from the last to the first.
+    fn stream_back(&self, stream: &StreamId) -> impl Iterator<Item = u64> + '_ {
+        let last = self.streams.get(stream, |at| self.slot(at).stream);
+        std::iter::successors(last, |position| {
+            Some(u64::from(self.slot(*position).previous)).filter(|previous| *previous != 0)
+        })
+    }
+
+    fn slot(&self, position: u64) -> &EventSlot {
+        &self.slots[usize::try_from(position - 1).expect("a position fits in memory")]
     }
 
     pub fn event_count(&self) -> usize {
-        self.events.len()
+        self.ids.len()
     }
 
-    /// Takes one stored event into account. Events must be applied in position order.
+    /// Takes one stored event into account. Events must be applied in position order, from
+    /// position 1 without gaps, as the log holds them.
     pub fn apply(&mut self, event: &StoredEvent) {
-        self.streams
-            .entry(event.stream)
-            .or_default()
-            .push(event.position);
-        let entry = EventEntry {
-            position: event.position,
+        let position = event.position;
+        assert_eq!(
+            position,
+            self.slots.len() as u64 + 1,
+            "the rules' state takes the log in position order"
+        );
+        let previous = self.streams.get(&event.stream, |at| self.slot(at).stream);
+        self.slots.push(EventSlot {
+            id: event.id,
             stream: event.stream,
             is_retraction: matches!(event.data, EventData::EventRetracted(_)),
-            retracted_by: None,
-        };
-        self.events.insert(event.id, entry);
+            previous: previous.map_or(0, |previous| previous as u32),
+        });
+        let slots = &self.slots;
+        let key_at = |at: u64| slots[(at - 1) as usize];
+        self.streams
+            .insert(&event.stream, position, |at| key_at(at).stream);
+        // An id is unique in a valid log; should one repeat, the first event keeps it.
+        if self.ids.get(&event.id, |at| key_at(at).id).is_none() {
+            self.ids.insert(&event.id, position, |at| key_at(at).id);
+        }
         let mut overlay = Overlay::new(self);
-        overlay.take_effects(event.id, event.occurred_on, &event.data, event.position);
+        overlay.take_effects(event.id, event.occurred_on, &event.data, position);
         let Changes {
             events,
             enterprises,
             agreements,
         } = overlay.into_changes();
-        self.events.extend(events);
+        for entry in events.into_values() {
+            if let Some(retraction) = entry.retracted_by {
+                self.retracted_by.insert(entry.position, retraction);
+            }
+        }
         self.enterprises.extend(enterprises);
         self.agreements.extend(agreements);
     }
@@ -186,7 +257,7 @@ impl<'a> Overlay<'a> {
     fn version(&self, stream: &StreamId) -> u64 {
         match self.versions.get(stream) {
             Some(version) => *version,
-            None => self.base.stream_positions(stream).len() as u64,
+            None => self.base.stream_version(stream),
         }
     }
 

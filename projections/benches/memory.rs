@@ -40,7 +40,7 @@ fn memory() {
 
     let before = resident_mb();
     let started = Instant::now();
-    let mut state = LedgerState::default();
+    let mut state = LedgerState::with_capacity(EVENTS);
     events.iter().for_each(|event| state.apply(event));
     let per_event = nanoseconds_per_event(started, EVENTS);
     let size = resident_mb() - before;
@@ -48,7 +48,8 @@ fn memory() {
 
     let before = resident_mb();
     let started = Instant::now();
-    let projection = Projection::fold(&events);
+    let mut projection = Projection::with_capacity(EVENTS);
+    events.iter().for_each(|event| projection.apply(event));
     let per_event = nanoseconds_per_event(started, EVENTS);
     let size = resident_mb() - before;
     println!("Projection: {size:.0} MB, apply {per_event:.0} ns/event");
@@ -56,6 +57,18 @@ fn memory() {
     let copy = black_box(projection.clone());
     let millis = started.elapsed().as_secs_f64() * 1000.0;
     println!("Projection::clone: {millis:.0} ms");
+    // An "as of" question: the figures at a past position, folded from the records' facts.
+    for position in [EVENTS as u64 - 1, EVENTS as u64 / 2] {
+        let started = Instant::now();
+        let past = projection.past(position);
+        let taken = started.elapsed().as_secs_f64() * 1000.0;
+        let folded = black_box(past.fold());
+        let millis = started.elapsed().as_secs_f64() * 1000.0;
+        println!(
+            "Projection::past({position}): {taken:.1} ms to take, {millis:.0} ms with the fold"
+        );
+        drop(folded);
+    }
     // All kept until here, so none is measured in memory another one freed.
     drop(black_box((state, projection, copy)));
 }

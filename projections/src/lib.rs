@@ -63,13 +63,14 @@ mod event_ref;
 mod history;
 mod kinds;
 mod projection;
+mod records;
 mod status;
 mod targets;
 mod years;
 
 pub use event_ref::EventRef;
 pub use history::{EnterpriseBridge, History, PeopleBridge, RetractedEvent};
-pub use projection::Projection;
+pub use projection::{Past, Projection};
 pub use status::{
     AgreementCounts, EnterpriseCounts, GrantTotals, PlacementCounts, Status, TrendCounts,
     TrialCounts,

@@ -1,11 +1,13 @@
 //! The `Projection`: one incremental fold over the log, and how each event changes it.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use impact_events::{
-    EmploymentType, EventData, Hash, RecordedAt, StoredEvent, StrategyAdopted, TrendKind, TrialKind,
+    AgreementKind, EmploymentType, EnterpriseKind, EventData, Hash, PositionIndex, RecordedAt,
+    StoredEvent, StrategyAdopted, TrendKind, TrialKind, EVENT_TYPES,
 };
 use uuid::Uuid;
 
@@ -13,25 +15,35 @@ use crate::agreements::Agreement;
 use crate::enterprises::Enterprise;
 use crate::event_ref::EventRef;
 use crate::kinds::{employment_index, trend_index, trial_index};
+use crate::records::Records;
 use crate::years::{Goals, Years};
 
 /// Figures derived from the events applied so far, kept up to date one event at a time.
 #[derive(Clone, Debug, Default)]
 pub struct Projection {
     pub(crate) position: u64,
-    /// Every applied event by id: what a later retraction must take back.
-    records: HashMap<Uuid, Record>,
+    /// Event id → position (the id is read from `records`), for retractions. Empty in a
+    /// projection made by `Past::fold`.
+    ids: PositionIndex,
+    /// One record per position applied, index = position - 1: the event's envelope (to name it
+    /// if it is retracted) and what it contributed. Enough to fold the figures of any earlier
+    /// position again without the log (`Projection::past`).
+    records: Records<Record>,
+    /// Positions whose event a retraction took back.
+    retracted: HashSet<u64>,
     pub(crate) years: Years,
     persons: Interner,
     pub(crate) funders: Interner,
     pub(crate) enterprises: Vec<Enterprise>,
-    enterprise_slots: HashMap<Uuid, usize>,
+    enterprise_slots: HashMap<Uuid, u32>,
     agreements: Vec<Agreement>,
-    agreement_slots: HashMap<Uuid, usize>,
+    agreement_slots: HashMap<Uuid, u32>,
     /// In position order, so the latest-recorded strategy is found from the back.
     pub(crate) strategies: Vec<Strategy>,
     /// In the order the retractions were applied.
     pub(crate) retractions: Vec<Retraction>,
+    /// Made by `Past::fold`: it answers questions about its position, it is not folded further.
+    past: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -47,48 +59,46 @@ pub(crate) struct Retraction {
     pub(crate) reason: String,
 }
 
-/// One applied event: its envelope (to name it if it is retracted) and what it contributed.
-#[derive(Clone, Debug)]
+/// One applied event: its envelope and what it contributed (88 bytes).
+#[derive(Clone, Copy, Debug)]
 struct Record {
-    position: u64,
-    occurred_on: NaiveDate,
-    recorded_at: RecordedAt,
+    id: Uuid,
     hash: Hash,
-    event_type: &'static str,
+    recorded_at: RecordedAt,
+    occurred_on: NaiveDate,
+    /// Index into `EVENT_TYPES`.
+    event_type: u8,
     fact: Fact,
-    retracted: bool,
 }
 
-impl Record {
-    fn event_ref(&self, id: Uuid) -> EventRef {
-        EventRef {
-            position: self.position,
-            id,
-            event_type: self.event_type,
-            occurred_on: self.occurred_on,
-            recorded_at: self.recorded_at,
-            hash: self.hash,
-        }
-    }
-}
-
-/// What an event contributed, in the compact form needed to take it back.
+/// What an event contributed, in the compact form needed to take it back or to add it again.
+///
+/// Whether an event contributes is decided by the events before it only, so the facts of the
+/// first N records are exactly what a fold of the first N events would find.
 #[derive(Clone, Copy, Debug)]
 enum Fact {
-    Strategy(usize),
-    Registration(usize),
-    Closure(usize),
+    Strategy(u32),
+    Registration {
+        slot: u32,
+        kind: EnterpriseKind,
+        goals: Goals,
+    },
+    Closure(u32),
     Placement {
         person: u32,
         employment_type: EmploymentType,
     },
     Grant {
         funder: u32,
-        amount_ore: i64,
         goals: Goals,
+        amount_ore: i64,
     },
-    Signing(usize),
-    Ending(usize),
+    Signing {
+        slot: u32,
+        kind: AgreementKind,
+        valid_to: Option<NaiveDate>,
+    },
+    Ending(u32),
     Trial {
         kind: TrialKind,
         goals: Goals,
@@ -96,11 +106,29 @@ enum Fact {
     Trend {
         kind: TrendKind,
     },
-    /// A retraction contributes nothing itself, and cannot be retracted.
-    Retraction,
+    /// A retraction contributes nothing itself, and cannot be retracted. `target` is the
+    /// position it took back, 0 if it took back nothing (an unknown or already retracted
+    /// event).
+    Retraction {
+        target: u64,
+    },
     /// An event that breaks the rules and so contributes nothing: a closure of an unknown or
-    /// already closed enterprise, a second creation with the same entity id.
+    /// already closed enterprise, a second creation with the same entity id, a second event
+    /// with the same id.
     Nothing,
+}
+
+impl Record {
+    fn event_ref(&self, position: u64) -> EventRef {
+        EventRef {
+            position,
+            id: self.id,
+            event_type: EVENT_TYPES[usize::from(self.event_type)],
+            occurred_on: self.occurred_on,
+            recorded_at: self.recorded_at,
+            hash: self.hash,
+        }
+    }
 }
 
 /// Strings seen many times (person refs, funder names) held once and named by a number.
@@ -132,6 +160,14 @@ impl Projection {
         Projection::default()
     }
 
+    /// An empty projection with room for `events` events, so a start does not regrow its maps.
+    pub fn with_capacity(events: usize) -> Self {
+        Projection {
+            ids: PositionIndex::with_capacity(events),
+            ..Projection::default()
+        }
+    }
+
     /// Folds events, in position order, into a new projection.
     pub fn fold<'a>(events: impl IntoIterator<Item = &'a StoredEvent>) -> Self {
         let mut projection = Projection::new();
@@ -146,36 +182,90 @@ impl Projection {
         self.position
     }
 
+    /// The hash of the event at `position`, if it was applied.
+    pub fn hash_at(&self, position: u64) -> Option<Hash> {
+        self.record(position).map(|record| record.hash)
+    }
+
+    /// When the event at `position` was recorded, if it was applied.
+    pub fn recorded_at(&self, position: u64) -> Option<RecordedAt> {
+        self.record(position).map(|record| record.recorded_at)
+    }
+
+    /// The last position recorded at or before `instant`, 0 if none; `recorded_at` never
+    /// decreases along the log (the chain check holds it).
+    pub fn position_at(&self, instant: RecordedAt) -> u64 {
+        self.records
+            .partition_point(|record| record.recorded_at <= instant) as u64
+    }
+
+    fn record(&self, position: u64) -> Option<&Record> {
+        let index = usize::try_from(position.checked_sub(1)?).ok()?;
+        self.records.get(index)
+    }
+
     /// Takes one more event into account, in constant time (amortised).
     ///
-    /// Events must come in position order. An event at or below `position()` was already
-    /// applied and is skipped, so feeding the same event twice changes nothing.
+    /// Events must come in position order. An event at or below
+    /// `position()` was already applied and is skipped, so feeding the same event twice
+    /// changes nothing.
     pub fn apply(&mut self, event: &StoredEvent) {
+        assert!(!self.past, "a projection of the past is not folded further");
         if event.position <= self.position {
             return;
         }
-        self.position = event.position;
-        if self.records.contains_key(&event.id) {
-            // An event id is unique in a valid log; the first event with it stands.
-            return;
+        // A valid log has no gaps; a fold of some of its events may. A gap is held by records
+        // that contribute nothing, so that records stay indexed by position.
+        let before = self
+            .recorded_at(self.position)
+            .unwrap_or(RecordedAt(i64::MIN));
+        while self.position + 1 < event.position {
+            self.position += 1;
+            self.records.push(Record {
+                id: Uuid::nil(),
+                hash: Hash::GENESIS,
+                recorded_at: before,
+                occurred_on: event.occurred_on,
+                event_type: 0,
+                fact: Fact::Nothing,
+            });
         }
-        let fact = self.take(event);
-        let record = Record {
-            position: event.position,
-            occurred_on: event.occurred_on,
-            recorded_at: event.recorded_at,
-            hash: event.hash,
-            event_type: event.data.type_name(),
-            fact,
-            retracted: false,
+        self.position = event.position;
+        // An event id is unique in a valid log; the first event with it stands.
+        let first_with_id = self.position_of(&event.id).is_none();
+        let fact = if first_with_id {
+            self.take(event)
+        } else {
+            Fact::Nothing
         };
-        self.records.insert(event.id, record);
-        if let EventData::EventRetracted(retracted) = &event.data {
-            self.retract(retracted.event_id, EventRef::of(event), &retracted.reason);
+        let event_type = u8::try_from(event.data.type_index()).expect("ten event types");
+        self.records.push(Record {
+            id: event.id,
+            hash: event.hash,
+            recorded_at: event.recorded_at,
+            occurred_on: event.occurred_on,
+            event_type,
+            fact,
+        });
+        if first_with_id {
+            let records = &self.records;
+            let id_at = |at: u64| {
+                records
+                    .get((at - 1) as usize)
+                    .expect("an applied position")
+                    .id
+            };
+            self.ids.insert(&event.id, event.position, id_at);
         }
     }
 
-    /// Adds what a (non-retraction) event contributes and says how to take it back.
+    /// The position of the applied event with this id.
+    fn position_of(&self, id: &Uuid) -> Option<u64> {
+        self.ids
+            .get(id, |at| self.record(at).expect("an applied position").id)
+    }
+
+    /// Adds what an event contributes and says how to take it back.
     fn take(&mut self, event: &StoredEvent) -> Fact {
         let year = event.occurred_on.year();
         match &event.data {
@@ -184,31 +274,22 @@ impl Projection {
                     adopted: adopted.clone(),
                     retracted: false,
                 });
-                Fact::Strategy(self.strategies.len() - 1)
+                Fact::Strategy(slot(self.strategies.len() - 1))
             }
             EventData::EnterpriseRegistered(registered) => {
-                if self
-                    .enterprise_slots
-                    .contains_key(&registered.enterprise_id)
-                {
+                let Entry::Vacant(vacant) = self.enterprise_slots.entry(registered.enterprise_id)
+                else {
                     return Fact::Nothing;
-                }
-                let enterprise = Enterprise {
-                    kind: registered.kind,
-                    goals: Goals::from_tags(event.data.sdgs()),
-                    registration: EventRef::of(event),
-                    registration_retracted: false,
-                    closure: None,
                 };
-                enterprise.count(&mut self.years, 1);
-                self.enterprises.push(enterprise);
-                let slot = self.enterprises.len() - 1;
-                self.enterprise_slots.insert(registered.enterprise_id, slot);
-                Fact::Registration(slot)
+                let slot = slot(self.enterprises.len());
+                vacant.insert(slot);
+                let (kind, goals) = (registered.kind, Goals::from_tags(event.data.sdgs()));
+                self.register(kind, goals, EventRef::of(event));
+                Fact::Registration { slot, kind, goals }
             }
             EventData::EnterpriseClosed(closed) => {
                 let slot = self.enterprise_slots.get(&closed.enterprise_id).copied();
-                match slot.filter(|slot| self.enterprises[*slot].closure.is_none()) {
+                match slot.filter(|slot| self.enterprises[*slot as usize].closure.is_none()) {
                     Some(slot) => {
                         let closure = EventRef::of(event);
                         self.change_enterprise(slot, |enterprise| {
@@ -234,30 +315,26 @@ impl Projection {
                 self.count_grant(year, funder, awarded.amount_ore, goals, 1);
                 Fact::Grant {
                     funder,
-                    amount_ore: awarded.amount_ore,
                     goals,
+                    amount_ore: awarded.amount_ore,
                 }
             }
             EventData::AgreementSigned(signed) => {
-                if self.agreement_slots.contains_key(&signed.agreement_id) {
+                let Entry::Vacant(vacant) = self.agreement_slots.entry(signed.agreement_id) else {
                     return Fact::Nothing;
-                }
-                let agreement = Agreement {
-                    kind: signed.kind,
-                    signed_on: event.occurred_on,
-                    valid_to: signed.valid_to,
-                    retracted: false,
-                    ended: None,
                 };
-                agreement.count(&mut self.years, 1);
-                self.agreements.push(agreement);
-                let slot = self.agreements.len() - 1;
-                self.agreement_slots.insert(signed.agreement_id, slot);
-                Fact::Signing(slot)
+                let slot = slot(self.agreements.len());
+                vacant.insert(slot);
+                self.sign(signed.kind, event.occurred_on, signed.valid_to);
+                Fact::Signing {
+                    slot,
+                    kind: signed.kind,
+                    valid_to: signed.valid_to,
+                }
             }
             EventData::AgreementEnded(ended) => {
                 let slot = self.agreement_slots.get(&ended.agreement_id).copied();
-                match slot.filter(|slot| self.agreements[*slot].ended.is_none()) {
+                match slot.filter(|slot| self.agreements[*slot as usize].ended.is_none()) {
                     Some(slot) => {
                         let ending = (event.id, event.occurred_on);
                         self.change_agreement(slot, |agreement| agreement.ended = Some(ending));
@@ -278,29 +355,45 @@ impl Projection {
                 self.years.at(year).trends[trend_index(noted.kind)] += 1;
                 Fact::Trend { kind: noted.kind }
             }
-            EventData::EventRetracted(_) => Fact::Retraction,
+            EventData::EventRetracted(retracted) => {
+                let target = self.position_of(&retracted.event_id);
+                let target = target.filter(|target| self.retractable(*target));
+                let Some(target) = target else {
+                    return Fact::Retraction { target: 0 };
+                };
+                let record = *self
+                    .record(target)
+                    .expect("a retractable position has a record");
+                self.take_back(target, record);
+                self.retractions.push(Retraction {
+                    original: record.event_ref(target),
+                    retracted_by: EventRef::of(event),
+                    reason: retracted.reason.clone(),
+                });
+                Fact::Retraction { target }
+            }
         }
     }
 
-    /// Takes back exactly what the retracted event contributed, and remembers the retraction.
-    fn retract(&mut self, target: Uuid, retracted_by: EventRef, reason: &str) {
-        let Some(record) = self.records.get_mut(&target) else {
-            return;
-        };
-        if record.retracted || matches!(record.fact, Fact::Retraction) {
-            return;
-        }
-        record.retracted = true;
-        let original = record.event_ref(target);
-        let year = original.occurred_on.year();
-        let fact = record.fact;
-        match fact {
-            Fact::Strategy(slot) => self.strategies[slot].retracted = true,
-            Fact::Registration(slot) => {
+    /// Whether the event at `target` was applied, stands, and is not itself a retraction.
+    fn retractable(&self, target: u64) -> bool {
+        let applied = self
+            .record(target)
+            .is_some_and(|record| !matches!(record.fact, Fact::Retraction { .. }));
+        applied && !self.retracted.contains(&target)
+    }
+
+    /// Takes back exactly what `record`, the event at `target`, contributed.
+    fn take_back(&mut self, target: u64, record: Record) {
+        self.retracted.insert(target);
+        let year = record.occurred_on.year();
+        match record.fact {
+            Fact::Strategy(slot) => self.strategies[slot as usize].retracted = true,
+            Fact::Registration { slot, .. } => {
                 self.change_enterprise(slot, |enterprise| enterprise.registration_retracted = true)
             }
             Fact::Closure(slot) => self.change_enterprise(slot, |enterprise| {
-                if enterprise.closure.as_ref().map(|closure| closure.id) == Some(target) {
+                if enterprise.closure.as_ref().map(|closure| closure.id) == Some(record.id) {
                     enterprise.closure = None;
                 }
             }),
@@ -310,39 +403,58 @@ impl Projection {
             } => self.count_placement(year, person, employment_type, -1),
             Fact::Grant {
                 funder,
-                amount_ore,
                 goals,
+                amount_ore,
             } => self.count_grant(year, funder, amount_ore, goals, -1),
-            Fact::Signing(slot) => self.change_agreement(slot, |agreement| {
+            Fact::Signing { slot, .. } => self.change_agreement(slot, |agreement| {
                 agreement.retracted = true;
             }),
             Fact::Ending(slot) => self.change_agreement(slot, |agreement| {
-                if agreement.ended.map(|(id, _)| id) == Some(target) {
+                if agreement.ended.map(|(id, _)| id) == Some(record.id) {
                     agreement.ended = None;
                 }
             }),
             Fact::Trial { kind, goals } => self.count_trial(year, kind, goals, -1),
             Fact::Trend { kind } => self.years.at(year).trends[trend_index(kind)] -= 1,
-            Fact::Retraction | Fact::Nothing => {}
+            Fact::Retraction { .. } | Fact::Nothing => {}
         }
-        self.retractions.push(Retraction {
-            original,
-            retracted_by,
-            reason: reason.to_owned(),
-        });
+    }
+
+    fn register(&mut self, kind: EnterpriseKind, goals: Goals, registration: EventRef) {
+        let enterprise = Enterprise {
+            kind,
+            goals,
+            registration,
+            registration_retracted: false,
+            closure: None,
+        };
+        enterprise.count(&mut self.years, 1);
+        self.enterprises.push(enterprise);
+    }
+
+    fn sign(&mut self, kind: AgreementKind, signed_on: NaiveDate, valid_to: Option<NaiveDate>) {
+        let agreement = Agreement {
+            kind,
+            signed_on,
+            valid_to,
+            retracted: false,
+            ended: None,
+        };
+        agreement.count(&mut self.years, 1);
+        self.agreements.push(agreement);
     }
 
     /// Changes an enterprise: takes out its old contribution and adds its new one.
-    fn change_enterprise(&mut self, slot: usize, change: impl FnOnce(&mut Enterprise)) {
-        let enterprise = &mut self.enterprises[slot];
+    fn change_enterprise(&mut self, slot: u32, change: impl FnOnce(&mut Enterprise)) {
+        let enterprise = &mut self.enterprises[slot as usize];
         enterprise.count(&mut self.years, -1);
         change(enterprise);
         enterprise.count(&mut self.years, 1);
     }
 
     /// Changes an agreement: takes out its old contribution and adds its new one.
-    fn change_agreement(&mut self, slot: usize, change: impl FnOnce(&mut Agreement)) {
-        let agreement = &mut self.agreements[slot];
+    fn change_agreement(&mut self, slot: u32, change: impl FnOnce(&mut Agreement)) {
+        let agreement = &mut self.agreements[slot as usize];
         agreement.count(&mut self.years, -1);
         change(agreement);
         agreement.count(&mut self.years, 1);
@@ -371,4 +483,111 @@ impl Projection {
             totals.goals[goal] += sign;
         }
     }
+
+    /// What it takes to fold the figures at `position` (at most `position()`) again: taken
+    /// quickly (full chunks of records are shared, not copied), so a caller can hold a lock
+    /// for it and run the fold (`Past::fold`) after letting go.
+    pub fn past(&self, position: u64) -> Past {
+        let position = position.min(self.position);
+        let records = self
+            .records
+            .prefix(usize::try_from(position).expect("a position fits in memory"));
+        let retractions = self
+            .retractions
+            .iter()
+            .take_while(|retraction| retraction.retracted_by.position <= position)
+            .cloned()
+            .collect();
+        Past {
+            position,
+            records,
+            strategies: self.strategies.iter().map(|s| s.adopted.clone()).collect(),
+            retractions,
+            funders: self.funders.clone(),
+        }
+    }
+}
+
+/// A prefix of a projection's records and what they refer to: `Projection::past`.
+#[derive(Clone, Debug)]
+pub struct Past {
+    position: u64,
+    records: Records<Record>,
+    strategies: Vec<StrategyAdopted>,
+    /// The retractions recorded up to `position`, in order.
+    retractions: Vec<Retraction>,
+    funders: Interner,
+}
+
+impl Past {
+    /// The figures at the position, folded from the records' facts: what a fold of the first
+    /// `position` events would give, without reading or decoding a single event.
+    pub fn fold(self) -> Projection {
+        let Past {
+            position,
+            records,
+            strategies,
+            retractions,
+            funders,
+        } = self;
+        let mut past = Projection {
+            position,
+            funders,
+            past: true,
+            ..Projection::default()
+        };
+        for (index, record) in records.iter().enumerate() {
+            let at = index as u64 + 1;
+            let year = record.occurred_on.year();
+            match record.fact {
+                Fact::Strategy(slot) => past.strategies.push(Strategy {
+                    adopted: strategies[slot as usize].clone(),
+                    retracted: false,
+                }),
+                Fact::Registration { kind, goals, .. } => {
+                    past.register(kind, goals, record.event_ref(at));
+                }
+                Fact::Closure(slot) => {
+                    let closure = record.event_ref(at);
+                    past.change_enterprise(slot, |enterprise| enterprise.closure = Some(closure));
+                }
+                Fact::Placement {
+                    person,
+                    employment_type,
+                } => past.count_placement(year, person, employment_type, 1),
+                Fact::Grant {
+                    funder,
+                    goals,
+                    amount_ore,
+                } => past.count_grant(year, funder, amount_ore, goals, 1),
+                Fact::Signing { kind, valid_to, .. } => {
+                    past.sign(kind, record.occurred_on, valid_to);
+                }
+                Fact::Ending(slot) => {
+                    let ending = (record.id, record.occurred_on);
+                    past.change_agreement(slot, |agreement| agreement.ended = Some(ending));
+                }
+                Fact::Trial { kind, goals } => past.count_trial(year, kind, goals, 1),
+                Fact::Trend { kind } => past.years.at(year).trends[trend_index(kind)] += 1,
+                Fact::Retraction { target } if target != 0 => {
+                    let earlier = usize::try_from(target - 1)
+                        .ok()
+                        .and_then(|i| records.get(i));
+                    past.take_back(
+                        target,
+                        *earlier.expect("a retraction takes back an earlier record"),
+                    );
+                }
+                Fact::Retraction { .. } | Fact::Nothing => {}
+            }
+        }
+        past.records = records;
+        past.retractions = retractions;
+        past
+    }
+}
+
+/// A slot number: entities and retractions are counted in `u32`.
+fn slot(index: usize) -> u32 {
+    u32::try_from(index).expect("fewer than 4 billion entities")
 }

@@ -495,6 +495,15 @@ proptest! {
         let prefix = Projection::fold(&log.events[..split]);
         prop_assert_eq!(observe(&snapshot), observe(&prefix));
 
+        // The past folded from the whole projection's records (as_of without the log) is the
+        // same again, for the split and for every position.
+        let at = |position: usize| projection.past(position as u64).fold();
+        prop_assert_eq!(observe(&at(split)), observe(&prefix));
+        for position in 0..=log.events.len() {
+            let folded = Projection::fold(&log.events[..position]);
+            prop_assert_eq!(observe(&at(position)), observe(&folded), "position {}", position);
+        }
+
         // Carrying on from the snapshot reaches the same state as folding everything.
         let mut resumed = snapshot;
         log.events[split..].iter().for_each(|event| resumed.apply(event));

@@ -128,10 +128,7 @@ pub fn annual_report(
         let read = ledger.read.read().expect("read model lock");
         let head = read.head_position();
         let position = position.unwrap_or(head);
-        let head_recorded_at = position
-            .checked_sub(1)
-            .and_then(|index| read.recorded_at.get(usize::try_from(index).ok()?))
-            .copied();
+        let head_recorded_at = read.recorded_at(position);
         // The live projection answers for the head; anything earlier is folded from the log.
         let report =
             (position == head).then(|| AnnualReport::build(&read.projection, year, read.head_hash));
@@ -140,7 +137,7 @@ pub fn annual_report(
     let mut report = match report {
         Some(report) => report,
         None => {
-            let projection = ledger.projection_at(position)?;
+            let projection = ledger.projection_at(position);
             let head_hash = hash_at(ledger, projection.position())?;
             AnnualReport::build(&projection, year, head_hash)
         }

@@ -261,9 +261,7 @@ impl Worker {
             None => {
                 let read = self.ledger.read.read().expect("read model lock");
                 let last = read
-                    .recorded_at
-                    .last()
-                    .copied()
+                    .recorded_at(read.head_position())
                     .unwrap_or(RecordedAt(i64::MIN));
                 (read.head_position(), read.head_hash, last)
             }
