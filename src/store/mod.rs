@@ -98,68 +98,94 @@ pub struct Ledger {
     corrupt: AtomicBool,
 }
 
-/// Events handed from the reading thread to the two folding threads at a time.
-const REBUILD_BATCH_EVENTS: usize = 4096;
+/// Positions a reading thread reads and decodes at a time, handed on to the folding threads.
+const REBUILD_CHUNK: u64 = 4096;
+/// Threads reading and decoding chunks: sled's iteration and the decoding are most of a
+/// start's CPU (docs/PERFORMANCE.md, finding 3), so two share them.
+const REBUILD_READERS: u64 = 2;
 
 /// Rebuilds the rules' state and the read model from the log, checking how every record links
 /// to the one before (position, prev_hash, recorded_at); a break stops the start.
 ///
-/// Three threads: this one reads and decodes, one folds the rules' state, one the read model
-/// (the projection). Hashes are recomputed afterwards, in the background.
+/// Two threads read and decode alternate chunks of the log; this one takes the chunks in
+/// order, checks the links and hands each chunk to two folding threads, one for the rules'
+/// state, one for the read model (the projection). Hashes are recomputed afterwards, in the
+/// background.
 fn rebuild(log: &Log, last: u64) -> Result<(LedgerState, ReadModel, u64), StoreError> {
     use std::sync::mpsc::sync_channel;
     std::thread::scope(|scope| {
-        let (to_state, state_batches) = sync_channel::<Arc<Vec<StoredEvent>>>(4);
-        let (to_read, read_batches) = sync_channel::<Arc<Vec<StoredEvent>>>(4);
+        let (to_state, state_chunks) = sync_channel::<Arc<Vec<StoredEvent>>>(4);
+        let (to_read, read_chunks) = sync_channel::<Arc<Vec<StoredEvent>>>(4);
         let capacity = usize::try_from(last).unwrap_or(0);
         let state = scope.spawn(move || {
             let mut state = LedgerState::with_capacity(capacity);
-            for batch in state_batches {
-                batch.iter().for_each(|event| state.apply(event));
+            for chunk in state_chunks {
+                chunk.iter().for_each(|event| state.apply(event));
             }
             state
         });
         let read = scope.spawn(move || {
             let mut read = ReadModel::with_capacity(capacity);
-            for batch in read_batches {
-                batch.iter().for_each(|event| read.apply(event));
+            for chunk in read_chunks {
+                chunk.iter().for_each(|event| read.apply(event));
             }
             read
         });
+        let readers: Vec<_> = (0..REBUILD_READERS)
+            .map(|first| {
+                let (to_checker, chunks) = sync_channel(2);
+                scope.spawn(move || {
+                    let starts = (first * REBUILD_CHUNK..last)
+                        .step_by((REBUILD_READERS * REBUILD_CHUNK) as usize);
+                    for after in starts {
+                        let until = (after + REBUILD_CHUNK).min(last);
+                        let chunk: Result<Vec<StoredEvent>, StoreError> =
+                            log.range(after, until).collect();
+                        let failed = chunk.is_err();
+                        // The checker stops listening after the first broken chunk.
+                        if to_checker.send(chunk).is_err() || failed {
+                            break;
+                        }
+                    }
+                });
+                chunks
+            })
+            .collect();
         let mut verifier = Verifier::default();
-        let mut batch = Vec::with_capacity(REBUILD_BATCH_EVENTS);
         let mut outcome = Ok(());
-        for event in log.range(0, last) {
-            let checked = event.and_then(|event| {
-                verifier
-                    .check_link(&event)
-                    .map_err(|error| StoreError::Corrupt {
-                        position: event.position,
-                        reason: error.to_string(),
-                    })?;
-                Ok(event)
+        let chunk_count = last.div_ceil(REBUILD_CHUNK);
+        for (number, chunks) in (0..chunk_count).zip(readers.iter().cycle()) {
+            let chunk = chunks.recv().unwrap_or_else(|_| {
+                Err(StoreError::Corrupt {
+                    position: number * REBUILD_CHUNK + 1,
+                    reason: "a reading thread stopped".to_owned(),
+                })
+            });
+            let checked = chunk.and_then(|chunk| {
+                for event in &chunk {
+                    verifier
+                        .check_link(event)
+                        .map_err(|error| StoreError::Corrupt {
+                            position: event.position,
+                            reason: error.to_string(),
+                        })?;
+                }
+                Ok(chunk)
             });
             match checked {
-                Ok(event) => batch.push(event),
+                Ok(chunk) => {
+                    let chunk = Arc::new(chunk);
+                    // A folding thread only stops by panicking; the join below reports it.
+                    let _ = to_state.send(Arc::clone(&chunk));
+                    let _ = to_read.send(chunk);
+                }
                 Err(error) => {
                     outcome = Err(error);
                     break;
                 }
             }
-            if batch.len() == REBUILD_BATCH_EVENTS {
-                let full = Arc::new(std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(REBUILD_BATCH_EVENTS),
-                ));
-                // A folding thread only stops by panicking; the join below reports it.
-                let _ = to_state.send(Arc::clone(&full));
-                let _ = to_read.send(full);
-            }
         }
-        let rest = Arc::new(batch);
-        let _ = to_state.send(Arc::clone(&rest));
-        let _ = to_read.send(rest);
-        drop((to_state, to_read));
+        drop((to_state, to_read, readers));
         let state = state
             .join()
             .expect("folding the rules' state does not panic");

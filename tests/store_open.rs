@@ -1,0 +1,108 @@
+//! `Ledger::open` over a real sled log of several read chunks: what it rebuilds equals a fold
+//! of the events it was given, and a record that does not link stops the start with its
+//! position, whichever reading thread read it.
+
+use impact_events::{
+    admit_request, parse_event_in, Hash, LedgerState, Placement, RecordedAt, StoredEvent,
+};
+use impact_ledger::store::{Ledger, Log, StoreError};
+use impact_projections::Projection;
+use serde_json::json;
+use uuid::Uuid;
+
+/// More than two chunks of 4096, so both reading threads read some and the last is partial.
+const EVENTS: u64 = 9_000;
+
+/// A valid chain: enterprises registered, some closed, placements, every 500th a retraction.
+fn chain() -> Vec<StoredEvent> {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let mut state = LedgerState::default();
+    let mut events: Vec<StoredEvent> = Vec::new();
+    for position in 1..=EVENTS {
+        let value = match position % 500 {
+            0 => json!({"type": "EventRetracted", "occurred_on": "2024-02-01",
+                        "data": {"event_id": events[position as usize - 3].id,
+                                 "reason": "entered twice"}}),
+            n if n % 3 == 0 => json!({"type": "EnterpriseRegistered", "occurred_on": "2023-03-01",
+                        "data": {"enterprise_id": Uuid::from_u128(u128::from(position)),
+                                 "name": format!("Værksted {position}"), "kind": "enterprise"}}),
+            _ => json!({"type": "PersonPlacedInEmployment", "occurred_on": "2023-05-01",
+                        "data": {"placement_id": Uuid::from_u128(u128::from(position) << 64),
+                                 "person_ref": format!("P-{}", position % 700),
+                                 "employment_type": "ordinary"}}),
+        };
+        let fresh = Uuid::from_u128(u128::from(position) << 32);
+        let mut request = vec![parse_event_in(0, value, fresh).expect("a valid event")];
+        let (stream, version) = admit_request(&state, &mut request, today).expect("admitted")[0];
+        let placement = Placement {
+            position,
+            stream,
+            version,
+            recorded_at: RecordedAt(1_700_000_000_000_000 + position as i64),
+            actor: "anna".to_owned(),
+            prev_hash: events.last().map_or(Hash::GENESIS, |event| event.hash),
+        };
+        let event = StoredEvent::seal(request.remove(0), placement);
+        state.apply(&event);
+        events.push(event);
+    }
+    events
+}
+
+fn write_log(dir: &std::path::Path, events: &[StoredEvent]) {
+    let log = Log::open(dir).expect("opens");
+    for group in events.chunks(1000) {
+        log.append(group).expect("appends");
+    }
+}
+
+#[test]
+fn open_rebuilds_what_a_fold_of_the_events_gives() {
+    let events = chain();
+    let dir = tempfile::tempdir().unwrap();
+    write_log(dir.path(), &events);
+
+    let ledger = Ledger::open(dir.path()).expect("a valid log opens");
+    assert_eq!(ledger.durable_position(), EVENTS);
+    let folded = Projection::fold(&events);
+    let read = ledger.read.read().unwrap();
+    assert_eq!(read.head_hash, events.last().unwrap().hash);
+    for year in [2023, 2024] {
+        let rebuilt = serde_json::to_value(read.projection.status(year)).unwrap();
+        assert_eq!(rebuilt, serde_json::to_value(folded.status(year)).unwrap());
+    }
+    let state = ledger.state.read().unwrap();
+    for event in [&events[0], &events[4500], &events[8998]] {
+        let entry = state.event(&event.id).expect("every event is indexed");
+        assert_eq!(entry.position, event.position);
+        assert_eq!(state.stream_positions(&event.stream), vec![event.position]);
+    }
+    // The last event retracts the one at 8998: it joins that event's stream, which records it.
+    let retracted = state.event(&events[8997].id).unwrap();
+    assert_eq!(retracted.retracted_by, Some(EVENTS));
+    assert_eq!(
+        state.stream_positions(&retracted.stream),
+        vec![8998, EVENTS]
+    );
+    assert_eq!(state.stream_version(&retracted.stream), 2);
+}
+
+#[test]
+fn a_record_that_does_not_link_stops_the_start_with_its_position() {
+    let events = chain();
+    // Positions read by the first reading thread, by the second, and in the partial last chunk.
+    for broken in [2_000u64, 6_000, 8_500] {
+        let dir = tempfile::tempdir().unwrap();
+        write_log(dir.path(), &events);
+        let mut changed = events[broken as usize - 1].clone();
+        changed.prev_hash = Hash([7; 32]);
+        // The same key written again: the record at `broken` now names another predecessor.
+        Log::open(dir.path()).unwrap().append(&[changed]).unwrap();
+
+        match Ledger::open(dir.path()) {
+            Err(StoreError::Corrupt { position, .. }) => assert_eq!(position, broken),
+            Err(other) => panic!("position {broken}: expected Corrupt, got {other}"),
+            Ok(_) => panic!("position {broken}: a broken chain opened"),
+        }
+    }
+}
