@@ -184,20 +184,24 @@ impl LedgerState {
             self.slots.len() as u64 + 1,
             "the rules' state takes the log in position order"
         );
-        let previous = self.streams.get(&event.stream, |at| self.slot(at).stream);
         self.slots.push(EventSlot {
             id: event.id,
             stream: event.stream,
             is_retraction: matches!(event.data, EventData::EventRetracted(_)),
-            previous: previous.map_or(0, |previous| previous as u32),
+            previous: 0,
         });
         let slots = &self.slots;
         let key_at = |at: u64| slots[(at - 1) as usize];
-        self.streams
+        let previous = self
+            .streams
             .insert(&event.stream, position, |at| key_at(at).stream);
         // An id is unique in a valid log; should one repeat, the first event keeps it.
-        if self.ids.get(&event.id, |at| key_at(at).id).is_none() {
-            self.ids.insert(&event.id, position, |at| key_at(at).id);
+        if let Some(first) = self.ids.insert(&event.id, position, |at| key_at(at).id) {
+            self.ids.insert(&event.id, first, |at| key_at(at).id);
+        }
+        if let Some(previous) = previous {
+            let last = self.slots.last_mut().expect("just pushed");
+            last.previous = u32::try_from(previous).expect("positions fit in u32");
         }
         let mut overlay = Overlay::new(self);
         overlay.take_effects(event.id, event.occurred_on, &event.data, position);

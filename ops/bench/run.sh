@@ -247,7 +247,8 @@ for run in $(seq 1 "$runs"); do
     cache=warm
     sync
     if (echo 3 > /proc/sys/vm/drop_caches) 2> /dev/null; then cache=dropped; fi
-    log_lines=$(cat "$bench_dir/server.log" 2> /dev/null | wc -l)
+    touch "$bench_dir/server.log"
+    log_lines=$(wc -l < "$bench_dir/server.log")
     start_server "$large"
     started_at=$(date +%s.%N)
     record "cold_start_s_cache_$cache" "$run" "$start_seconds"

@@ -216,10 +216,10 @@ impl Projection {
         }
         // A valid log has no gaps; a fold of some of its events may. A gap is held by records
         // that contribute nothing, so that records stay indexed by position.
-        let before = self
-            .recorded_at(self.position)
-            .unwrap_or(RecordedAt(i64::MIN));
         while self.position + 1 < event.position {
+            let before = self
+                .recorded_at(self.position)
+                .unwrap_or(RecordedAt(i64::MIN));
             self.position += 1;
             self.records.push(Record {
                 id: Uuid::nil(),

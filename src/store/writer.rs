@@ -178,9 +178,13 @@ impl Worker {
     /// Admits each request of a group, stores the accepted events with one sync, then answers.
     fn commit(&self, group: Vec<(AppendRequest, Reply)>) -> Result<(), StoreError> {
         let mut sealed: Vec<StoredEvent> = Vec::new();
+        let mut sizes = Vec::new();
         let mut pending = Vec::new();
         for (request, reply) in group {
-            match self.admit(request, &mut sealed) {
+            let before = sealed.len();
+            let admitted = self.admit(request, &mut sealed);
+            sizes.push(sealed.len() - before);
+            match admitted {
                 Ok((created, receipts)) => pending.push(Pending {
                     reply,
                     created,
@@ -193,7 +197,7 @@ impl Worker {
         }
         if !sealed.is_empty() {
             let flush_started = std::time::Instant::now();
-            if let Err(error) = self.ledger.log.append(&sealed) {
+            if let Err(error) = self.ledger.log.append_requests(&sealed, sizes) {
                 for request in pending {
                     let _ = request.reply.send(Err(AppendError::Stopped));
                 }
