@@ -8,6 +8,10 @@ use impact_ledger::cli::{Cli, Command, ConfigCommand, TokenCommand};
 use impact_ledger::config::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than glibc's malloc: see the note at the dependency in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Command::Serve { settings, demo } = &cli.command {
