@@ -205,7 +205,7 @@ pub fn export_batch(
     let mut last = after;
     for event in log.range(after, until).take(events_max) {
         let event = event?;
-        out.extend_from_slice(&event.canonical_json());
+        event.write_canonical_json(true, out);
         out.push(b'\n');
         last = event.position;
     }

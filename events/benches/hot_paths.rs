@@ -121,6 +121,17 @@ fn sealing(criterion: &mut Criterion) {
         group.bench_function(format!("sha256/{name}"), |bench| {
             bench.iter(|| Sha256::digest(black_box(&bytes)))
         });
+        // What `compute_hash` and `canonical_json` write now, into a reused buffer: the
+        // `to_json` + `canonical` pair above without the `serde_json::Value`.
+        let mut buffer = Vec::with_capacity(bytes.len());
+        event.write_canonical_json(false, &mut buffer);
+        assert_eq!(buffer, bytes);
+        group.bench_function(format!("write_canonical_json/{name}"), |bench| {
+            bench.iter(|| {
+                buffer.clear();
+                black_box(event).write_canonical_json(false, &mut buffer);
+            })
+        });
         group.bench_function(format!("compute_hash/{name}"), |bench| {
             bench.iter(|| black_box(event).compute_hash())
         });

@@ -5,6 +5,7 @@
 //! caller passes in "today", `recorded_at` and fresh ids.
 #![deny(clippy::float_arithmetic)]
 
+mod canonical_json;
 pub mod catalogue;
 pub mod chain;
 pub mod codec;

@@ -1,7 +1,9 @@
 //! Proves the storage codec keeps every record readable: a property test that
 //! `decode(encode(e)) == e` over generated events of every variant, golden records committed as
 //! bytes in `tests/golden/` that must decode to the same events and re-encode to the same bytes
-//! forever, and that truncated, corrupted or garbage bytes give an error, never a panic.
+//! forever, and that truncated, corrupted or garbage bytes give an error, never a panic. Over the
+//! same generated events, the canonical JSON: `canonical` equals serde_jcs (RFC 8785), and
+//! `write_canonical_json`, which builds no `serde_json::Value`, equals both.
 //!
 //! To write the golden files after an intended format change (under a new format byte only):
 //! `IMPACT_WRITE_GOLDEN=1 cargo test -p impact-events --test codec`.
@@ -17,6 +19,7 @@ use impact_events::*;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 // Generators: every field over its whole type, except where the type itself is narrower than
@@ -26,8 +29,20 @@ fn uuids() -> impl Strategy<Value = Uuid> {
     any::<u128>().prop_map(Uuid::from_u128)
 }
 
+/// Any string, and as often one made mostly of what JSON escapes or writers get wrong: every
+/// control character, quotes, backslash, slash, DEL, non-ASCII, emoji, U+2028 and U+2029.
 fn texts() -> impl Strategy<Value = String> {
-    any::<String>()
+    let tricky = prop_oneof![
+        (0..=0x1F_u8).prop_map(char::from),
+        prop::sample::select(vec![
+            '"', '\\', '/', '\u{7F}', 'a', 'é', 'ø', '\u{2028}', '\u{2029}', '\u{FEFF}', '😀'
+        ]),
+        any::<char>(),
+    ];
+    prop_oneof![
+        any::<String>(),
+        vec(tricky, 0..16).prop_map(String::from_iter)
+    ]
 }
 
 fn sdgs() -> impl Strategy<Value = Option<Vec<u8>>> {
@@ -238,6 +253,44 @@ prop_compose! {
     }
 }
 
+/// The event with every integer brought within what the ledger writes (at most 2^53 - 1 in
+/// size), so that serde_jcs, which writes numbers as doubles, writes them exactly too.
+fn with_exact_integers(mut event: StoredEvent) -> StoredEvent {
+    const EXACT: u64 = 1 << 53;
+    let exact = |integer: i64| integer % EXACT as i64;
+    event.position %= EXACT;
+    event.version %= EXACT;
+    match &mut event.data {
+        EventData::StrategyAdopted(data) => {
+            for target in &mut data.targets {
+                target.value = exact(target.value);
+            }
+        }
+        EventData::GrantAwarded(data) => data.amount_ore = exact(data.amount_ore),
+        _ => {}
+    }
+    event
+}
+
+/// The direct writer's bytes without and with `hash`; each must be `canonical(&to_json(..))`'s,
+/// appended to what the buffer already held.
+#[track_caller]
+fn written_canonical_json(event: &StoredEvent) -> [Vec<u8>; 2] {
+    const HELD: &[u8] = b"already in the buffer";
+    [false, true].map(|with_hash| {
+        let mut buffer = HELD.to_vec();
+        event.write_canonical_json(with_hash, &mut buffer);
+        let written = buffer.split_off(HELD.len());
+        assert_eq!(buffer, HELD);
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&canonical(&event.to_json(with_hash))),
+            "with_hash: {with_hash}"
+        );
+        written
+    })
+}
+
 /// The value with every integer brought within what the ledger writes (at most 2^53 - 1 in
 /// size: the rules and `from_json` refuse larger ones).
 fn exact_integers(value: serde_json::Value) -> serde_json::Value {
@@ -302,6 +355,47 @@ proptest! {
         let mut record = vec![FORMAT_BINCODE_V1];
         record.extend(&garbage);
         check_unreadable_or_usable(&record);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// `write_canonical_json` writes the bytes without a `serde_json::Value`; `to_json` through
+    /// `canonical` and serde_jcs are the oracles. Integers beyond 2^53 - 1 (which the ledger
+    /// never stores) are compared with `canonical` only: serde_jcs writes them rounded.
+    #[test]
+    fn written_canonical_json_is_built_canonical_json(event in stored_events()) {
+        written_canonical_json(&event);
+        let event = with_exact_integers(event);
+        for (with_hash, written) in [false, true].into_iter().zip(written_canonical_json(&event)) {
+            let oracle = serde_jcs::to_vec(&event.to_json(with_hash)).expect("RFC 8785 bytes");
+            prop_assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&oracle));
+        }
+        prop_assert_eq!(event.canonical_json(), canonical(&event.to_json(true)));
+        let without_hash = canonical(&event.to_json(false));
+        prop_assert_eq!(event.compute_hash().0, <[u8; 32]>::from(Sha256::digest(without_hash)));
+    }
+}
+
+/// Every variant with every optional member given and left out, dates and instants beyond the
+/// years 0000 to 9999 (written by chrono, with a sign), and the extreme integers.
+#[test]
+fn written_canonical_json_of_chosen_events() {
+    let mut events = every_variant_chain();
+    events.extend(every_variant_full_chain());
+    let mut extreme = every_variant_full_chain()[0].clone();
+    extreme.position = u64::MAX;
+    extreme.version = u64::MAX;
+    extreme.schema = u16::MAX;
+    extreme.occurred_on = NaiveDate::MAX;
+    extreme.recorded_at = RecordedAt(253_402_300_800_000_000);
+    events.push(extreme.clone());
+    extreme.occurred_on = NaiveDate::MIN;
+    extreme.recorded_at = RecordedAt(-62_167_219_200_000_001);
+    events.push(extreme);
+    for event in &events {
+        written_canonical_json(event);
     }
 }
 

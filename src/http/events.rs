@@ -203,7 +203,7 @@ pub fn write_events(body: &mut Vec<u8>, events: &[StoredEvent]) {
         if index > 0 {
             body.push(b',');
         }
-        body.extend_from_slice(&event.canonical_json());
+        event.write_canonical_json(true, body);
     }
 }
 
