@@ -49,20 +49,35 @@ fn chain() -> Vec<StoredEvent> {
     events
 }
 
-fn write_log(dir: &std::path::Path, events: &[StoredEvent]) {
+/// Writes `events`, then `changed` over the records at their positions.
+fn write_log(dir: &std::path::Path, events: &[StoredEvent], changed: &[StoredEvent]) {
     let log = Log::open(dir).expect("opens");
     for group in events.chunks(1000) {
         log.append(group).expect("appends");
     }
+    log.append(changed).expect("overwrites");
+}
+
+/// Opens the ledger once sled's threads of the log written before have let go of its lock.
+fn open(dir: &std::path::Path) -> Result<Ledger, StoreError> {
+    for _ in 0..100 {
+        match Ledger::open(dir) {
+            Err(StoreError::Open(_, reason)) if reason.contains("lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            opened => return opened,
+        }
+    }
+    Ledger::open(dir)
 }
 
 #[test]
 fn open_rebuilds_what_a_fold_of_the_events_gives() {
     let events = chain();
     let dir = tempfile::tempdir().unwrap();
-    write_log(dir.path(), &events);
+    write_log(dir.path(), &events, &[]);
 
-    let ledger = Ledger::open(dir.path()).expect("a valid log opens");
+    let ledger = open(dir.path()).expect("a valid log opens");
     assert_eq!(ledger.durable_position(), EVENTS);
     let folded = Projection::fold(&events);
     let read = ledger.read.read().unwrap();
@@ -93,13 +108,12 @@ fn a_record_that_does_not_link_stops_the_start_with_its_position() {
     // Positions read by the first reading thread, by the second, and in the partial last chunk.
     for broken in [2_000u64, 6_000, 8_500] {
         let dir = tempfile::tempdir().unwrap();
-        write_log(dir.path(), &events);
         let mut changed = events[broken as usize - 1].clone();
         changed.prev_hash = Hash([7; 32]);
         // The same key written again: the record at `broken` now names another predecessor.
-        Log::open(dir.path()).unwrap().append(&[changed]).unwrap();
+        write_log(dir.path(), &events, &[changed]);
 
-        match Ledger::open(dir.path()) {
+        match open(dir.path()) {
             Err(StoreError::Corrupt { position, .. }) => assert_eq!(position, broken),
             Err(other) => panic!("position {broken}: expected Corrupt, got {other}"),
             Ok(_) => panic!("position {broken}: a broken chain opened"),
