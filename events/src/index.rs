@@ -42,32 +42,56 @@ impl PositionIndex {
         found.map(|at| u64::from(*at))
     }
 
-    /// Stores `position` for `key` (whose key `key_at(position)` must already read as `key`);
-    /// returns the position it replaced.
+    /// Stores `position` for `key`; returns the position it replaced. `key_at(position)` is
+    /// never asked for, so the key may be stored after the call.
     pub fn insert<K: Hash + Eq>(
         &mut self,
         key: &K,
         position: u64,
         key_at: impl Fn(u64) -> K,
     ) -> Option<u64> {
-        let position = u32::try_from(position).expect("at most 4,294,967,295 events");
-        let hash = self.hasher.hash_one(key);
-        let hasher = &self.hasher;
-        let entry = self.table.entry(
-            hash,
-            |at| key_at(u64::from(*at)) == *key,
-            |at| hasher.hash_one(key_at(u64::from(*at))),
-        );
-        match entry {
-            Entry::Occupied(mut occupied) => {
-                Some(u64::from(std::mem::replace(occupied.get_mut(), position)))
-            }
+        match self.entry(key, key_at) {
+            Entry::Occupied(mut occupied) => Some(u64::from(std::mem::replace(
+                occupied.get_mut(),
+                slot(position),
+            ))),
             Entry::Vacant(vacant) => {
-                vacant.insert(position);
+                vacant.insert(slot(position));
                 None
             }
         }
     }
+
+    /// Stores `position` for `key` unless the key has one; returns the one it has. As for
+    /// `insert`, the key may be stored after the call.
+    pub fn insert_first<K: Hash + Eq>(
+        &mut self,
+        key: &K,
+        position: u64,
+        key_at: impl Fn(u64) -> K,
+    ) -> Option<u64> {
+        match self.entry(key, key_at) {
+            Entry::Occupied(occupied) => Some(u64::from(*occupied.get())),
+            Entry::Vacant(vacant) => {
+                vacant.insert(slot(position));
+                None
+            }
+        }
+    }
+
+    fn entry<K: Hash + Eq>(&mut self, key: &K, key_at: impl Fn(u64) -> K) -> Entry<'_, u32> {
+        let hash = self.hasher.hash_one(key);
+        let hasher = &self.hasher;
+        self.table.entry(
+            hash,
+            |at| key_at(u64::from(*at)) == *key,
+            |at| hasher.hash_one(key_at(u64::from(*at))),
+        )
+    }
+}
+
+fn slot(position: u64) -> u32 {
+    u32::try_from(position).expect("at most 4,294,967,295 events")
 }
 
 #[cfg(test)]
@@ -91,6 +115,18 @@ mod tests {
             );
         }
         assert_eq!(index.len(), map.len());
+        let first = index.get(&7, key_at);
+        assert_eq!(
+            index.insert_first(&7, 1, key_at),
+            first,
+            "a key keeps its position"
+        );
+        assert_eq!(index.get(&7, key_at), first);
+        assert_eq!(
+            index.insert_first(&10_008, 9, key_at),
+            None,
+            "a new key takes one"
+        );
         for key in 0..10_010u64 {
             assert_eq!(index.get(&key, key_at), map.get(&key).copied(), "key {key}");
         }

@@ -196,9 +196,8 @@ impl LedgerState {
             .streams
             .insert(&event.stream, position, |at| key_at(at).stream);
         // An id is unique in a valid log; should one repeat, the first event keeps it.
-        if let Some(first) = self.ids.insert(&event.id, position, |at| key_at(at).id) {
-            self.ids.insert(&event.id, first, |at| key_at(at).id);
-        }
+        self.ids
+            .insert_first(&event.id, position, |at| key_at(at).id);
         if let Some(previous) = previous {
             let last = self.slots.last_mut().expect("just pushed");
             last.previous = u32::try_from(previous).expect("positions fit in u32");

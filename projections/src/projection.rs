@@ -231,12 +231,19 @@ impl Projection {
             });
         }
         self.position = event.position;
-        // An event id is unique in a valid log; the first event with it stands.
-        let first_with_id = self.position_of(&event.id).is_none();
-        let fact = if first_with_id {
-            self.take(event)
-        } else {
-            Fact::Nothing
+        // One lookup: the index never reads the key of the position being inserted, so the
+        // record can follow. An event id is unique in a valid log; the first event with it
+        // stands, and a later one contributes nothing.
+        let records = &self.records;
+        let id_at = |at: u64| {
+            records
+                .get((at - 1) as usize)
+                .expect("an applied position")
+                .id
+        };
+        let fact = match self.ids.insert_first(&event.id, event.position, id_at) {
+            None => self.take(event),
+            Some(_) => Fact::Nothing,
         };
         let event_type = u8::try_from(event.data.type_index()).expect("ten event types");
         self.records.push(Record {
@@ -247,16 +254,6 @@ impl Projection {
             event_type,
             fact,
         });
-        if first_with_id {
-            let records = &self.records;
-            let id_at = |at: u64| {
-                records
-                    .get((at - 1) as usize)
-                    .expect("an applied position")
-                    .id
-            };
-            self.ids.insert(&event.id, event.position, id_at);
-        }
     }
 
     /// The position of the applied event with this id.

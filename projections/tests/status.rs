@@ -62,6 +62,26 @@ fn as_of_position_is_the_last_applied_event() {
 }
 
 #[test]
+fn an_event_id_used_again_counts_nothing_and_the_first_event_stands() {
+    let mut log = Log::new();
+    let first = log.place("2023-01-10", "p1", Ordinary);
+    // Not a valid log (the rules refuse it): the projection still takes it without panicking.
+    let again = impact_events::EventData::PersonPlacedInEmployment(
+        impact_events::PersonPlacedInEmployment {
+            placement_id: uuid::Uuid::from_u128(7),
+            person_ref: "p2".to_owned(),
+            employment_type: Flexjob,
+            enterprise_id: None,
+        },
+    );
+    log.push_with_id(first, common::date("2023-02-01"), again);
+    let status = serde_json::to_value(log.projection().status(2023)).unwrap();
+    assert_eq!(status["people_employed"], json!(1));
+    assert_eq!(status["placements"]["total"], json!(1));
+    assert_eq!(status["placements"]["by_type"]["flexjob"], json!(0));
+}
+
+#[test]
 fn people_and_placements() {
     let cases = [
         Case {
