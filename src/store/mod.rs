@@ -139,8 +139,7 @@ fn rebuild(log: &Log, last: u64) -> Result<(LedgerState, ReadModel, u64), StoreE
                         .step_by((REBUILD_READERS * REBUILD_CHUNK) as usize);
                     for after in starts {
                         let until = (after + REBUILD_CHUNK).min(last);
-                        let chunk: Result<Vec<StoredEvent>, StoreError> =
-                            log.range(after, until).collect();
+                        let chunk = read_chunk(log, after, until);
                         let failed = chunk.is_err();
                         // The checker stops listening after the first broken chunk.
                         if to_checker.send(chunk).is_err() || failed {
@@ -201,6 +200,16 @@ fn rebuild(log: &Log, last: u64) -> Result<(LedgerState, ReadModel, u64), StoreE
         }
         Ok((state, read, durable))
     })
+}
+
+/// The events after `after` up to `until`, in a vector sized for them: sled's iterator has no
+/// size hint, and growing the vector moved every event about twice (memmove was 4% of a start).
+fn read_chunk(log: &Log, after: u64, until: u64) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut chunk = Vec::with_capacity(usize::try_from(until - after).unwrap_or(0));
+    for event in log.range(after, until) {
+        chunk.push(event?);
+    }
+    Ok(chunk)
 }
 
 impl Ledger {
