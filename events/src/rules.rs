@@ -5,7 +5,9 @@
 //! that sees the state plus the earlier events of the same request, so a request can register an
 //! enterprise and close it, and nothing is changed until the whole request passed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use foldhash::HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -238,10 +240,10 @@ impl<'a> Overlay<'a> {
     pub fn new(base: &'a LedgerState) -> Self {
         Overlay {
             base,
-            events: HashMap::new(),
-            versions: HashMap::new(),
-            enterprises: HashMap::new(),
-            agreements: HashMap::new(),
+            events: HashMap::default(),
+            versions: HashMap::default(),
+            enterprises: HashMap::default(),
+            agreements: HashMap::default(),
         }
     }
 

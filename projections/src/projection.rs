@@ -1,7 +1,9 @@
 //! The `Projection`: one incremental fold over the log, and how each event changes it.
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};

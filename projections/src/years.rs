@@ -5,7 +5,9 @@
 //! the end of a year (active enterprises, active agreements, the goals of active enterprises) are
 //! kept as changes against the year before and summed over the years up to the one asked for.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 /// Slots for goals 1 to 17; slot 0 is unused so a goal is its own index.
 pub(crate) const GOAL_SLOTS: usize = 18;
