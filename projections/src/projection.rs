@@ -4,7 +4,6 @@ use std::collections::hash_map::Entry;
 use std::collections::HashSet;
 
 use foldhash::HashMap;
-use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use impact_events::{
@@ -134,27 +133,40 @@ impl Record {
 }
 
 /// Strings seen many times (person refs, funder names) held once and named by a number.
+///
+/// The names are one `String` and a list of where each ends; the index maps a name to its
+/// number + 1 and reads the name back from the text: about 15 bytes a name plus its length,
+/// where an `Arc<str>` in a map and a list took about 90 (~270,000 person refs at a million
+/// events; docs/PERFORMANCE.md, finding 3).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
-    numbers: HashMap<Arc<str>, u32>,
-    names: Vec<Arc<str>>,
+    text: String,
+    ends: Vec<usize>,
+    index: PositionIndex,
 }
 
 impl Interner {
     fn number(&mut self, name: &str) -> u32 {
-        if let Some(number) = self.numbers.get(name) {
-            return *number;
+        let next = self.ends.len() as u64 + 1;
+        let (text, ends) = (&self.text, &self.ends);
+        let name_at = |at: u64| name_in(text, ends, at - 1);
+        if let Some(known) = self.index.insert_first(&name, next, name_at) {
+            return u32::try_from(known - 1).expect("fewer than 4 billion names");
         }
-        let number = u32::try_from(self.names.len()).expect("fewer than 4 billion names");
-        let name: Arc<str> = Arc::from(name);
-        self.names.push(Arc::clone(&name));
-        self.numbers.insert(name, number);
-        number
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+        u32::try_from(next - 1).expect("fewer than 4 billion names")
     }
 
     pub(crate) fn name(&self, number: u32) -> &str {
-        &self.names[number as usize]
+        name_in(&self.text, &self.ends, u64::from(number))
     }
+}
+
+fn name_in<'a>(text: &'a str, ends: &[usize], number: u64) -> &'a str {
+    let number = number as usize;
+    let start = number.checked_sub(1).map_or(0, |before| ends[before]);
+    &text[start..ends[number]]
 }
 
 impl Projection {
