@@ -3,19 +3,36 @@
 use chrono::Datelike;
 use impact_events::EnterpriseKind;
 
-use crate::event_ref::EventRef;
 use crate::kinds::enterprise_index;
 use crate::years::{Goals, Years};
+
+/// Where an event is in the log and the day it happened: enough to count it, and to name it
+/// (`Projection::event_ref`) when a history lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct At {
+    pub(crate) position: u64,
+    pub(crate) occurred_on: chrono::NaiveDate,
+}
+
+impl At {
+    pub(crate) fn of(event: &impact_events::StoredEvent) -> Self {
+        At {
+            position: event.position,
+            occurred_on: event.occurred_on,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Enterprise {
     pub(crate) kind: EnterpriseKind,
     pub(crate) goals: Goals,
-    pub(crate) registration: EventRef,
+    /// The registering event; its `EventRef` is read from the projection's records.
+    pub(crate) registration: At,
     /// The registration was retracted: the enterprise, and any closure of it, counts nowhere.
     pub(crate) registration_retracted: bool,
     /// The closure that stands (not retracted), if any.
-    pub(crate) closure: Option<EventRef>,
+    pub(crate) closure: Option<At>,
 }
 
 impl Enterprise {

@@ -59,8 +59,8 @@ impl Projection {
     /// `from > to` the lists are empty and `from`/`to` are the two years' figures, so the
     /// identity does not hold for a reversed range.
     pub fn history(&self, from: i32, to: i32) -> History {
-        let within = |event: &EventRef| {
-            let year = event.occurred_on.year();
+        let within = |occurred_on: chrono::NaiveDate| {
+            let year = occurred_on.year();
             from < year && year <= to
         };
         let mut registered_events = Vec::new();
@@ -73,13 +73,13 @@ impl Projection {
                 .as_ref()
                 .is_some_and(|c| c.occurred_on.year() <= from);
             if registered_by_from && !closed_by_from {
-                from_events.push(enterprise.registration.clone());
+                from_events.push(self.event_ref(enterprise.registration.position));
             }
-            if within(&enterprise.registration) {
-                registered_events.push(enterprise.registration.clone());
+            if within(enterprise.registration.occurred_on) {
+                registered_events.push(self.event_ref(enterprise.registration.position));
             }
-            if let Some(closure) = enterprise.closure.as_ref().filter(|c| within(c)) {
-                closed_events.push(closure.clone());
+            if let Some(closure) = enterprise.closure.filter(|c| within(c.occurred_on)) {
+                closed_events.push(self.event_ref(closure.position));
             }
         }
         // Enterprises are kept in registration order; closures come in any order.

@@ -13,7 +13,7 @@ use impact_events::{
 use uuid::Uuid;
 
 use crate::agreements::Agreement;
-use crate::enterprises::Enterprise;
+use crate::enterprises::{At, Enterprise};
 use crate::event_ref::EventRef;
 use crate::kinds::{employment_index, trend_index, trial_index};
 use crate::records::Records;
@@ -213,6 +213,13 @@ impl Projection {
             .partition_point(|record| record.recorded_at <= instant) as u64
     }
 
+    /// The `EventRef` of an applied event.
+    pub(crate) fn event_ref(&self, position: u64) -> EventRef {
+        self.record(position)
+            .expect("an applied position")
+            .event_ref(position)
+    }
+
     fn record(&self, position: u64) -> Option<&Record> {
         let index = usize::try_from(position.checked_sub(1)?).ok()?;
         self.records.get(index)
@@ -295,14 +302,14 @@ impl Projection {
                 let slot = slot(self.enterprises.len());
                 vacant.insert(slot);
                 let (kind, goals) = (registered.kind, Goals::from_tags(event.data.sdgs()));
-                self.register(kind, goals, EventRef::of(event));
+                self.register(kind, goals, At::of(event));
                 Fact::Registration { slot, kind, goals }
             }
             EventData::EnterpriseClosed(closed) => {
                 let slot = self.enterprise_slots.get(&closed.enterprise_id).copied();
                 match slot.filter(|slot| self.enterprises[*slot as usize].closure.is_none()) {
                     Some(slot) => {
-                        let closure = EventRef::of(event);
+                        let closure = At::of(event);
                         self.change_enterprise(slot, |enterprise| {
                             enterprise.closure = Some(closure);
                         });
@@ -404,7 +411,7 @@ impl Projection {
                 self.change_enterprise(slot, |enterprise| enterprise.registration_retracted = true)
             }
             Fact::Closure(slot) => self.change_enterprise(slot, |enterprise| {
-                if enterprise.closure.as_ref().map(|closure| closure.id) == Some(record.id) {
+                if enterprise.closure.map(|closure| closure.position) == Some(target) {
                     enterprise.closure = None;
                 }
             }),
@@ -431,7 +438,7 @@ impl Projection {
         }
     }
 
-    fn register(&mut self, kind: EnterpriseKind, goals: Goals, registration: EventRef) {
+    fn register(&mut self, kind: EnterpriseKind, goals: Goals, registration: At) {
         let enterprise = Enterprise {
             kind,
             goals,
@@ -556,10 +563,17 @@ impl Past {
                     retracted: false,
                 }),
                 Fact::Registration { kind, goals, .. } => {
-                    past.register(kind, goals, record.event_ref(at));
+                    let registration = At {
+                        position: at,
+                        occurred_on: record.occurred_on,
+                    };
+                    past.register(kind, goals, registration);
                 }
                 Fact::Closure(slot) => {
-                    let closure = record.event_ref(at);
+                    let closure = At {
+                        position: at,
+                        occurred_on: record.occurred_on,
+                    };
                     past.change_enterprise(slot, |enterprise| enterprise.closure = Some(closure));
                 }
                 Fact::Placement {
