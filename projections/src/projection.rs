@@ -43,6 +43,8 @@ pub struct Projection {
     pub(crate) strategies: Vec<Strategy>,
     /// In the order the retractions were applied.
     pub(crate) retractions: Vec<Retraction>,
+    /// Each grant's amount, in the order the grants were applied (`Fact::Grant`).
+    grant_amounts: Vec<i64>,
     /// Made by `Past::fold`: it answers questions about its position, it is not folded further.
     past: bool,
 }
@@ -60,7 +62,7 @@ pub(crate) struct Retraction {
     pub(crate) reason: String,
 }
 
-/// One applied event: its envelope and what it contributed (88 bytes).
+/// One applied event: its envelope and what it contributed (80 bytes).
 #[derive(Clone, Copy, Debug)]
 struct Record {
     id: Uuid,
@@ -89,10 +91,12 @@ enum Fact {
         person: u32,
         employment_type: EmploymentType,
     },
+    /// The amount is kept aside (`Projection::grant_amounts[grant]`), so that every fact fits
+    /// in 16 bytes and a record in 80.
     Grant {
         funder: u32,
         goals: Goals,
-        amount_ore: i64,
+        grant: u32,
     },
     Signing {
         slot: u32,
@@ -118,6 +122,9 @@ enum Fact {
     /// with the same id.
     Nothing,
 }
+
+// A record per event: its size is the projection's memory per event (docs/PERFORMANCE.md).
+const _: () = assert!(std::mem::size_of::<Record>() == 80);
 
 impl Record {
     fn event_ref(&self, position: u64) -> EventRef {
@@ -331,10 +338,11 @@ impl Projection {
                 let funder = self.funders.number(&awarded.funder);
                 let goals = Goals::from_tags(event.data.sdgs());
                 self.count_grant(year, funder, awarded.amount_ore, goals, 1);
+                self.grant_amounts.push(awarded.amount_ore);
                 Fact::Grant {
                     funder,
                     goals,
-                    amount_ore: awarded.amount_ore,
+                    grant: slot(self.grant_amounts.len() - 1),
                 }
             }
             EventData::AgreementSigned(signed) => {
@@ -422,8 +430,11 @@ impl Projection {
             Fact::Grant {
                 funder,
                 goals,
-                amount_ore,
-            } => self.count_grant(year, funder, amount_ore, goals, -1),
+                grant,
+            } => {
+                let amount_ore = self.grant_amounts[grant as usize];
+                self.count_grant(year, funder, amount_ore, goals, -1);
+            }
             Fact::Signing { slot, .. } => self.change_agreement(slot, |agreement| {
                 agreement.retracted = true;
             }),
@@ -522,6 +533,7 @@ impl Projection {
             strategies: self.strategies.iter().map(|s| s.adopted.clone()).collect(),
             retractions,
             funders: self.funders.clone(),
+            grant_amounts: self.grant_amounts.clone(),
         }
     }
 }
@@ -535,6 +547,7 @@ pub struct Past {
     /// The retractions recorded up to `position`, in order.
     retractions: Vec<Retraction>,
     funders: Interner,
+    grant_amounts: Vec<i64>,
 }
 
 impl Past {
@@ -547,10 +560,12 @@ impl Past {
             strategies,
             retractions,
             funders,
+            grant_amounts,
         } = self;
         let mut past = Projection {
             position,
             funders,
+            grant_amounts,
             past: true,
             ..Projection::default()
         };
@@ -583,8 +598,11 @@ impl Past {
                 Fact::Grant {
                     funder,
                     goals,
-                    amount_ore,
-                } => past.count_grant(year, funder, amount_ore, goals, 1),
+                    grant,
+                } => {
+                    let amount_ore = past.grant_amounts[grant as usize];
+                    past.count_grant(year, funder, amount_ore, goals, 1);
+                }
                 Fact::Signing { kind, valid_to, .. } => {
                     past.sign(kind, record.occurred_on, valid_to);
                 }
