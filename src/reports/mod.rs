@@ -138,7 +138,10 @@ pub fn annual_report(
         Some(report) => report,
         None => {
             let projection = ledger.projection_at(position);
-            let head_hash = hash_at(ledger, projection.position())?;
+            // 64 zeros before the first event, as the chain's first `prev_hash`.
+            let head_hash = projection
+                .hash_at(projection.position())
+                .unwrap_or(Hash::GENESIS);
             AnnualReport::build(&projection, year, head_hash)
         }
     };
@@ -194,20 +197,6 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes).context("writing the report")?;
     stdout.flush().context("writing the report")
-}
-
-/// The hash of the event at `position`; 64 zeros for position 0 (before the first event).
-fn hash_at(ledger: &Ledger, position: u64) -> Result<Hash, StoreError> {
-    if position == 0 {
-        return Ok(Hash::GENESIS);
-    }
-    match ledger.log.get(position)? {
-        Some(event) => Ok(event.hash),
-        None => Err(StoreError::Corrupt {
-            position,
-            reason: "a position the read model knows is missing from the log".to_owned(),
-        }),
-    }
 }
 
 /// Reads each listed event from the log and names what it is about.
