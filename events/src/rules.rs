@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::catalogue::*;
 use crate::index::PositionIndex;
 use crate::input::NewEvent;
+use crate::records::Records;
 use crate::stored::StoredEvent;
 use crate::time::earliest_date;
 
@@ -107,7 +108,7 @@ struct Entity {
 #[derive(Clone, Debug, Default)]
 pub struct LedgerState {
     /// What each position holds, index = position - 1.
-    slots: Vec<EventSlot>,
+    slots: Records<EventSlot>,
     /// Event id → position.
     ids: PositionIndex,
     /// Stream → its last position.
@@ -131,7 +132,6 @@ impl LedgerState {
     /// An empty state with room for `events` events, so a start does not regrow its maps.
     pub fn with_capacity(events: usize) -> Self {
         LedgerState {
-            slots: Vec::with_capacity(events),
             ids: PositionIndex::with_capacity(events),
             streams: PositionIndex::with_capacity(events),
             ..LedgerState::default()
@@ -170,7 +170,8 @@ impl LedgerState {
     }
 
     fn slot(&self, position: u64) -> &EventSlot {
-        &self.slots[usize::try_from(position - 1).expect("a position fits in memory")]
+        let index = usize::try_from(position - 1).expect("a position fits in memory");
+        self.slots.get(index).expect("an applied position")
     }
 
     pub fn event_count(&self) -> usize {
@@ -186,24 +187,23 @@ impl LedgerState {
             self.slots.len() as u64 + 1,
             "the rules' state takes the log in position order"
         );
-        self.slots.push(EventSlot {
-            id: event.id,
-            stream: event.stream,
-            is_retraction: matches!(event.data, EventData::EventRetracted(_)),
-            previous: 0,
-        });
+        // The indexes never read the key of the position they insert: the slot follows.
         let slots = &self.slots;
-        let key_at = |at: u64| slots[(at - 1) as usize];
+        let key_at = |at: u64| *slots.get((at - 1) as usize).expect("an applied position");
         let previous = self
             .streams
             .insert(&event.stream, position, |at| key_at(at).stream);
         // An id is unique in a valid log; should one repeat, the first event keeps it.
         self.ids
             .insert_first(&event.id, position, |at| key_at(at).id);
-        if let Some(previous) = previous {
-            let last = self.slots.last_mut().expect("just pushed");
-            last.previous = u32::try_from(previous).expect("positions fit in u32");
-        }
+        self.slots.push(EventSlot {
+            id: event.id,
+            stream: event.stream,
+            is_retraction: matches!(event.data, EventData::EventRetracted(_)),
+            previous: previous.map_or(0, |previous| {
+                u32::try_from(previous).expect("positions fit in u32")
+            }),
+        });
         let mut overlay = Overlay::new(self);
         overlay.take_effects(event.id, event.occurred_on, &event.data, position);
         let Changes {

@@ -63,7 +63,6 @@ mod event_ref;
 mod history;
 mod kinds;
 mod projection;
-mod records;
 mod status;
 mod targets;
 mod years;

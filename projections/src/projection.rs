@@ -8,7 +8,7 @@ use foldhash::HashMap;
 use chrono::{Datelike, NaiveDate};
 use impact_events::{
     AgreementKind, EmploymentType, EnterpriseKind, EventData, Hash, PositionIndex, RecordedAt,
-    StoredEvent, StrategyAdopted, TrendKind, TrialKind, EVENT_TYPES,
+    Records, StoredEvent, StrategyAdopted, TrendKind, TrialKind, EVENT_TYPES,
 };
 use uuid::Uuid;
 
@@ -16,7 +16,6 @@ use crate::agreements::Agreement;
 use crate::enterprises::{At, Enterprise};
 use crate::event_ref::EventRef;
 use crate::kinds::{employment_index, trend_index, trial_index};
-use crate::records::Records;
 use crate::years::{Goals, Years};
 
 /// Figures derived from the events applied so far, kept up to date one event at a time.
