@@ -61,6 +61,9 @@ pub(crate) struct Retraction {
     pub(crate) reason: String,
 }
 
+/// `Record::event_type` of a position a fold skipped (see `Projection::apply`).
+const GAP: u8 = u8::MAX;
+
 /// One applied event: its envelope and what it contributed (80 bytes).
 #[derive(Clone, Copy, Debug)]
 struct Record {
@@ -68,7 +71,7 @@ struct Record {
     hash: Hash,
     recorded_at: RecordedAt,
     occurred_on: NaiveDate,
-    /// Index into `EVENT_TYPES`.
+    /// Index into `EVENT_TYPES`, or `GAP`.
     event_type: u8,
     fact: Fact,
 }
@@ -143,7 +146,7 @@ impl Record {
 /// The names are one `String` and a list of where each ends; the index maps a name to its
 /// number + 1 and reads the name back from the text: about 15 bytes a name plus its length,
 /// where an `Arc<str>` in a map and a list took about 90 (~270,000 person refs at a million
-/// events; docs/PERFORMANCE.md, finding 3).
+/// events; docs/PERFORMANCE.md, finding 5).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
     text: String,
@@ -202,9 +205,12 @@ impl Projection {
         self.position
     }
 
-    /// The hash of the event at `position`, if it was applied.
+    /// The hash of the event at `position`, if it was applied (not for a gap in a fold of
+    /// some events only).
     pub fn hash_at(&self, position: u64) -> Option<Hash> {
-        self.record(position).map(|record| record.hash)
+        self.record(position)
+            .filter(|record| record.event_type != GAP)
+            .map(|record| record.hash)
     }
 
     /// When the event at `position` was recorded, if it was applied.
@@ -253,24 +259,19 @@ impl Projection {
                 hash: Hash::GENESIS,
                 recorded_at: before,
                 occurred_on: event.occurred_on,
-                event_type: 0,
+                event_type: GAP,
                 fact: Fact::Nothing,
             });
         }
         self.position = event.position;
-        // One lookup: the index never reads the key of the position being inserted, so the
-        // record can follow. An event id is unique in a valid log; the first event with it
-        // stands, and a later one contributes nothing.
-        let records = &self.records;
-        let id_at = |at: u64| {
-            records
-                .get((at - 1) as usize)
-                .expect("an applied position")
-                .id
-        };
-        let fact = match self.ids.insert_first(&event.id, event.position, id_at) {
-            None => self.take(event),
-            Some(_) => Fact::Nothing,
+        // An event id is unique in a valid log; the first event with it stands, and a later
+        // one contributes nothing. The id is indexed only once its record is there: a lookup
+        // (a retraction's target, in `take`) may read the key of any indexed position.
+        let first_with_id = self.position_of(&event.id).is_none();
+        let fact = if first_with_id {
+            self.take(event)
+        } else {
+            Fact::Nothing
         };
         let event_type = u8::try_from(event.data.type_index()).expect("ten event types");
         self.records.push(Record {
@@ -281,6 +282,16 @@ impl Projection {
             event_type,
             fact,
         });
+        if first_with_id {
+            let records = &self.records;
+            let id_at = |at: u64| {
+                records
+                    .get((at - 1) as usize)
+                    .expect("an applied position")
+                    .id
+            };
+            self.ids.insert_first(&event.id, event.position, id_at);
+        }
     }
 
     /// The position of the applied event with this id.
