@@ -139,7 +139,7 @@ pub fn summary(state: &AppState, loaded: &Loaded) -> String {
         loaded.stored,
         loaded.already_stored,
         read.head_position(),
-        read.head_hash.to_hex(),
+        read.head_hash().to_hex(),
     );
     for year in 2022..=2024 {
         let status = read.projection.status(year);

@@ -207,7 +207,7 @@ async fn loading_again_stores_nothing() {
     let demo = demo_loaded().await;
     let head = |state: &AppState| {
         let read = state.ledger.read.read().expect("read model lock");
-        (read.head_position(), read.head_hash)
+        (read.head_position(), read.head_hash())
     };
     let before = head(&demo.state);
     assert_eq!(demo.first_load.stored, demo.first_load.events);

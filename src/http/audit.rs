@@ -60,7 +60,7 @@ pub async fn export(State(state): State<AppState>, caller: Caller) -> Result<Res
     caller.allow(AUDITOR_ADMIN)?;
     let (head_position, head_hash) = {
         let read = state.ledger.read.read().expect("read model lock");
-        (read.head_position(), read.head_hash)
+        (read.head_position(), read.head_hash())
     };
     let ledger = state.ledger;
     let chunks = futures_util::stream::try_unfold(0, move |after| {

@@ -130,8 +130,8 @@ pub fn annual_report(
         let position = position.unwrap_or(head);
         let head_recorded_at = read.recorded_at(position);
         // The live projection answers for the head; anything earlier is folded from the log.
-        let report =
-            (position == head).then(|| AnnualReport::build(&read.projection, year, read.head_hash));
+        let report = (position == head)
+            .then(|| AnnualReport::build(&read.projection, year, read.head_hash()));
         (report, position, head_recorded_at)
     };
     let mut report = match report {

@@ -86,6 +86,12 @@ impl Log {
         events: &[StoredEvent],
         sizes: impl IntoIterator<Item = usize>,
     ) -> Result<(), StoreError> {
+        let sizes: Vec<usize> = sizes.into_iter().collect();
+        assert_eq!(
+            sizes.iter().sum::<usize>(),
+            events.len(),
+            "the sizes cover every event"
+        );
         let mut rest = events;
         for size in sizes {
             let (request, after) = rest.split_at(size);
@@ -101,7 +107,6 @@ impl Log {
                 self.events.apply_batch(batch).map_err(StoreError::sled)?;
             }
         }
-        assert!(rest.is_empty(), "the sizes cover every event");
         self.sync()
     }
 

@@ -49,7 +49,6 @@ impl StoreError {
 /// What readers see: only events that are durable.
 #[derive(Debug, Default)]
 pub struct ReadModel {
-    pub head_hash: Hash,
     /// The figures, kept current event by event; it also keeps each position's envelope,
     /// `recorded_at` (for `as_of`) and what the event contributed (`Projection::past`).
     pub projection: Projection,
@@ -59,18 +58,23 @@ impl ReadModel {
     /// An empty read model with room for `events` events.
     pub fn with_capacity(events: usize) -> Self {
         ReadModel {
-            head_hash: Hash::GENESIS,
             projection: Projection::with_capacity(events),
         }
     }
 
     pub fn apply(&mut self, event: &StoredEvent) {
-        self.head_hash = event.hash;
         self.projection.apply(event);
     }
 
     pub fn head_position(&self) -> u64 {
         self.projection.position()
+    }
+
+    /// The hash of the last durable event; 64 zeros before the first.
+    pub fn head_hash(&self) -> Hash {
+        self.projection
+            .hash_at(self.head_position())
+            .unwrap_or(Hash::GENESIS)
     }
 
     /// When the event at `position` was recorded.

@@ -267,7 +267,7 @@ impl Worker {
                 let last = read
                     .recorded_at(read.head_position())
                     .unwrap_or(RecordedAt(i64::MIN));
-                (read.head_position(), read.head_hash, last)
+                (read.head_position(), read.head_hash(), last)
             }
         };
         let now = RecordedAt::from_datetime(Utc::now());
