@@ -17,6 +17,16 @@ use uuid::Uuid;
 use crate::lists::{YearEntries, NONE};
 use crate::projection::{Fact, Projection};
 
+/// Every status, in the order a form offers them.
+pub const ENTERPRISE_STATUSES: [EnterpriseStatus; 3] = [
+    EnterpriseStatus::Active,
+    EnterpriseStatus::Closed,
+    EnterpriseStatus::All,
+];
+
+/// Every grant kind.
+pub const GRANT_KINDS: [GrantKind; 2] = [GrantKind::Unit, GrantKind::Partner];
+
 /// Items per page when the caller does not say.
 pub const PAGE_LIMIT_DEFAULT: u64 = 100;
 /// The most items one page may hold.
@@ -47,7 +57,8 @@ pub struct Page<T> {
 
 /// Which enterprises by their closure: `Active` (not closed; with a year, at its end),
 /// `Closed`, or `All`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EnterpriseStatus {
     Active,
     Closed,
@@ -55,7 +66,8 @@ pub enum EnterpriseStatus {
 }
 
 /// Grants by whom they went to: the unit itself (no `enterprise_id`) or a partner enterprise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GrantKind {
     Unit,
     Partner,
