@@ -183,6 +183,10 @@ impl Modify for BearerToken {
         super::figures::targets,
         super::figures::history,
         super::reports::annual,
+        super::proofs::checkpoint,
+        super::proofs::key,
+        super::proofs::inclusion,
+        super::proofs::consistency,
         super::subscribe::subscribe,
         document,
         super::health::healthz,
@@ -201,7 +205,7 @@ impl Modify for BearerToken {
         impact_events::EventRetracted,
     )),
     modifiers(&BearerToken),
-    tags((name = "events"), (name = "audit"), (name = "figures"), (name = "operations"))
+    tags((name = "events"), (name = "audit"), (name = "figures"), (name = "operations"), (name = "transparency"))
 )]
 pub struct ApiDoc;
 
