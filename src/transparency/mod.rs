@@ -217,7 +217,8 @@ impl NoteVerifier {
     /// Reads a note-verifier string `<name>+<hex key id>+<base64(0x01 || public key)>`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let parts: Vec<&str> = text.split('+').collect();
+        // The name and the key id hold no `+`; the base64 key may.
+        let parts: Vec<&str> = text.splitn(3, '+').collect();
         let [name, id, key] = parts[..] else {
             return Err("a verifier key is `<name>+<key id>+<base64 key>`".to_owned());
         };
@@ -246,8 +247,13 @@ impl NoteVerifier {
     }
 
     /// Checks a signed checkpoint: a signature line of this key that verifies, and a text
-    /// that is a checkpoint of this log.
+    /// that is a checkpoint.
     pub fn verify(&self, note: &str) -> Result<Checkpoint, String> {
+        parse_checkpoint(self.verify_note(note)?)
+    }
+
+    /// Checks a signed note: a signature line of this key that verifies; returns its text.
+    pub fn verify_note<'a>(&self, note: &'a str) -> Result<&'a str, String> {
         let Some(split) = note.rfind("\n\n") else {
             return Err("not a signed note: no blank line before the signatures".to_owned());
         };
@@ -274,7 +280,7 @@ impl NoteVerifier {
                 "the checkpoint is not signed by the key {self}: it was signed by another key"
             ));
         }
-        parse_checkpoint(text)
+        Ok(text)
     }
 }
 
@@ -508,5 +514,61 @@ impl Ledger {
         let note = self.checkpoint(None)?;
         write_private(&last, note.as_bytes())?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example of the C2SP signed-note specification: its verifier key and signed note.
+    const EXAMPLE_KEY: &str =
+        "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
+    const EXAMPLE_NOTE: &str = "This is an example message.\n\n\u{2014} example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+
+    #[test]
+    fn the_specification_example_verifies_and_a_changed_text_does_not() {
+        let verifier = NoteVerifier::parse(EXAMPLE_KEY).expect("the example key reads");
+        assert_eq!(verifier.to_string(), EXAMPLE_KEY);
+        assert_eq!(
+            verifier.verify_note(EXAMPLE_NOTE),
+            Ok("This is an example message.\n")
+        );
+        let changed = EXAMPLE_NOTE.replace("example message", "example massage");
+        assert!(verifier
+            .verify_note(&changed)
+            .unwrap_err()
+            .contains("changed after signing"));
+    }
+
+    #[test]
+    fn a_made_key_signs_checkpoints_its_verifier_reads_and_no_other_key_does() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let key = CheckpointKey::open_or_create(dir.path()).expect("a key");
+        let again = CheckpointKey::open_or_create(dir.path()).expect("the same key");
+        assert_eq!(key.verifier(), again.verifier());
+        let note = key.sign(42, &Hash([7; 32]));
+        assert_eq!(
+            note,
+            again.sign(42, &Hash([7; 32])),
+            "Ed25519 is deterministic"
+        );
+        let verifier = NoteVerifier::parse(&key.verifier()).expect("its verifier");
+        let checkpoint = verifier.verify(&note).expect("it verifies");
+        assert_eq!(
+            (checkpoint.origin.as_str(), checkpoint.size, checkpoint.root),
+            (key.name(), 42, Hash([7; 32]))
+        );
+        let other = NoteVerifier::parse(EXAMPLE_KEY).expect("another key");
+        assert!(other
+            .verify(&note)
+            .unwrap_err()
+            .contains("signed by another key"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }
