@@ -277,3 +277,64 @@ proptest! {
         }
     }
 }
+
+/// Counts the leaves a proof reads back from the caller.
+struct Counting {
+    leaves: Vec<Hash>,
+    read: std::cell::Cell<u64>,
+}
+
+impl Leaves for Counting {
+    fn leaf_hashes(&self, start: u64, end: u64, out: &mut Vec<Hash>) {
+        self.read.set(self.read.get() + end - start);
+        out.extend_from_slice(&self.leaves[start as usize..end as usize]);
+    }
+}
+
+/// The cost of a proof does not grow with the log: at 300,000 leaves an inclusion proof reads at
+/// most two blocks of leaves back (its own block and the partial one at the tree's edge), and a
+/// consistency proof at most four; the tree keeps about 2 hashes per block.
+#[test]
+fn a_proof_reads_a_bounded_number_of_leaves_whatever_the_size() {
+    let size = 300_000u64;
+    let leaves = random_leaves(size, 7);
+    let tree = kept(&leaves);
+    assert!(tree.kept_hashes() as u64 <= 2 * size / merkle::BLOCK + 64);
+    let counting = Counting {
+        leaves,
+        read: std::cell::Cell::new(0),
+    };
+    let source = tree.with(&counting);
+    for (index, tree_size) in [
+        (0, size),
+        (123_456, 200_001),
+        (size - 1, size),
+        (77, 256 * 900),
+    ] {
+        counting.read.set(0);
+        let made = path(&source, index, tree_size);
+        assert!(
+            counting.read.get() <= 2 * merkle::BLOCK,
+            "inclusion read {}",
+            counting.read.get()
+        );
+        let root_hash = root(&source, tree_size);
+        let leaf = counting.leaves[index as usize];
+        assert_eq!(
+            verify_inclusion(index, tree_size, &leaf, &made, &root_hash),
+            Ok(())
+        );
+        counting.read.set(0);
+        let consistency = proof(&source, index + 1, tree_size);
+        assert!(
+            counting.read.get() <= 4 * merkle::BLOCK,
+            "consistency read {}",
+            counting.read.get()
+        );
+        let old = root(&source, index + 1);
+        assert_eq!(
+            verify_consistency(index + 1, tree_size, &consistency, &old, &root_hash),
+            Ok(())
+        );
+    }
+}

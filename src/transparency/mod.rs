@@ -380,14 +380,20 @@ impl Ledger {
     fn tree(&self) -> MutexGuard<'_, MerkleTree> {
         let mut tree = self.transparency.tree.lock().expect("tree lock");
         let head = self.durable_position();
-        let mut leaves = Vec::new();
+        let mut events = Vec::new();
         while tree.size() < head {
             let until = head.min(tree.size() + CATCH_UP_CHUNK);
-            leaves.clear();
+            // Copy the event hashes under the read lock and hash them after it: the writer's
+            // publish waits for the lock, never for the hashing.
+            events.clear();
             let read = self.read.read().expect("read model lock");
-            EventHashes(&read).leaf_hashes(tree.size(), until, &mut leaves);
+            for position in tree.size() + 1..=until {
+                events.push(read.projection.hash_at(position).expect("a durable event"));
+            }
             drop(read);
-            leaves.iter().for_each(|leaf| tree.push(*leaf));
+            for event in &events {
+                tree.push(merkle::leaf_hash(&event.0));
+            }
         }
         tree
     }
