@@ -10,6 +10,7 @@ pub mod limits;
 pub mod lists;
 pub mod observe;
 pub mod openapi;
+pub mod proofs;
 pub mod reports;
 pub mod streams;
 pub mod subscribe;
@@ -72,6 +73,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/access-log", get(lists::access_log))
         .route("/api/v1/reports/annual/{year}", get(reports::annual))
         .route("/api/v1/verify", get(audit::verify))
+        .route("/api/v1/checkpoint", get(proofs::checkpoint))
+        .route("/api/v1/checkpoint/key", get(proofs::key))
+        .route("/api/v1/proofs/inclusion", get(proofs::inclusion))
+        .route("/api/v1/proofs/consistency", get(proofs::consistency))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(observe::metrics))

@@ -190,6 +190,10 @@ impl Modify for BearerToken {
         super::lists::trends,
         super::lists::access_log,
         super::reports::annual,
+        super::proofs::checkpoint,
+        super::proofs::key,
+        super::proofs::inclusion,
+        super::proofs::consistency,
         super::subscribe::subscribe,
         document,
         super::health::healthz,
@@ -208,7 +212,7 @@ impl Modify for BearerToken {
         impact_events::EventRetracted,
     )),
     modifiers(&BearerToken),
-    tags((name = "events"), (name = "audit"), (name = "figures"), (name = "lists"), (name = "operations"))
+    tags((name = "events"), (name = "audit"), (name = "figures"), (name = "lists"), (name = "operations"), (name = "transparency"))
 )]
 pub struct ApiDoc;
 
