@@ -66,6 +66,9 @@ pub struct ServeArgs {
     /// "As of" questions folded from the log at once; beyond it 503 [default: 2].
     #[arg(long, env = "IMPACT_LEDGER_FOLDS_MAX")]
     pub folds_max: Option<usize>,
+    /// GET /metrics needs a bearer token (any role) [default: false: open, like /healthz].
+    #[arg(long, env = "IMPACT_LEDGER_METRICS_TOKEN_REQUIRED")]
+    pub metrics_token_required: Option<bool>,
 }
 
 /// The settings as a TOML file may hold them: every key optional, unknown keys refused.
@@ -85,6 +88,7 @@ struct FileConfig {
     group_events_max: Option<usize>,
     subscribers_max: Option<usize>,
     folds_max: Option<usize>,
+    metrics_token_required: Option<bool>,
 }
 
 /// The effective settings.
@@ -110,6 +114,9 @@ pub struct Limits {
     pub subscribers_max: usize,
     /// Folds of a log prefix (as_of / at_position) running at once: each holds a projection.
     pub folds_max: usize,
+    /// GET /metrics answers only with a token: it shows event counts by type and request
+    /// counts by route, which an operator may not want open to every local user.
+    pub metrics_token_required: bool,
 }
 
 impl Default for Limits {
@@ -125,6 +132,7 @@ impl Default for Limits {
             group_events_max: 8192,
             subscribers_max: 64,
             folds_max: 2,
+            metrics_token_required: false,
         }
     }
 }
@@ -210,6 +218,11 @@ impl Config {
                     limits.subscribers_max,
                 ),
                 folds_max: pick(args.folds_max, file.folds_max, limits.folds_max),
+                metrics_token_required: pick(
+                    args.metrics_token_required,
+                    file.metrics_token_required,
+                    limits.metrics_token_required,
+                ),
             },
         };
         config.limits.check()?;
