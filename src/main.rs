@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
 use std::path::Path;
+use std::process::ExitCode;
 
 use impact_ledger::audit;
 use impact_ledger::auth;
@@ -12,8 +13,26 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> anyhow::Result<()> {
+/// Errors are printed here, as plain sentences: `anyhow`'s own report (a `main` returning
+/// `Result`) adds a stack trace whenever RUST_BACKTRACE is set, which a user error never needs.
+fn main() -> ExitCode {
+    // Owner-only files: the data dir holds person_refs and the token file. systemd's
+    // UMask=0077 does the same; this covers a start by hand.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  because: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Serve { settings, demo } = &cli.command {
         let config = Config::resolve(settings)?;
         init_logs(config.log_format);
@@ -29,8 +48,9 @@ fn main() -> anyhow::Result<()> {
         Command::Config {
             command: ConfigCommand::Check { settings },
         } => {
-            print!("{}", Config::resolve(&settings)?.to_toml());
-            Ok(())
+            let config = Config::resolve(&settings)?;
+            print!("{}", config.to_toml());
+            config.check_data_dir()
         }
         Command::Demo { data } => {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -105,9 +125,9 @@ fn token(command: TokenCommand) -> anyhow::Result<()> {
                 role.as_str()
             );
         }
-        TokenCommand::Revoke { name, data } => {
+        TokenCommand::Revoke { name, force, data } => {
             anyhow::ensure!(
-                auth::revoke_token(&data.data, &name)?,
+                auth::revoke_token(&data.data, &name, force)?,
                 "no token is named `{name}`"
             );
             eprintln!("token `{name}` revoked");

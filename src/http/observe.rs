@@ -128,3 +128,35 @@ pub async fn metrics(
         .body(axum::body::Body::from(METRICS.render()))
         .expect("a valid response"))
 }
+
+/// The Content-Security-Policy of an HTML answer: the report page is self-contained (its one
+/// stylesheet inline, no scripts, no external assets), so nothing else may load.
+pub const HTML_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'none'";
+
+/// Headers every answer gets unless its handler set its own: `nosniff` (a browser must not
+/// guess a type), `Cache-Control: no-store` (answers carry person_refs and notes: no cache,
+/// no proxy may keep them), and a Content-Security-Policy on HTML.
+pub async fn security_headers(mut response: Response) -> Response {
+    use axum::http::header;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    if is_html {
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(HTML_CONTENT_SECURITY_POLICY));
+    }
+    response
+}

@@ -124,8 +124,12 @@ pub struct EventsPage {
 #[derive(Serialize, ToSchema)]
 pub struct StreamAnswer {
     pub stream: String,
+    /// How many events the stream holds in all (its current version).
     pub version: u64,
+    /// The events of this page: versions `after + 1` to `after + limit`.
     pub events: Vec<StoredEvent>,
+    /// Ask again with `after` = this for the next page; null on the last page.
+    pub next_after: Option<u64>,
 }
 
 #[allow(dead_code)]

@@ -45,7 +45,13 @@ impl Log {
             .mode(sled::Mode::HighThroughput)
             .use_compression(false)
             .open()
-            .map_err(|error| StoreError::Open(sled_dir.clone(), error.to_string()))?;
+            .map_err(|error| match &error {
+                // sled's lock on its `db` file: another process has the data dir open.
+                sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+                    StoreError::InUse(dir.to_owned())
+                }
+                _ => StoreError::Open(sled_dir.clone(), error.to_string()),
+            })?;
         let events = db.open_tree("events").map_err(StoreError::sled)?;
         if created {
             db.flush().map_err(StoreError::sled)?;
