@@ -46,8 +46,9 @@ impl Log {
             .use_compression(false)
             .open()
             .map_err(|error| match &error {
-                // sled's lock on its `db` file: another process has the data dir open.
-                sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+                // sled's lock on its `db` file: another process has the data dir open. sled
+                // says so only in the message (kind Other, sled 0.34.7 config.rs).
+                sled::Error::Io(io) if io.to_string().starts_with("could not acquire lock") => {
                     StoreError::InUse(dir.to_owned())
                 }
                 _ => StoreError::Open(sled_dir.clone(), error.to_string()),
