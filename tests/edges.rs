@@ -90,7 +90,7 @@ fn the_data_dir_and_everything_in_it_is_for_its_owner_only() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(mode(&data), 0o700);
     let mut checked = 0;
-    let mut pending = vec![data.clone()];
+    let mut pending = vec![data];
     while let Some(path) = pending.pop() {
         assert_eq!(
             mode(&path) & 0o077,
