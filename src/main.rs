@@ -13,6 +13,9 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Threads for blocking reads (verify, export, subscribers catching up, folds).
+const BLOCKING_THREADS_MAX: usize = 256;
+
 /// Errors are printed here, as plain sentences: `anyhow`'s own report (a `main` returning
 /// `Result`) adds a stack trace whenever RUST_BACKTRACE is set, which a user error never needs.
 fn main() -> ExitCode {
@@ -38,6 +41,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         init_logs(config.log_format);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
+            // Under the systemd unit's TasksMax=512 (ops/impact-ledger.service).
+            .max_blocking_threads(BLOCKING_THREADS_MAX)
             .build()
             .context("starting the runtime")?;
         return runtime.block_on(impact_ledger::serve::serve(&config, *demo));
