@@ -147,3 +147,43 @@ async fn verify_runs_at_most_verifies_max_at_once_and_a_503_is_counted() {
         .and_then(|count| count.parse::<u64>().ok());
     assert!(count.is_some_and(|count| count >= 1), "{text}");
 }
+
+/// Finding 2: closing an enterprise and retracting the closure in a loop stops at
+/// `STREAM_EVENTS_MAX` events in its stream, with a 422 that says so and stores nothing.
+#[tokio::test]
+async fn a_stream_holds_at_most_stream_events_max_events() {
+    let ledger = TestLedger::new();
+    let max = impact_ledger::store::writer::STREAM_EVENTS_MAX;
+    let enterprise = "5d3b0c1e-0000-4000-8000-0000000000e2";
+    let close = |index: u64| {
+        json!({"type": "EnterpriseClosed", "occurred_on": "2023-03-01",
+               "id": format!("00000000-0000-4000-8000-{index:012}"),
+               "data": {"enterprise_id": enterprise, "reason": "lukket"}})
+    };
+    let retract = |index: u64| {
+        json!({"type": "EventRetracted", "occurred_on": "2023-03-02",
+               "data": {"event_id": format!("00000000-0000-4000-8000-{index:012}"),
+                        "reason": "entered by mistake"}})
+    };
+    let mut events = vec![
+        json!({"type": "EnterpriseRegistered", "occurred_on": "2022-03-01",
+        "data": {"enterprise_id": enterprise, "name": "Kredsløb", "kind": "enterprise"}}),
+    ];
+    let mut index = 0;
+    while (events.len() as u64) < max - 1 {
+        index += 1;
+        events.push(close(index));
+        events.push(retract(index));
+    }
+    events.push(close(index + 1));
+    assert_eq!(events.len() as u64, max);
+    ledger.append_ok(events).await;
+    let (status, _, body) = ledger.append(vec![retract(index + 1)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains(&format!("already holds {max} events")),
+        "{detail}"
+    );
+    assert_eq!(ledger.head().await.0 as u64, max);
+}

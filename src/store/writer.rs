@@ -241,6 +241,7 @@ impl Worker {
         }
         let mut state = self.ledger.state.write().expect("state lock");
         let places = admit_request(&state, &mut request.events, request.today)?;
+        stream_cap(&places)?;
         let mut receipts = Vec::with_capacity(places.len());
         for (event, (stream, version)) in request.events.into_iter().zip(places) {
             let placement = self.place(sealed, stream, version, &request.actor);
@@ -362,5 +363,35 @@ fn conflict(index: usize, field: &str, message: String) -> Problem {
         field: Some(field.to_owned()),
         message,
         conflict: true,
+    }
+}
+
+/// The most events one stream may hold. A real entity has a handful (registered, closed, a
+/// closure retracted, closed again); without a cap, closing and retracting in a loop grows one
+/// stream without bound (issue 18, finding 2). Checked from the versions the rules assigned,
+/// so it costs nothing per event.
+pub const STREAM_EVENTS_MAX: u64 = 1000;
+
+/// Refuses (422) an event that would be past `STREAM_EVENTS_MAX` in its stream.
+fn stream_cap(places: &[(StreamId, u64)]) -> Result<(), Vec<Problem>> {
+    let problems: Vec<Problem> = places
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, version))| *version > STREAM_EVENTS_MAX)
+        .map(|(index, (stream, _))| {
+            Problem::whole(
+                index,
+                format!(
+                    "{stream} already holds {STREAM_EVENTS_MAX} events, the most one entity may \
+                     have; nothing was stored. An entity changed this often is a mistake: \
+                     ask an administrator"
+                ),
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
     }
 }
