@@ -296,7 +296,7 @@ pub fn verify_export<R: BufRead>(
     }
 }
 
-// The command line: `impact-ledger export`, `verify` and `import` (DESIGN §6).
+// The command line: `impact-ledger export`, `verify` and `import` (CONTRACT §6).
 
 /// Opens the log of an existing data dir, refusing to create one.
 fn open_existing_log(dir: &Path) -> anyhow::Result<Log> {

@@ -1,4 +1,4 @@
-//! The command line (docs/CONTRACT.md, "Command line").
+//! The command line (docs/CONTRACT.md §6).
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
-//! The demo data set (`impact-ledger demo`, `serve --demo`; DESIGN §6): a deterministic,
+//! The demo data set (`impact-ledger demo`, `serve --demo`; CONTRACT §6): a deterministic,
 //! believable history of Slagelse Kommune's social-economy unit from 2019 to 2024, made so that
-//! the headline figures come out as the unit reported them (DESIGN §1): 100 people employed and
+//! the headline figures come out as the unit reported them (CONTRACT §1): 100 people employed and
 //! 31 enterprises active in 2022, 118 and 34 in 2023.
 //!
 //! Every id is fixed and the events are always sent as the same requests, so loading is
@@ -31,7 +31,7 @@ use crate::store::{AppendError, AppendRequest, Writer};
 
 /// The `actor` of every demo event.
 pub const ACTOR: &str = "demo";
-/// The most events one demo request carries (the API's limit, DESIGN §3.4).
+/// The most events one demo request carries (the API's limit, CONTRACT §3.4).
 pub const REQUEST_EVENTS_MAX: usize = 1000;
 /// The strategy the demo adopts, with its targets: 30 people a year, 40 enterprises.
 pub const STRATEGY_NAME: &str = "Den Socialøkonomiske Strategi 2.0: Det handler om mennesker";

@@ -1,4 +1,4 @@
-//! Proves the annual report (DESIGN §4-§6) through the real router over real sled, and through
+//! Proves the annual report (CONTRACT §4-§6) through the real router over real sled, and through
 //! the real binary: a small log is appended with POST /api/v1/events, then every rendering is
 //! read back the way its reader would (JSON parsed, CSV parsed with the csv crate as Danish
 //! Excel and as RFC 4180, HTML searched for the figures, the footer hash and anything unsafe),

@@ -1,4 +1,4 @@
-//! The HTTP API (DESIGN §5). `router(state)` is the seam tests use.
+//! The HTTP API (CONTRACT §5). `router(state)` is the seam tests use.
 
 pub mod audit;
 pub mod caller;

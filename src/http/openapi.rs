@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::store::Receipt;
 
-/// An event as a client sends it (DESIGN §3.1). Unknown members are refused.
+/// An event as a client sends it (CONTRACT §3.1). Unknown members are refused.
 #[allow(dead_code)]
 #[derive(Serialize, ToSchema)]
 pub struct EventIn {
@@ -64,7 +64,7 @@ pub struct AppendAnswer {
     pub events: Vec<Receipt>,
 }
 
-/// An event as stored and returned, exactly as hashed (DESIGN §3.3).
+/// An event as stored and returned, exactly as hashed (CONTRACT §3.3).
 #[allow(dead_code)]
 #[derive(Serialize, ToSchema)]
 pub struct StoredEvent {

@@ -1,4 +1,4 @@
-//! The annual report (Socialøkonomisk årsrapport, DESIGN §4): the status, the targets in force
+//! The annual report (Socialøkonomisk årsrapport, CONTRACT §4): the status, the targets in force
 //! and the bridge from the year before, as known at one log position, in three renderings:
 //! JSON for programs, CSV for spreadsheets (`csv`) and a printable page for people (`html`).
 //!
@@ -25,7 +25,7 @@ pub use words::Lang;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, utoipa::ToSchema)]
 #[schema(rename_all = "lowercase")]
 pub enum Format {
-    /// `{"status", "targets", "history", ...}` as in DESIGN §4.
+    /// `{"status", "targets", "history", ...}` as in CONTRACT §4.
     #[default]
     Json,
     /// `section;metric;key;value` rows for a spreadsheet.
@@ -45,7 +45,7 @@ impl Format {
     }
 }
 
-/// The annual report of `year`: DESIGN §4's status, targets and history (from year − 1), as
+/// The annual report of `year`: CONTRACT §4's status, targets and history (from year − 1), as
 /// known at `as_of_position`.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AnnualReport {

@@ -1,6 +1,6 @@
 //! The event log on disk: one sled tree keyed by big-endian position, the only source of truth.
 //!
-//! Durability (DESIGN §7): sled's `flush()` writes with `sync_file_range`, which survives a crash
+//! Durability (CONTRACT §7): sled's `flush()` writes with `sync_file_range`, which survives a crash
 //! of the process but not of the machine, so every flush is followed by `sync_data()` on sled's
 //! `db` file. sled's own `conf` file and the directory are synced once, when the log is created.
 
