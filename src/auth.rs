@@ -100,13 +100,18 @@ fn write_file(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks a token name: it becomes `actor` on every event the token appends.
+/// Checks a token name: it becomes `actor` on every event it appends, so it is kept to what
+/// reads as a name: 1 to 64 letters (of any alphabet: `søren` too) or digits, and `. _ - @`.
 pub fn check_name(name: &str) -> anyhow::Result<()> {
-    let valid = (1..=64).contains(&name.len())
+    let valid = (1..=64).contains(&name.chars().count())
         && name
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"._-@".contains(&byte));
-    anyhow::ensure!(valid, "a token name is 1 to 64 of A-Z a-z 0-9 . _ - @");
+            .chars()
+            .all(|character| character.is_alphanumeric() || "._-@".contains(character));
+    anyhow::ensure!(
+        valid,
+        "a token name is 1 to 64 letters (æ, ø, å and other alphabets too), digits or . _ - @, \
+         not `{name}`"
+    );
     Ok(())
 }
 
@@ -132,8 +137,22 @@ pub fn create_token(dir: &Path, name: &str, role: Role) -> anyhow::Result<String
 }
 
 /// Removes the token with this name; returns whether there was one.
-pub fn revoke_token(dir: &Path, name: &str) -> anyhow::Result<bool> {
+///
+/// The last admin token is kept unless `force`: without one nobody can make or revoke tokens
+/// over the API's roles, and a server that finds no token at all makes a new admin token.
+pub fn revoke_token(dir: &Path, name: &str, force: bool) -> anyhow::Result<bool> {
     let mut file = read_file(dir)?;
+    let is_admin = |token: &TokenRecord| token.role == Role::Admin;
+    let last_admin = file
+        .tokens
+        .iter()
+        .any(|token| token.name == name && is_admin(token))
+        && file.tokens.iter().filter(|token| is_admin(token)).count() == 1;
+    anyhow::ensure!(
+        !last_admin || force,
+        "`{name}` is the last admin token; make another first \
+         (impact-ledger token new --role admin --name NAME) or revoke it with --force"
+    );
     let before = file.tokens.len();
     file.tokens.retain(|token| token.name != name);
     let revoked = file.tokens.len() != before;

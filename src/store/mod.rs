@@ -22,6 +22,8 @@ pub use writer::{AppendError, AppendRequest, Appended, Receipt, Writer};
 pub enum StoreError {
     #[error("cannot open the log at {0}: {1}")]
     Open(PathBuf, String),
+    #[error("the data dir {0} is in use by another process (a running `impact-ledger serve`?)")]
+    InUse(PathBuf),
     #[error("{path}: {error}")]
     Io {
         path: PathBuf,
@@ -316,6 +318,17 @@ impl Ledger {
 
     /// The durable events of a stream, in version order.
     pub fn stream(&self, stream: &StreamId) -> Result<Vec<StoredEvent>, StoreError> {
+        Ok(self.stream_page(stream, 0, usize::MAX)?.0)
+    }
+
+    /// Up to `limit` durable events of a stream after version `after`, in version order, and
+    /// how many durable events the stream holds in all. Reads only the events it returns.
+    pub fn stream_page(
+        &self,
+        stream: &StreamId,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<StoredEvent>, u64), StoreError> {
         let durable = self.durable_position();
         let positions: Vec<u64> = {
             let state = self.state.read().expect("state lock");
@@ -323,15 +336,19 @@ impl Ledger {
             positions.retain(|position| *position <= durable);
             positions
         };
-        positions
+        let version = positions.len() as u64;
+        let events = positions
             .into_iter()
+            .skip(usize::try_from(after).unwrap_or(usize::MAX))
+            .take(limit)
             .map(|position| {
                 self.log.get(position)?.ok_or(StoreError::Corrupt {
                     position,
                     reason: "an indexed event is missing from the log".to_owned(),
                 })
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok((events, version))
     }
 
     /// The projection of the first `position` durable events, for "as of" questions (the
