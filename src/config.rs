@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// GET /metrics needs a bearer token (any role) [default: false: open, like /healthz].
     #[arg(long, env = "IMPACT_LEDGER_METRICS_TOKEN_REQUIRED")]
     pub metrics_token_required: Option<bool>,
+    /// Bytes the access log of person-level reads keeps (two files of half each; the oldest
+    /// entries go first) [default: 8388608].
+    #[arg(long, env = "IMPACT_LEDGER_ACCESS_LOG_BYTES_MAX")]
+    pub access_log_bytes_max: Option<u64>,
 }
 
 /// The settings as a TOML file may hold them: every key optional, unknown keys refused.
@@ -102,6 +106,7 @@ struct FileConfig {
     connections_max: Option<usize>,
     write_timeout_ms: Option<u64>,
     metrics_token_required: Option<bool>,
+    access_log_bytes_max: Option<u64>,
 }
 
 /// The effective settings.
@@ -136,6 +141,8 @@ pub struct Limits {
     /// GET /metrics answers only with a token: it shows event counts by type and request
     /// counts by route, which an operator may not want open to every local user.
     pub metrics_token_required: bool,
+    /// The access log of person-level reads keeps at most this many bytes (`access_log.rs`).
+    pub access_log_bytes_max: u64,
 }
 
 impl Default for Limits {
@@ -155,6 +162,7 @@ impl Default for Limits {
             connections_max: 2048,
             write_timeout_ms: 30_000,
             metrics_token_required: false,
+            access_log_bytes_max: 8 * 1024 * 1024,
         }
     }
 }
@@ -259,6 +267,11 @@ impl Config {
                     file.metrics_token_required,
                     limits.metrics_token_required,
                 ),
+                access_log_bytes_max: pick(
+                    args.access_log_bytes_max,
+                    file.access_log_bytes_max,
+                    limits.access_log_bytes_max,
+                ),
             },
         };
         config.limits.check()?;
@@ -332,6 +345,7 @@ impl Limits {
             ("verifies_max", self.verifies_max as u64),
             ("connections_max", self.connections_max as u64),
             ("write_timeout_ms", self.write_timeout_ms),
+            ("access_log_bytes_max", self.access_log_bytes_max),
         ];
         for (name, value) in counts {
             anyhow::ensure!(value > 0, "{name} must be greater than 0");
