@@ -71,7 +71,7 @@ pub struct AnnualReport {
     /// positions as strings.
     #[schema(value_type = BTreeMap<String, String>)]
     pub event_labels: BTreeMap<u64, String>,
-    /// The signed checkpoint of the log at `as_of_position` (DESIGN §13): a C2SP signed note
+    /// The signed checkpoint of the log at `as_of_position` (CONTRACT §13): a C2SP signed note
     /// naming the tree size and Merkle root, so a printed report names the exact log it came
     /// from and a later one can be proved to extend it (docs/AUDIT.md).
     pub checkpoint: String,
