@@ -67,10 +67,6 @@ pub struct ServeArgs {
     /// "As of" questions folded from the log at once; beyond it 503 [default: 2].
     #[arg(long, env = "IMPACT_LEDGER_FOLDS_MAX")]
     pub folds_max: Option<usize>,
-    /// Bytes the access log of person-level reads keeps (two files of half each; the oldest
-    /// entries go first) [default: 8388608].
-    #[arg(long, env = "IMPACT_LEDGER_ACCESS_LOG_BYTES_MAX")]
-    pub access_log_bytes_max: Option<u64>,
     /// GET /api/v1/verify running at once (each reads the whole log); beyond it 503 [default: 1].
     #[arg(long, env = "IMPACT_LEDGER_VERIFIES_MAX")]
     pub verifies_max: Option<usize>,
@@ -83,6 +79,10 @@ pub struct ServeArgs {
     /// GET /metrics needs a bearer token (any role) [default: false: open, like /healthz].
     #[arg(long, env = "IMPACT_LEDGER_METRICS_TOKEN_REQUIRED")]
     pub metrics_token_required: Option<bool>,
+    /// Bytes the access log of person-level reads keeps (two files of half each; the oldest
+    /// entries go first) [default: 8388608].
+    #[arg(long, env = "IMPACT_LEDGER_ACCESS_LOG_BYTES_MAX")]
+    pub access_log_bytes_max: Option<u64>,
 }
 
 /// The settings as a TOML file may hold them: every key optional, unknown keys refused.
@@ -102,11 +102,11 @@ struct FileConfig {
     group_events_max: Option<usize>,
     subscribers_max: Option<usize>,
     folds_max: Option<usize>,
-    access_log_bytes_max: Option<u64>,
     verifies_max: Option<usize>,
     connections_max: Option<usize>,
     write_timeout_ms: Option<u64>,
     metrics_token_required: Option<bool>,
+    access_log_bytes_max: Option<u64>,
 }
 
 /// The effective settings.
@@ -132,8 +132,6 @@ pub struct Limits {
     pub subscribers_max: usize,
     /// Folds of a log prefix (as_of / at_position) running at once: each holds a projection.
     pub folds_max: usize,
-    /// The access log of person-level reads keeps at most this many bytes (`access_log.rs`).
-    pub access_log_bytes_max: u64,
     /// Verifications of the whole chain over the API running at once.
     pub verifies_max: usize,
     /// Open connections; each holds a task and a socket, idle ones included.
@@ -143,6 +141,8 @@ pub struct Limits {
     /// GET /metrics answers only with a token: it shows event counts by type and request
     /// counts by route, which an operator may not want open to every local user.
     pub metrics_token_required: bool,
+    /// The access log of person-level reads keeps at most this many bytes (`access_log.rs`).
+    pub access_log_bytes_max: u64,
 }
 
 impl Default for Limits {
@@ -158,11 +158,11 @@ impl Default for Limits {
             group_events_max: 8192,
             subscribers_max: 64,
             folds_max: 2,
-            access_log_bytes_max: 8 * 1024 * 1024,
             verifies_max: 1,
             connections_max: 2048,
             write_timeout_ms: 30_000,
             metrics_token_required: false,
+            access_log_bytes_max: 8 * 1024 * 1024,
         }
     }
 }
@@ -251,11 +251,6 @@ impl Config {
                     limits.subscribers_max,
                 ),
                 folds_max: pick(args.folds_max, file.folds_max, limits.folds_max),
-                access_log_bytes_max: pick(
-                    args.access_log_bytes_max,
-                    file.access_log_bytes_max,
-                    limits.access_log_bytes_max,
-                ),
                 verifies_max: pick(args.verifies_max, file.verifies_max, limits.verifies_max),
                 connections_max: pick(
                     args.connections_max,
@@ -271,6 +266,11 @@ impl Config {
                     args.metrics_token_required,
                     file.metrics_token_required,
                     limits.metrics_token_required,
+                ),
+                access_log_bytes_max: pick(
+                    args.access_log_bytes_max,
+                    file.access_log_bytes_max,
+                    limits.access_log_bytes_max,
                 ),
             },
         };
@@ -342,10 +342,10 @@ impl Limits {
             ("group_events_max", self.group_events_max as u64),
             ("subscribers_max", self.subscribers_max as u64),
             ("folds_max", self.folds_max as u64),
-            ("access_log_bytes_max", self.access_log_bytes_max),
             ("verifies_max", self.verifies_max as u64),
             ("connections_max", self.connections_max as u64),
             ("write_timeout_ms", self.write_timeout_ms),
+            ("access_log_bytes_max", self.access_log_bytes_max),
         ];
         for (name, value) in counts {
             anyhow::ensure!(value > 0, "{name} must be greater than 0");

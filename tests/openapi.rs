@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode};
 use common::TestLedger;
 use serde_json::{json, Value};
 
-/// Every path and method of docs/CONTRACT.md §5, §9 and §13.
+/// Every path and method of CONTRACT §5, §9 and §13.
 const CONTRACT: [(&str, &str); 25] = [
     ("post", "/api/v1/events"),
     ("get", "/api/v1/events"),

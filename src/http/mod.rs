@@ -50,10 +50,10 @@ pub struct AppState {
     pub subscribers: Subscribers,
     /// Permits for folding a log prefix (as_of / at_position); none free is a 503.
     pub folds: Arc<tokio::sync::Semaphore>,
-    /// Who read person-level lists (`lists::placements`); not the ledger.
-    pub access_log: Arc<AccessLog>,
     /// Permits for GET /api/v1/verify, which reads the whole log; none free is a 503.
     pub verifies: Arc<tokio::sync::Semaphore>,
+    /// Who read person-level lists (`lists::placements`); not the ledger.
+    pub access_log: Arc<AccessLog>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -71,7 +71,7 @@ pub struct AnnualReport {
     /// positions as strings.
     #[schema(value_type = BTreeMap<String, String>)]
     pub event_labels: BTreeMap<u64, String>,
-    /// The signed checkpoint of the log at `as_of_position` (DESIGN §13): a C2SP signed note
+    /// The signed checkpoint of the log at `as_of_position` (CONTRACT §13): a C2SP signed note
     /// naming the tree size and Merkle root, so a printed report names the exact log it came
     /// from and a later one can be proved to extend it (docs/AUDIT.md).
     pub checkpoint: String,
@@ -214,6 +214,19 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
     stdout.flush().context("writing the report")
 }
 
+/// What to say when `--as-of` names a moment before anything was recorded: a report of zeros
+/// would look like a real answer.
+fn before_the_first_event(ledger: &Ledger, as_of: &str) -> anyhow::Result<String> {
+    Ok(match ledger.log.get(1)? {
+        Some(first) => format!(
+            "nothing was recorded at or before {as_of}: the first event was recorded at {}; \
+             give a later --as-of",
+            first.recorded_at
+        ),
+        None => format!("nothing was recorded at or before {as_of}: the log is empty"),
+    })
+}
+
 /// The signed checkpoint at `position`, a durable position (a size error cannot happen).
 fn checkpoint_at(ledger: &Ledger, position: u64) -> Result<String, StoreError> {
     use crate::transparency::TransparencyError;
@@ -226,19 +239,6 @@ fn checkpoint_at(ledger: &Ledger, position: u64) -> Result<String, StoreError> {
                 reason: other.to_string(),
             },
         })
-}
-
-/// What to say when `--as-of` names a moment before anything was recorded: a report of zeros
-/// would look like a real answer.
-fn before_the_first_event(ledger: &Ledger, as_of: &str) -> anyhow::Result<String> {
-    Ok(match ledger.log.get(1)? {
-        Some(first) => format!(
-            "nothing was recorded at or before {as_of}: the first event was recorded at {}; \
-             give a later --as-of",
-            first.recorded_at
-        ),
-        None => format!("nothing was recorded at or before {as_of}: the log is empty"),
-    })
 }
 
 /// Reads each listed event from the log and names what it is about.

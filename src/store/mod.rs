@@ -102,7 +102,7 @@ pub struct Ledger {
     pub head: tokio::sync::watch::Sender<u64>,
     /// Set when the verification after a start finds a record changed: appends stop.
     corrupt: AtomicBool,
-    /// The Merkle tree over the log and the checkpoint key (DESIGN §13).
+    /// The Merkle tree over the log and the checkpoint key (CONTRACT §13).
     pub transparency: crate::transparency::Transparency,
 }
 
@@ -367,7 +367,7 @@ impl Ledger {
         past.fold()
     }
 
-    /// As `projection_at`, for a projection that also answers the lists (DESIGN §9).
+    /// As `projection_at`, for a projection that also answers the lists (CONTRACT §9).
     pub fn projection_with_lists_at(&self, position: u64) -> Projection {
         let past = self
             .read

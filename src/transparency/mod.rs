@@ -1,4 +1,4 @@
-//! Transparency (DESIGN §13): the Merkle tree over the log, its proofs, and checkpoints signed
+//! Transparency (CONTRACT §13): the Merkle tree over the log, its proofs, and checkpoints signed
 //! as C2SP signed notes with the ledger's Ed25519 key.
 //!
 //! The tree (`impact_events::merkle::MerkleTree`) follows the durable head lazily: whoever asks
