@@ -98,7 +98,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     accept_until_shutdown(listener, http::router(state), &config.limits, shutdown).await;
     // Subscriptions never end by themselves; they are ended so the graceful shutdown can finish.
     subscribers.close();
-    // Every acknowledged append was synced already; this last sync is for sled's own state.
+    // Every acknowledged append was durable already; this last sync is for the store's own state.
     ledger.log.sync().context("final sync")?;
     tracing::info!("stopped");
     Ok(())
