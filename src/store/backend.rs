@@ -80,6 +80,12 @@ pub trait Store: std::any::Any + Send + Sync {
         false
     }
 
+    /// Registers what to call when another server appended to a shared store, so the writer
+    /// folds its events in while idle. A store of its own never calls it.
+    fn on_foreign_append(&self, wake: Box<dyn Fn() + Send + Sync>) {
+        let _ = wake;
+    }
+
     /// The last event's position, hash and time, as the log has it.
     fn head(&self) -> Result<Head, StoreError> {
         let position = self.last_position()?;

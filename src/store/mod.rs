@@ -6,6 +6,7 @@
 pub mod backend;
 pub mod keys;
 pub mod log;
+pub mod nats;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,54 @@ use uuid::Uuid;
 
 pub use backend::{Head, Store};
 pub use log::{sync_path, Log};
+
+/// Where the log is kept (`--store`): in the data dir (sled, the default) or in a NATS
+/// JetStream stream that several ledger servers share (DESIGN §14).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum StoreLocation {
+    #[default]
+    DataDir,
+    Nats(nats::NatsLocation),
+}
+
+impl StoreLocation {
+    /// Reads `dir` or `nats://host:4222,host2:4222[/STREAM]`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "dir" | "" => Ok(StoreLocation::DataDir),
+            nats if nats.starts_with("nats://") => {
+                nats::NatsLocation::parse(nats).map(StoreLocation::Nats)
+            }
+            other => Err(format!(
+                "--store {other:?}: give `dir` (the log in the data dir) or \
+                 nats://host:4222,host2:4222,... (a NATS JetStream cluster)"
+            )),
+        }
+    }
+
+    /// Opens the log: the data dir's own, or the stream (created when it does not exist).
+    pub fn open(&self, dir: &Path) -> Result<Box<dyn Store>, StoreError> {
+        match self {
+            StoreLocation::DataDir => open_dir(dir),
+            StoreLocation::Nats(location) => Ok(Box::new(nats::NatsStore::open(location)?)),
+        }
+    }
+}
+
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::DataDir => formatter.write_str("dir"),
+            StoreLocation::Nats(location) => location.fmt(formatter),
+        }
+    }
+}
+
+impl serde::Serialize for StoreLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
 
 /// Opens (or creates) the log kept in a data dir.
 pub fn open_dir(dir: &Path) -> Result<Box<dyn Store>, StoreError> {

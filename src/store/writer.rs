@@ -102,10 +102,17 @@ impl Clock {
 /// A request in the writer's queue.
 type Queued = (AppendRequest, Clock, Reply);
 
+/// What the writer is asked to do.
+enum Job {
+    Append(Queued),
+    /// Another server appended to the shared store: fold its events in.
+    CatchUp,
+}
+
 /// The handle requests are sent through; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::Sender<Queued>,
+    queue: mpsc::Sender<Job>,
     stopped: Arc<AtomicBool>,
     ledger: Arc<Ledger>,
 }
@@ -134,6 +141,13 @@ impl Writer {
             .name("ledger-writer".to_owned())
             .spawn(move || worker.run(receiver))
             .expect("the writer thread starts");
+        let weak = queue.downgrade();
+        ledger.log.on_foreign_append(Box::new(move || {
+            // A full queue means the writer is busy and catches up before its next group.
+            if let Some(queue) = weak.upgrade() {
+                let _ = queue.try_send(Job::CatchUp);
+            }
+        }));
         Writer {
             queue,
             stopped,
@@ -170,7 +184,7 @@ impl Writer {
         let started = std::time::Instant::now();
         let (reply, answer) = oneshot::channel();
         self.queue
-            .try_send((request, clock, reply))
+            .try_send(Job::Append((request, clock, reply)))
             .map_err(|error| match error {
                 mpsc::error::TrySendError::Full(_) => AppendError::Busy,
                 mpsc::error::TrySendError::Closed(_) => AppendError::Stopped,
@@ -210,14 +224,19 @@ struct Pending {
 }
 
 impl Worker {
-    fn run(mut self, mut receiver: mpsc::Receiver<Queued>) {
+    fn run(mut self, mut receiver: mpsc::Receiver<Job>) {
         while let Some(first) = receiver.blocking_recv() {
-            let mut group = vec![first];
-            let mut events = group[0].0.events.len();
-            while events < self.limits.group_events_max {
-                let Ok(next) = receiver.try_recv() else { break };
-                events += next.0.events.len();
-                group.push(next);
+            let mut group = Vec::new();
+            let mut events = 0;
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                if let Job::Append(queued) = job {
+                    events += queued.0.events.len();
+                    group.push(queued);
+                }
+                if events < self.limits.group_events_max {
+                    next = receiver.try_recv().ok();
+                }
             }
             // A panic here would leave undurable events in the rules' state: stop, as for a
             // storage failure, rather than take appends on top of them.
