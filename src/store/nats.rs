@@ -258,9 +258,11 @@ impl NatsStore {
             .enable_all()
             .build()
             .map_err(|error| StoreError::Unavailable(format!("starting its runtime: {error}")))?;
-        let (context, stream, payload_max) = runtime.block_on(connect(location))?;
+        let owned = location.clone();
+        let (context, stream, payload_max) =
+            run_on(&runtime, async move { connect(&owned).await })?;
         let mirror = Arc::new(Mirror::default());
-        let last = runtime.block_on(last_sequence(stream.clone()))?;
+        let last = run_on(&runtime, last_sequence(stream.clone()))?;
         let follower = runtime.spawn(follow(stream.clone(), Arc::clone(&mirror)));
         if !mirror.wait_for(last, LOAD_TIMEOUT) {
             follower.abort();
@@ -282,18 +284,15 @@ impl NatsStore {
         })
     }
 
-    /// Runs `future` on the client's runtime and waits for it, from any thread (also from a
-    /// thread of another runtime, where `block_on` would panic).
+    /// Runs `future` on the client's runtime and waits for it.
     fn run<T: Send + 'static>(
         &self,
         future: impl std::future::Future<Output = T> + Send + 'static,
     ) -> T {
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-        let runtime = self.runtime.as_ref().expect("the runtime lives until drop");
-        runtime.spawn(async move {
-            let _ = sender.send(future.await);
-        });
-        receiver.recv().expect("the store's runtime answers")
+        run_on(
+            self.runtime.as_ref().expect("the runtime lives until drop"),
+            future,
+        )
     }
 
     /// The stream's replicas, leader and size.
@@ -398,6 +397,19 @@ impl Drop for NatsStore {
             runtime.shutdown_background();
         }
     }
+}
+
+/// Runs `future` on `runtime` and waits for it, from any thread: also from a thread of
+/// another runtime (a request handler), where `block_on` would panic.
+fn run_on<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+    runtime.spawn(async move {
+        let _ = sender.send(future.await);
+    });
+    receiver.recv().expect("the store's runtime answers")
 }
 
 fn unavailable(doing: &str, error: impl std::fmt::Display) -> StoreError {
