@@ -101,63 +101,57 @@ fn best_of_five<T>(mut answer: impl FnMut() -> T) -> (f64, T) {
     (best, last.expect("five calls"))
 }
 
+/// A list query that answers its total.
+type Total<'a> = Box<dyn Fn() -> u64 + 'a>;
+
 fn lists() {
     let events = Mix::new(6, false, EVENTS as u64 / 3).events(EVENTS);
     let before = resident_mb();
     let mut projection = Projection::with_capacity(EVENTS);
     events.iter().for_each(|event| projection.apply(event));
     println!("Projection with lists: {:.0} MB", resident_mb() - before);
-    for (year, q) in [
+    let queries = [
         (None, None),
         (Some(2023), None),
         (None, Some("kronen 12")),
         (Some(2023), Some("p-00001")),
-    ] {
+    ];
+    for (year, q) in queries {
         let q = q.map(str::to_owned);
-        let (millis, page) = best_of_five(|| {
-            projection.placements(&PlacementQuery {
-                year,
-                q: q.clone(),
-                ..PlacementQuery::default()
-            })
-        });
-        println!(
-            "placements year {year:?} q {q:?}: {millis:.1} ms, total {}",
-            page.total
-        );
-        let (millis, page) = best_of_five(|| {
-            projection.enterprises(&EnterpriseQuery {
-                year,
-                q: q.clone(),
-                ..EnterpriseQuery::default()
-            })
-        });
-        println!(
-            "enterprises year {year:?} q {q:?}: {millis:.1} ms, total {}",
-            page.total
-        );
-        let (millis, page) = best_of_five(|| {
-            projection.trends(&EntryQuery {
-                year,
-                q: q.clone(),
-                ..EntryQuery::default()
-            })
-        });
-        println!(
-            "trends year {year:?} q {q:?}: {millis:.1} ms, total {}",
-            page.total
-        );
-        let (millis, page) = best_of_five(|| {
-            projection.grants(&EntryQuery {
-                year,
-                q: q.clone(),
-                ..EntryQuery::default()
-            })
-        });
-        println!(
-            "grants year {year:?} q {q:?}: {millis:.1} ms, total {}",
-            page.total
-        );
+        let p = &projection;
+        let placements = PlacementQuery {
+            year,
+            q: q.clone(),
+            ..PlacementQuery::default()
+        };
+        let enterprises = EnterpriseQuery {
+            year,
+            q: q.clone(),
+            ..EnterpriseQuery::default()
+        };
+        let entries = EntryQuery {
+            year,
+            q: q.clone(),
+            ..EntryQuery::default()
+        };
+        let entries_too = EntryQuery {
+            year,
+            q: q.clone(),
+            ..EntryQuery::default()
+        };
+        let lists: [(&str, Total<'_>); 4] = [
+            ("placements", Box::new(|| p.placements(&placements).total)),
+            (
+                "enterprises",
+                Box::new(|| p.enterprises(&enterprises).total),
+            ),
+            ("trends", Box::new(|| p.trends(&entries).total)),
+            ("grants", Box::new(|| p.grants(&entries_too).total)),
+        ];
+        for (list, answer) in lists {
+            let (millis, total) = best_of_five(answer);
+            println!("{list} year {year:?} q {q:?}: {millis:.1} ms, total {total}");
+        }
     }
     for position in [EVENTS as u64 - 1, EVENTS as u64 / 2] {
         let (figures, _) = best_of_five(|| projection.past(position).fold().position());
