@@ -12,3 +12,4 @@ pub mod metrics;
 pub mod reports;
 pub mod serve;
 pub mod store;
+pub mod transparency;

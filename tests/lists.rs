@@ -1,4 +1,4 @@
-//! Proves the lists of DESIGN §9 over real HTTP through `router()` with real sled in a temp dir:
+//! Proves the lists of CONTRACT §9 over real HTTP through `router()` with real sled in a temp dir:
 //! on the demo data each year's lists hold exactly what /status counts (31/34 enterprises,
 //! 100/118 people); each list, filter, `q`, page and `as_of`/`at_position` answers as the
 //! words say; retracted entities are not listed; bad parameters are 400 in plain words; every

@@ -53,7 +53,7 @@
 //! # Lists
 //!
 //! `Projection::enterprises`, `placements`, `grants`, `agreements`, `trials` and `trends`
-//! answer the lists of DESIGN §9 (`search.rs`): a query in, a `Page` of hits out, each hit the
+//! answer the lists of CONTRACT §9 (`search.rs`): a query in, a `Page` of hits out, each hit the
 //! position of the entity's creating event, so the caller reads the entity's own fields from
 //! the stored event. The items of a year are exactly what its figures count. A fold of the past
 //! answers lists only when made by `Projection::past_with_lists`; `past` keeps the figures'
