@@ -280,5 +280,8 @@ fn a_cancelled_verification_stops_early() {
     let finished = impact_ledger::audit::verify_log_unless(log, until, &AtomicBool::new(false));
     assert!(finished.expect("reads").expect("not cancelled").ok());
     let cancelled = impact_ledger::audit::verify_log_unless(log, until, &AtomicBool::new(true));
-    assert!(cancelled.expect("reads").is_none(), "a cancelled verification ran to its end");
+    assert!(
+        cancelled.expect("reads").is_none(),
+        "a cancelled verification ran to its end"
+    );
 }
