@@ -79,13 +79,20 @@ fn read_file(dir: &Path) -> anyhow::Result<TokenFile> {
 
 /// Replaces the token file atomically: write a temporary file, fsync, rename, fsync the dir.
 fn write_file(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     std::fs::create_dir_all(dir)?;
-    let path = tokens_path(dir);
-    let temporary = dir.join("tokens.json.tmp");
     // Readable by the service's user only: the hashes are not secrets, but the names and
     // roles are nobody else's business.
+    write_private_file(&tokens_path(dir), &serde_json::to_vec_pretty(file)?)?;
+    Ok(())
+}
+
+/// Replaces `path` atomically with a file (mode 0600) only the service's user may read: write
+/// `<path>.tmp`, fsync, rename, fsync the directory. Also the checkpoint key's writer.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -93,11 +100,11 @@ fn write_file(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {
         .mode(0o600)
         .open(&temporary)?;
     out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    out.write_all(&serde_json::to_vec_pretty(file)?)?;
+    out.write_all(bytes)?;
     out.sync_all()?;
-    std::fs::rename(&temporary, &path)?;
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(())
+    std::fs::rename(&temporary, path)?;
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
+    std::fs::File::open(dir.unwrap_or(Path::new(".")))?.sync_all()
 }
 
 /// Checks a token name: it becomes `actor` on every event it appends, so it is kept to what
