@@ -284,7 +284,7 @@ pub fn verify_export<R: BufRead>(
 // The command line: `impact-ledger export`, `verify` and `import` (DESIGN §6).
 
 /// Opens the log of an existing data dir, refusing to create one.
-fn open_existing_log(dir: &Path) -> anyhow::Result<Log> {
+pub fn open_existing_log(dir: &Path) -> anyhow::Result<Log> {
     let conf = crate::store::log::sled_dir(dir).join("conf");
     anyhow::ensure!(
         conf.exists(),

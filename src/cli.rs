@@ -66,6 +66,23 @@ pub enum Command {
         /// Check this export file instead of the data dir (`--data` is then not read).
         #[arg(long, value_name = "FILE")]
         export: Option<PathBuf>,
+        /// Check a signed checkpoint (from a report, or saved from GET /api/v1/checkpoint):
+        /// its signature, the root of the tree of its size, and that the head extends it.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// With --checkpoint: ask the server at this URL (http://host:port) for the proofs
+        /// instead of reading a data dir or an export.
+        #[arg(
+            long,
+            value_name = "URL",
+            requires = "checkpoint",
+            conflicts_with = "export"
+        )]
+        against: Option<String>,
+        /// With --checkpoint: the ledger's public key (the text of GET /api/v1/checkpoint/key,
+        /// or a file holding it); needed with --export and --against, a data dir has its own.
+        #[arg(long, value_name = "KEY", requires = "checkpoint")]
+        key: Option<String>,
     },
     /// Restore an export into a data dir without a log, verifying every line first.
     Import {

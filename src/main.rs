@@ -45,7 +45,20 @@ fn main() -> anyhow::Result<()> {
             audit::export_command(&data.data, std::io::stdout().lock())?;
             Ok(())
         }
-        Command::Verify { data, export } => verify(&data.data, export.as_deref()),
+        Command::Verify {
+            checkpoint: Some(checkpoint),
+            data,
+            export,
+            against,
+            key,
+        } => verify_checkpoint(
+            &checkpoint,
+            &data.data,
+            export.as_deref(),
+            against.as_deref(),
+            key.as_deref(),
+        ),
+        Command::Verify { data, export, .. } => verify(&data.data, export.as_deref()),
         Command::Import { file, data } => import(&file, &data.data),
     }
 }
@@ -75,6 +88,24 @@ fn verify(data: &Path, export: Option<&Path>) -> anyhow::Result<()> {
         Some(broken) => anyhow::bail!("{broken} (first bad position {})", broken.position),
         None => Ok(()),
     }
+}
+
+/// `verify --checkpoint`: prints what was proved; any failure is an error (exit 1) in words.
+fn verify_checkpoint(
+    checkpoint: &Path,
+    data: &Path,
+    export: Option<&Path>,
+    against: Option<&str>,
+    key: Option<&str>,
+) -> anyhow::Result<()> {
+    use impact_ledger::transparency::verify::{verify_checkpoint, Against};
+    let against = match (export, against) {
+        (Some(file), _) => Against::Export(file),
+        (None, Some(url)) => Against::Server(url),
+        (None, None) => Against::DataDir(data),
+    };
+    print!("{}", verify_checkpoint(checkpoint, against, key)?);
+    Ok(())
 }
 
 fn import(file: &Path, data: &Path) -> anyhow::Result<()> {

@@ -7,8 +7,10 @@ pub mod events;
 pub mod figures;
 pub mod health;
 pub mod limits;
+pub mod lists;
 pub mod observe;
 pub mod openapi;
+pub mod proofs;
 pub mod reports;
 pub mod streams;
 pub mod subscribe;
@@ -26,6 +28,7 @@ use axum::Router;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 
+use crate::access_log::AccessLog;
 use crate::auth::Tokens;
 use crate::store::{Ledger, Writer};
 use error::ApiError;
@@ -47,6 +50,8 @@ pub struct AppState {
     pub subscribers: Subscribers,
     /// Permits for folding a log prefix (as_of / at_position); none free is a 503.
     pub folds: Arc<tokio::sync::Semaphore>,
+    /// Who read person-level lists (`lists::placements`); not the ledger.
+    pub access_log: Arc<AccessLog>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -59,8 +64,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/status/{year}", get(figures::status))
         .route("/api/v1/targets", get(figures::targets))
         .route("/api/v1/history", get(figures::history))
+        .route("/api/v1/enterprises", get(lists::enterprises))
+        .route("/api/v1/placements", get(lists::placements))
+        .route("/api/v1/grants", get(lists::grants))
+        .route("/api/v1/agreements", get(lists::agreements))
+        .route("/api/v1/trials", get(lists::trials))
+        .route("/api/v1/trends", get(lists::trends))
+        .route("/api/v1/access-log", get(lists::access_log))
         .route("/api/v1/reports/annual/{year}", get(reports::annual))
         .route("/api/v1/verify", get(audit::verify))
+        .route("/api/v1/checkpoint", get(proofs::checkpoint))
+        .route("/api/v1/checkpoint/key", get(proofs::key))
+        .route("/api/v1/proofs/inclusion", get(proofs::inclusion))
+        .route("/api/v1/proofs/consistency", get(proofs::consistency))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(observe::metrics))

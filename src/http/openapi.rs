@@ -185,7 +185,18 @@ impl Modify for BearerToken {
         super::figures::status,
         super::figures::targets,
         super::figures::history,
+        super::lists::enterprises,
+        super::lists::placements,
+        super::lists::grants,
+        super::lists::agreements,
+        super::lists::trials,
+        super::lists::trends,
+        super::lists::access_log,
         super::reports::annual,
+        super::proofs::checkpoint,
+        super::proofs::key,
+        super::proofs::inclusion,
+        super::proofs::consistency,
         super::subscribe::subscribe,
         document,
         super::health::healthz,
@@ -204,7 +215,7 @@ impl Modify for BearerToken {
         impact_events::EventRetracted,
     )),
     modifiers(&BearerToken),
-    tags((name = "events"), (name = "audit"), (name = "figures"), (name = "operations"))
+    tags((name = "events"), (name = "audit"), (name = "figures"), (name = "lists"), (name = "operations"), (name = "transparency"))
 )]
 pub struct ApiDoc;
 

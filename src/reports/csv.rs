@@ -174,6 +174,16 @@ fn report_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
         "",
         Value::Text(report.head_hash.to_hex()),
     );
+    // The signed note one line a row (a CSV row is one line), keyed by line number: the values
+    // joined by newlines, with a final one, are the note exactly as signed.
+    for (number, line) in report.checkpoint.lines().enumerate() {
+        let metric = lang.pick("signeret checkpoint", "signed checkpoint");
+        rows.push(
+            metric,
+            (number + 1).to_string(),
+            Value::Text(line.to_owned()),
+        );
+    }
     let recorded_at = report.head_recorded_at.map(|at| at.to_string());
     rows.push(
         lang.pick("seneste registrering (UTC)", "last recorded at (UTC)"),

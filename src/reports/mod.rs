@@ -71,6 +71,10 @@ pub struct AnnualReport {
     /// positions as strings.
     #[schema(value_type = BTreeMap<String, String>)]
     pub event_labels: BTreeMap<u64, String>,
+    /// The signed checkpoint of the log at `as_of_position` (DESIGN §13): a C2SP signed note
+    /// naming the tree size and Merkle root, so a printed report names the exact log it came
+    /// from and a later one can be proved to extend it (docs/AUDIT.md).
+    pub checkpoint: String,
 }
 
 impl AnnualReport {
@@ -85,6 +89,7 @@ impl AnnualReport {
             targets: projection.targets(year),
             history: projection.history(year - 1, year),
             event_labels: BTreeMap::new(),
+            checkpoint: String::new(),
         }
     }
 
@@ -147,6 +152,7 @@ pub fn annual_report(
     };
     report.head_recorded_at = head_recorded_at;
     report.event_labels = labels(ledger, &report)?;
+    report.checkpoint = checkpoint_at(ledger, report.as_of_position)?;
     Ok(report)
 }
 
@@ -197,6 +203,20 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes).context("writing the report")?;
     stdout.flush().context("writing the report")
+}
+
+/// The signed checkpoint at `position`, a durable position (a size error cannot happen).
+fn checkpoint_at(ledger: &Ledger, position: u64) -> Result<String, StoreError> {
+    use crate::transparency::TransparencyError;
+    ledger
+        .checkpoint(Some(position))
+        .map_err(|error| match error {
+            TransparencyError::Store(error) => error,
+            other => StoreError::Corrupt {
+                position,
+                reason: other.to_string(),
+            },
+        })
 }
 
 /// Reads each listed event from the log and names what it is about.

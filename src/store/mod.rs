@@ -100,6 +100,8 @@ pub struct Ledger {
     pub head: tokio::sync::watch::Sender<u64>,
     /// Set when the verification after a start finds a record changed: appends stop.
     corrupt: AtomicBool,
+    /// The Merkle tree over the log and the checkpoint key (DESIGN §13).
+    pub transparency: crate::transparency::Transparency,
 }
 
 /// Positions a reading thread reads and decodes at a time, handed on to the folding threads.
@@ -230,6 +232,7 @@ impl Ledger {
             durable: AtomicU64::new(durable),
             head: tokio::sync::watch::channel(durable).0,
             corrupt: AtomicBool::new(false),
+            transparency: crate::transparency::Transparency::open(dir)?,
         })
     }
 
@@ -243,28 +246,39 @@ impl Ledger {
         let until = ledger.durable_position();
         let spawned = std::thread::Builder::new()
             .name("verify-on-start".to_owned())
-            .spawn(move || match crate::audit::verify_log(&ledger.log, until) {
-                Ok(summary) if summary.ok() => {
-                    tracing::info!(
-                        events = summary.events,
-                        "the whole chain verified after the start"
-                    );
-                }
-                Ok(summary) => {
-                    let broken = summary
-                        .broken
-                        .map(|broken| broken.to_string())
-                        .unwrap_or_default();
-                    tracing::error!(%broken, "the log is corrupt: appends stop; see ops/README.md");
+            .spawn(move || {
+                if let Err(error) = ledger.build_and_check_tree() {
+                    tracing::error!(%error, "the Merkle tree does not match the last checkpoint: appends stop");
                     ledger.corrupt.store(true, Ordering::Release);
                 }
-                Err(error) => {
-                    tracing::error!(%error, "the log could not be read to verify it: appends stop");
-                    ledger.corrupt.store(true, Ordering::Release);
-                }
+                ledger.verify_after_start(until)
             });
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start the background verification");
+        }
+    }
+
+    /// Recomputes every hash up to `until`; stops appends when one is wrong.
+    fn verify_after_start(&self, until: u64) {
+        match crate::audit::verify_log(&self.log, until) {
+            Ok(summary) if summary.ok() => {
+                tracing::info!(
+                    events = summary.events,
+                    "the whole chain verified after the start"
+                );
+            }
+            Ok(summary) => {
+                let broken = summary
+                    .broken
+                    .map(|broken| broken.to_string())
+                    .unwrap_or_default();
+                tracing::error!(%broken, "the log is corrupt: appends stop; see ops/README.md");
+                self.corrupt.store(true, Ordering::Release);
+            }
+            Err(error) => {
+                tracing::error!(%error, "the log could not be read to verify it: appends stop");
+                self.corrupt.store(true, Ordering::Release);
+            }
         }
     }
 
@@ -358,6 +372,17 @@ impl Ledger {
             .expect("read model lock")
             .projection
             .past(position);
+        past.fold()
+    }
+
+    /// As `projection_at`, for a projection that also answers the lists (DESIGN §9).
+    pub fn projection_with_lists_at(&self, position: u64) -> Projection {
+        let past = self
+            .read
+            .read()
+            .expect("read model lock")
+            .projection
+            .past_with_lists(position);
         past.fold()
     }
 
