@@ -101,7 +101,13 @@ pub fn parse_event_in(
             case_ref,
             note,
         }),
-        _ => Err(problems),
+        // Nothing of this request will be stored; the payload's own rules are listed too, so
+        // one answer names everything to fix.
+        (occurred_on, Some(data)) => {
+            crate::rules::check_payload(index, &data, occurred_on, &mut problems);
+            Err(problems)
+        }
+        (_, None) => Err(problems),
     }
 }
 

@@ -707,7 +707,7 @@ pub fn check_alone(index: usize, event: &NewEvent, today: NaiveDate) -> Vec<Prob
     let mut problems = Vec::new();
     check_date(index, event.occurred_on, today, &mut problems);
     check_size(index, event, &mut problems);
-    check_payload(index, &event.data, event.occurred_on, &mut problems);
+    check_payload(index, &event.data, Some(event.occurred_on), &mut problems);
     problems
 }
 
@@ -783,11 +783,12 @@ pub(crate) fn normalize(data: &mut EventData) {
     }
 }
 
-/// The rules that need nothing but the event itself.
-fn check_payload(
+/// The rules that need nothing but the payload itself (and `occurred_on`, when it could be
+/// read, for an agreement's `valid_to`).
+pub(crate) fn check_payload(
     index: usize,
     data: &EventData,
-    occurred_on: NaiveDate,
+    occurred_on: Option<NaiveDate>,
     problems: &mut Vec<Problem>,
 ) {
     let mut check = Checker { index, problems };
@@ -815,7 +816,11 @@ fn check_payload(
         }
         EventData::AgreementSigned(data) => {
             check.text("counterparty", &data.counterparty);
-            if data.valid_to.is_some_and(|valid_to| valid_to < occurred_on) {
+            if data
+                .valid_to
+                .zip(occurred_on)
+                .is_some_and(|(valid_to, occurred_on)| valid_to < occurred_on)
+            {
                 check.problem("valid_to", Violation::ValidToBeforeSigned);
             }
         }

@@ -146,6 +146,68 @@ impl Expected {
     }
 }
 
+/// Every `Violation::code`, in the order of the variants.
+pub const CODES: [&str; 58] = [
+    "not-utf8",
+    "not-json",
+    "body-not-object",
+    "events-missing",
+    "events-not-list",
+    "events-empty",
+    "too-many-events",
+    "unknown-request-member",
+    "event-not-object",
+    "duplicate-member",
+    "missing-member",
+    "unknown-member",
+    "not-one-of",
+    "unknown-type",
+    "wrong-kind",
+    "not-a-date",
+    "no-such-date",
+    "blank",
+    "too-long",
+    "control-character",
+    "cpr-number",
+    "person-ref-length",
+    "person-ref-characters",
+    "cvr-digits",
+    "cvr-checksum",
+    "in-future",
+    "too-early",
+    "event-too-large",
+    "amount-not-positive",
+    "integer-too-large",
+    "negative",
+    "not-a-goal",
+    "goal-twice",
+    "implausible-year",
+    "years-reversed",
+    "no-targets",
+    "wrong-per",
+    "metric-twice",
+    "valid-to-before-signed",
+    "too-many-partners",
+    "id-twice-in-request",
+    "entity-twice-in-request",
+    "no-enterprise",
+    "enterprise-closed",
+    "before-registration",
+    "after-closure",
+    "no-agreement",
+    "agreement-ended",
+    "before-signing",
+    "no-event",
+    "retraction-of-retraction",
+    "already-retracted",
+    "entity-stored",
+    "version-mismatch",
+    "cvr-held",
+    "id-stored-other-content",
+    "retry-partly-new",
+    "stored-unreadable",
+];
+
 /// One broken rule or conflict, with the values it is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Violation {
@@ -898,5 +960,165 @@ impl fmt::Display for Problem {
             (None, None) => Ok(()),
         }?;
         formatter.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::StreamKind;
+
+    /// One violation of every variant.
+    fn every_variant() -> Vec<Violation> {
+        use Violation::*;
+        let id = Uuid::nil();
+        let date = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        let text = || "x".to_owned();
+        let stream = StreamId {
+            kind: StreamKind::Grant,
+            id,
+        };
+        vec![
+            NotUtf8,
+            NotJson { detail: text() },
+            BodyNotObject,
+            EventsMissing,
+            EventsNotList,
+            EventsEmpty { events_max: 1000 },
+            TooManyEvents {
+                count: 1001,
+                events_max: 1000,
+            },
+            UnknownRequestMember { name: text() },
+            EventNotObject,
+            DuplicateMember { name: text() },
+            MissingMember { name: text() },
+            UnknownMember {
+                name: text(),
+                allowed: vec![text()],
+            },
+            NotOneOf {
+                value: text(),
+                allowed: vec![text(), text()],
+            },
+            UnknownType {
+                name: text(),
+                known: vec![text()],
+            },
+            WrongKind {
+                expected: Expected::AmountOre,
+            },
+            NotADate { text: text() },
+            NoSuchDate { text: text() },
+            Blank,
+            TooLong { chars_max: 500 },
+            ControlCharacter { code_point: 27 },
+            CprNumber,
+            PersonRefLength { chars_max: 64 },
+            PersonRefCharacters,
+            CvrDigits,
+            CvrChecksum { cvr: text() },
+            InFuture { date, today: date },
+            TooEarly {
+                date,
+                earliest: date,
+            },
+            EventTooLarge {
+                bytes: 2,
+                bytes_max: 1,
+            },
+            AmountNotPositive,
+            IntegerTooLarge { max: 9 },
+            Negative,
+            NotAGoal { goal: 18 },
+            GoalTwice { goal: 8 },
+            ImplausibleYear { year: 22 },
+            YearsReversed,
+            NoTargets,
+            WrongPer {
+                metric: Metric::PeopleEmployed,
+            },
+            MetricTwice,
+            ValidToBeforeSigned,
+            TooManyPartners { partners_max: 100 },
+            IdTwiceInRequest { id },
+            EntityTwiceInRequest { stream },
+            NoEnterprise { id },
+            EnterpriseAlreadyClosed { id },
+            BeforeRegistration {
+                registered_on: date,
+            },
+            AfterClosure { closed_on: date },
+            NoAgreement { id },
+            AgreementAlreadyEnded { id },
+            BeforeSigning { signed_on: date },
+            NoEvent { id },
+            RetractionOfRetraction,
+            AlreadyRetracted { id },
+            EntityStored {
+                stream,
+                position: 4,
+            },
+            VersionMismatch {
+                expected: 0,
+                actual: 1,
+            },
+            CvrHeld {
+                cvr: text(),
+                enterprise_id: id,
+                name: text(),
+            },
+            IdStoredOtherContent { id, position: 4 },
+            RetryPartlyNew,
+            StoredUnreadable,
+        ]
+    }
+
+    #[test]
+    fn every_variant_has_its_listed_code_and_words_in_both_languages() {
+        let every = every_variant();
+        let codes: Vec<&str> = every.iter().map(Violation::code).collect();
+        assert_eq!(
+            codes, CODES,
+            "CODES lists every code once, in variant order"
+        );
+        for violation in &every {
+            let (english, danish) = (
+                violation.render(Language::English),
+                violation.render(Language::Danish),
+            );
+            assert!(!english.is_empty() && !danish.is_empty(), "{violation:?}");
+            assert_ne!(english, danish, "{violation:?} is not translated");
+            for internal in [
+                "i64",
+                "u64",
+                "invalid type",
+                "floating point",
+                "UUID",
+                "struct",
+                "variant",
+            ] {
+                assert!(!english.contains(internal), "{english}");
+            }
+            assert!(
+                !english.ends_with('.') || english.ends_with("kr."),
+                "{english}"
+            );
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_danish_or_english() {
+        for (header, language) in [
+            ("da", Language::Danish),
+            ("da-DK,da;q=0.9,en;q=0.8", Language::Danish),
+            ("en-GB, da;q=0.5", Language::English),
+            ("de, da;q=0.3", Language::Danish),
+            ("fr", Language::English),
+            ("da;q=0", Language::English),
+            ("", Language::English),
+        ] {
+            assert_eq!(Language::from_accept_language(header), language, "{header}");
+        }
     }
 }
