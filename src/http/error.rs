@@ -56,7 +56,9 @@ pub struct ProblemDocument {
     status: u16,
     /// What to fix.
     detail: String,
-    /// Every problem of the request's events (409 and 422 only).
+    /// Every problem of the request (409 and 422 only), in the order of the events: each with
+    /// the event's `index` (absent for a problem of the request as a whole, e.g. `events`),
+    /// the `field`, a stable `code` and the `message` (Danish with `Accept-Language: da`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<Problem>,
 }
