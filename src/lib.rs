@@ -11,3 +11,4 @@ pub mod metrics;
 pub mod reports;
 pub mod serve;
 pub mod store;
+pub mod web;

@@ -53,25 +53,8 @@ pub async fn append(
         },
         _ => ApiError::BadRequest(rejection.body_text()),
     })?;
-    let today = copenhagen_today();
-    let events = read_events(&body, state.limits.batch_events_max, today)?;
-    let request = AppendRequest {
-        events,
-        actor: caller.name,
-        today,
-    };
-    let appended = state
-        .writer
-        .append(request)
-        .await
-        .map_err(|error| match error {
-            AppendError::Refused(problems) if problems.iter().all(|problem| problem.conflict) => {
-                ApiError::Conflict(problems)
-            }
-            AppendError::Refused(problems) => ApiError::Unprocessable(problems),
-            AppendError::Busy => ApiError::Busy,
-            AppendError::Stopped => ApiError::Unavailable,
-        })?;
+    let values = read_body(&body, state.limits.batch_events_max)?;
+    let appended = submit(&state, &caller, values).await?;
     let status = if appended.created {
         StatusCode::CREATED
     } else {
@@ -84,12 +67,37 @@ pub async fn append(
         .into_response())
 }
 
-/// Parses and checks the shape of every event; nothing here looks at what is stored.
-fn read_events(
-    body: &[u8],
-    batch_events_max: usize,
-    today: chrono::NaiveDate,
-) -> Result<Vec<impact_events::NewEvent>, ApiError> {
+/// The one path to append, shared by this API and the web forms (`crate::web::record`):
+/// reads each `EventIn` value, hands the request to the writer and says why it was refused.
+pub async fn submit(
+    state: &AppState,
+    caller: &Caller,
+    values: Vec<serde_json::Value>,
+) -> Result<crate::store::Appended, ApiError> {
+    caller.allow(STAFF_ADMIN)?;
+    let today = copenhagen_today();
+    let events = read_events(values, today)?;
+    let request = AppendRequest {
+        events,
+        actor: caller.name.clone(),
+        today,
+    };
+    state
+        .writer
+        .append(request)
+        .await
+        .map_err(|error| match error {
+            AppendError::Refused(problems) if problems.iter().all(|problem| problem.conflict) => {
+                ApiError::Conflict(problems)
+            }
+            AppendError::Refused(problems) => ApiError::Unprocessable(problems),
+            AppendError::Busy => ApiError::Busy,
+            AppendError::Stopped => ApiError::Unavailable,
+        })
+}
+
+/// Reads the body `{"events": [...]}` into its 1 to `batch_events_max` event values.
+fn read_body(body: &[u8], batch_events_max: usize) -> Result<Vec<serde_json::Value>, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|error| ApiError::BadRequest(format!("the body is not valid JSON: {error}")))?;
     let whole = |message: String| ApiError::Unprocessable(vec![Problem::whole(0, message)]);
@@ -101,9 +109,17 @@ fn read_events(
             "send 1 to {batch_events_max} events per request, not {count}"
         )));
     }
-    let mut events = Vec::with_capacity(body.events.len());
+    Ok(body.events)
+}
+
+/// Parses and checks the shape of every event; nothing here looks at what is stored.
+fn read_events(
+    values: Vec<serde_json::Value>,
+    today: chrono::NaiveDate,
+) -> Result<Vec<impact_events::NewEvent>, ApiError> {
+    let mut events = Vec::with_capacity(values.len());
     let mut problems = Vec::new();
-    for (index, value) in body.events.into_iter().enumerate() {
+    for (index, value) in values.into_iter().enumerate() {
         match parse_event_in(index, value, Uuid::new_v4()) {
             Ok(event) => events.push((index, event)),
             Err(found) => problems.extend(found),
