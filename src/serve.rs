@@ -79,6 +79,10 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     // gracefully, not kill it (a signal without a handler yet takes the default action).
     let shutdown = shutdown_signal().context("installing the signal handlers")?;
     println!("impact-ledger listening on http://{address}");
+    println!(
+        "Open http://{address}/ in a browser and log in with a token: the admin token printed \
+         when it was made, or a new one from `impact-ledger token new --role staff --name NAME`"
+    );
     let subscribers = state.subscribers.clone();
     let header_read_timeout = Duration::from_millis(config.limits.header_read_timeout_ms);
     accept_until_shutdown(listener, http::router(state), header_read_timeout, shutdown).await;
@@ -106,7 +110,7 @@ async fn accept_until_shutdown(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -118,7 +122,12 @@ async fn accept_until_shutdown(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(router.clone());
+        // The client's address, for the web login's per-address limit (`web::session`).
+        let with_peer = tower::Layer::layer(
+            &axum::Extension(axum::extract::ConnectInfo(peer)),
+            router.clone(),
+        );
+        let service = TowerToHyperService::new(with_peer);
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)

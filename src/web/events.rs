@@ -339,6 +339,13 @@ pub async fn correct_form(
     };
     let mut values = record::values_of(form, &view.event);
     values.push(("id".to_owned(), Uuid::new_v4().to_string()));
+    // TODO(rules): once a corrected creating event may reuse its entity's id (the `rules`
+    // helper's change), keep the old id here so links to the entity stay good. Until then the
+    // ledger refuses an entity id used twice (409), so the corrected entity gets a new one.
+    if let Some(member) = form.creates {
+        values.retain(|(name, _)| name != member);
+        values.push((member.to_owned(), Uuid::new_v4().to_string()));
+    }
     let filled = Filled {
         values: Fields(values),
         problems: Vec::new(),

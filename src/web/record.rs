@@ -1004,3 +1004,33 @@ fn input_values(input: &Input, data: &Value) -> Vec<(String, String)> {
     };
     text.map(|text| vec![(name, text)]).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_kroner;
+
+    #[test]
+    fn kroner_with_a_decimal_comma_become_exact_ore() {
+        let cases: &[(&str, Option<i64>)] = &[
+            ("150.000,50", Some(15_000_050)),
+            ("150000,5", Some(15_000_050)),
+            ("150000", Some(15_000_000)),
+            ("1.000", Some(100_000)),
+            ("0,01", Some(1)),
+            (" 2.500,00 kr.", Some(250_000)),
+            ("92.233.720.368.547.758,07", Some(i64::MAX)),
+            ("92.233.720.368.547.758,08", None),
+            ("150.5", None),
+            ("150,505", None),
+            ("1.00,00", None),
+            ("12,", None),
+            ("-5", None),
+            ("1e5", None),
+            ("", None),
+            ("150 000", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_kroner(text).ok(), *expected, "{text}");
+        }
+    }
+}
