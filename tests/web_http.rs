@@ -504,6 +504,9 @@ async fn unknown_ids_and_types_are_404() {
         "/events/7c0e9a52-5b1e-4d8a-9b1e-0f6f7a1c2d3e/retract",
         "/record/NoSuchEvent",
         "/reports/annual/99999",
+        "/enterprises/7c0e9a52-5b1e-4d8a-9b1e-0f6f7a1c2d3e",
+        "/grants/not-an-id",
+        "/trends/7c0e9a52-5b1e-4d8a-9b1e-0f6f7a1c2d3e",
     ] {
         let page = site.get(path, &session).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
@@ -714,7 +717,15 @@ async fn retract_and_correct_from_the_event_page() {
             ],
         )
         .await;
-    let event_path = first.location.unwrap();
+    let entity_path = first.location.unwrap();
+    assert!(entity_path.starts_with("/trends/"), "{entity_path}");
+    let entity = site.get(&entity_path, &session).await;
+    let start = entity
+        .body
+        .find("href=\"/events/")
+        .expect("a link to the event")
+        + "href=\"".len();
+    let event_path = entity.body[start..start + "/events/".len() + 36].to_owned();
     let event = site.get(&event_path, &session).await;
     assert!(event.body.contains("/correct") && event.body.contains("/retract"));
     let correct = site.get(&format!("{event_path}/correct"), &session).await;
@@ -773,6 +784,11 @@ async fn retract_and_correct_from_the_event_page() {
     );
     let old = site.get(&event_path, &session).await;
     assert!(old.body.contains("Tilbagekaldt") && old.body.contains("stavefejl"));
+    let entity = site.get(&entity_path, &session).await;
+    assert!(
+        entity.body.contains("class=\"is-retracted\"") && entity.body.contains("stavefejl"),
+        "retractions shown on the entity's page"
+    );
     assert!(
         !old.body.contains("/correct\""),
         "a retracted event offers no correction"

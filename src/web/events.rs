@@ -7,12 +7,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use impact_events::{StoredEvent, StreamKind};
+use impact_events::StoredEvent;
 use maud::{html, Markup};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::dashboard::capitalised;
+use super::entity::{load_stream, retraction_of, Standing};
 use super::layout::{self, Problem};
 use super::record::{self, Filled};
 use super::{html as respond, see_other, Fields, Visitor, WebState};
@@ -26,43 +27,30 @@ pub struct EventView {
     pub event: StoredEvent,
     /// The retraction that undid this event, if any.
     pub retracted_by: Option<StoredEvent>,
-    /// Every event of its stream, in order, each with whether it was retracted.
-    pub stream: Vec<(StoredEvent, bool)>,
+    /// Every event of its stream, in order, each with its retraction.
+    pub stream: Vec<Standing>,
 }
 
 /// Reads an event, its retraction and its stream (blocking: reads the log).
 pub fn load(state: &WebState, id: Uuid) -> Result<Option<EventView>, crate::store::StoreError> {
-    let ledger = &state.app.ledger;
-    let Some(event) = ledger.event_by_id(&id)? else {
+    let Some(event) = state.app.ledger.event_by_id(&id)? else {
         return Ok(None);
     };
-    let retracted_at = |id: &Uuid| {
-        ledger
-            .state
-            .read()
-            .expect("state lock")
-            .event(id)
-            .and_then(|entry| entry.retracted_by)
-    };
-    let retracted_by =
-        match retracted_at(&event.id).filter(|position| *position <= ledger.durable_position()) {
-            Some(position) => ledger.log.get(position)?,
-            None => None,
-        };
-    let stream = ledger
-        .stream(&event.stream)?
-        .into_iter()
-        .map(|member| {
-            let retracted = retracted_at(&member.id)
-                .is_some_and(|position| position <= ledger.durable_position());
-            (member, retracted)
-        })
-        .collect();
+    let retracted_by = retraction_of(state, &event.id)?;
+    let stream = load_stream(state, &event.stream)?;
     Ok(Some(EventView {
         event,
         retracted_by,
         stream,
     }))
+}
+
+/// The reason a retraction gives.
+pub fn reason_of(retraction: &StoredEvent) -> Option<&str> {
+    match &retraction.data {
+        impact_events::EventData::EventRetracted(retracted) => Some(&retracted.reason),
+        _ => None,
+    }
 }
 
 /// Reads the event of `id` on the blocking pool, or answers with the page to show instead.
@@ -125,8 +113,8 @@ fn render(view: &EventView, visitor: &Visitor) -> Markup {
                 p { strong { (lang.pick("Tilbagekaldt", "Retracted")) } " "
                     (lang.pick("af hændelse ", "by event ")) a href=(format!("/events/{}", retraction.id)) { (retraction.position) }
                     " " (lang.pick("den ", "on ")) (retraction.recorded_at.to_string()) "." }
-                @if let impact_events::EventData::EventRetracted(retracted) = &retraction.data {
-                    p { (lang.pick("Begrundelse: ", "Reason: ")) (retracted.reason) }
+                @if let Some(reason) = reason_of(retraction) {
+                    p { (lang.pick("Begrundelse: ", "Reason: ")) (reason) }
                 }
                 p { (lang.pick("Hændelsen står uændret i loggen, men tæller ingen steder.", "The event stays unchanged in the log but counts nowhere.")) }
             }
@@ -164,15 +152,11 @@ fn is_retraction(event: &StoredEvent) -> bool {
 
 /// The page of the entity a stream is about.
 pub fn entity_path(event: &StoredEvent) -> String {
-    let id = event.stream.id;
-    match event.stream.kind {
-        StreamKind::Enterprise => format!("/enterprises/{id}"),
-        _ => format!("/events/{}", event.id),
-    }
+    super::entity::path_of(&event.stream)
 }
 
-/// Every event of an entity, retracted ones struck through and marked.
-pub fn stream_table(lang: Lang, stream: &[(StoredEvent, bool)]) -> Markup {
+/// Every event of an entity, retracted ones struck through and marked with why.
+pub fn stream_table(lang: Lang, stream: &[Standing]) -> Markup {
     html! {
         table {
             thead { tr {
@@ -181,13 +165,22 @@ pub fn stream_table(lang: Lang, stream: &[(StoredEvent, bool)]) -> Markup {
                 th scope="col" { (lang.pick("Status", "Status")) }
             } }
             tbody {
-                @for (event, retracted) in stream {
-                    tr class=[retracted.then_some("is-retracted")] {
+                @for (event, retraction) in stream {
+                    tr class=[retraction.is_some().then_some("is-retracted")] {
                         td { a href=(format!("/events/{}", event.id)) { (event.position) } }
                         td { (what(lang, event)) }
                         td { (event.occurred_on) }
                         td { (event.actor) }
-                        td.status { @if *retracted { (lang.pick("tilbagekaldt", "retracted")) } @else { (lang.pick("gælder", "stands")) } }
+                        td.status {
+                            @match retraction {
+                                Some(retraction) => {
+                                    (lang.pick("tilbagekaldt af ", "retracted by "))
+                                    a href=(format!("/events/{}", retraction.id)) { (retraction.position) }
+                                    @if let Some(reason) = reason_of(retraction) { ": " (reason) }
+                                }
+                                None => (lang.pick("gælder", "stands")),
+                            }
+                        }
                     }
                 }
             }

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod dashboard;
+pub mod entity;
 pub mod events;
 pub mod layout;
 pub mod login;
@@ -70,6 +71,13 @@ pub fn router<S>(app: AppState, settings: Settings) -> Router<S> {
             "/events/{id}/correct",
             get(events::correct_form).post(events::correct),
         )
+        .route("/strategies/{id}", get(entity::page))
+        .route("/enterprises/{id}", get(entity::page))
+        .route("/placements/{id}", get(entity::page))
+        .route("/grants/{id}", get(entity::page))
+        .route("/agreements/{id}", get(entity::page))
+        .route("/trials/{id}", get(entity::page))
+        .route("/trends/{id}", get(entity::page))
         .route("/reports/annual/{year}", get(reports::annual))
         .route("/reports", get(reports::index))
         .route("/audit", get(audit::page))

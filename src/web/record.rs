@@ -541,14 +541,23 @@ pub async fn submit(
     }
 }
 
-/// Where a stored form leads: the new enterprise's page, else the event's.
+/// Where a stored form leads: the page of the entity it created or closed, else the event's.
 fn after_success(form: &Form, fields: &Fields, event_id: &str) -> String {
-    match (form.event_type, fields.text("enterprise_id")) {
-        ("EnterpriseRegistered" | "EnterpriseClosed", Some(enterprise_id)) => {
-            format!("/enterprises/{enterprise_id}")
-        }
-        _ => format!("/events/{event_id}"),
-    }
+    let collection = match form.event_type {
+        "EnterpriseRegistered" | "EnterpriseClosed" => Some(("enterprise_id", "enterprises")),
+        "AgreementSigned" | "AgreementEnded" => Some(("agreement_id", "agreements")),
+        "PersonPlacedInEmployment" => Some(("placement_id", "placements")),
+        "GrantAwarded" => Some(("grant_id", "grants")),
+        "TrialStarted" => Some(("trial_id", "trials")),
+        "TrendNoted" => Some(("trend_id", "trends")),
+        "StrategyAdopted" => Some(("strategy_id", "strategies")),
+        _ => None,
+    };
+    let entity = collection.and_then(|(member, collection)| {
+        let id = Uuid::parse_str(fields.text(member)?).ok()?;
+        Some(format!("/{collection}/{id}"))
+    });
+    entity.unwrap_or_else(|| format!("/events/{event_id}"))
 }
 
 /// A refusal: rule problems beside their inputs (422 or 409), anything else as one message.
