@@ -371,7 +371,7 @@ async fn correct_page(
         event.position
     );
     let body = html! {
-        (layout::error_summary(lang, &filled.problems))
+        (layout::error_summary(lang, &record::labelled(form, &filled.problems, lang)))
         h1 { (title) }
         p.lead { (lang.pick(
             "En rettelse gemmes som én samlet handling: den gamle hændelse tilbagekaldes, og den rettede gemmes. Begge står i loggen.",

@@ -810,7 +810,7 @@ pub async fn show(
     let lang = visitor.lang;
     let title = lang.pick(form.da, form.en);
     let body = html! {
-        (layout::error_summary(lang, &filled.problems))
+        (layout::error_summary(lang, &labelled(form, &filled.problems, lang)))
         h1 { (title) }
         form method="post" action=(format!("/record/{}", form.event_type)) novalidate {
             (layout::csrf(visitor))
@@ -1042,4 +1042,25 @@ mod tests {
             assert_eq!(parse_kroner(text).ok(), *expected, "{text}");
         }
     }
+}
+
+/// The problems as the summary lists them: each named by its input's label, so a message such
+/// as "must not be empty" says what must not be.
+pub fn labelled(form: &Form, problems: &[Problem], lang: Lang) -> Vec<Problem> {
+    problems
+        .iter()
+        .map(|problem| {
+            let input = form
+                .inputs
+                .iter()
+                .chain(ENVELOPE)
+                .chain(std::iter::once(&OCCURRED_ON))
+                .find(|input| Some(input.name) == problem.field.as_deref());
+            let message = match input {
+                Some(input) => format!("{}: {}", lang.pick(input.da, input.en), problem.message),
+                None => problem.message.clone(),
+            };
+            Problem { field: problem.field.clone(), message }
+        })
+        .collect()
 }
