@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// "As of" questions folded from the log at once; beyond it 503 [default: 2].
     #[arg(long, env = "IMPACT_LEDGER_FOLDS_MAX")]
     pub folds_max: Option<usize>,
+    /// Bytes the access log of person-level reads keeps (two files of half each; the oldest
+    /// entries go first) [default: 8388608].
+    #[arg(long, env = "IMPACT_LEDGER_ACCESS_LOG_BYTES_MAX")]
+    pub access_log_bytes_max: Option<u64>,
 }
 
 /// The settings as a TOML file may hold them: every key optional, unknown keys refused.
@@ -85,6 +89,7 @@ struct FileConfig {
     group_events_max: Option<usize>,
     subscribers_max: Option<usize>,
     folds_max: Option<usize>,
+    access_log_bytes_max: Option<u64>,
 }
 
 /// The effective settings.
@@ -110,6 +115,8 @@ pub struct Limits {
     pub subscribers_max: usize,
     /// Folds of a log prefix (as_of / at_position) running at once: each holds a projection.
     pub folds_max: usize,
+    /// The access log of person-level reads keeps at most this many bytes (`access_log.rs`).
+    pub access_log_bytes_max: u64,
 }
 
 impl Default for Limits {
@@ -125,6 +132,7 @@ impl Default for Limits {
             group_events_max: 8192,
             subscribers_max: 64,
             folds_max: 2,
+            access_log_bytes_max: 8 * 1024 * 1024,
         }
     }
 }
@@ -210,6 +218,11 @@ impl Config {
                     limits.subscribers_max,
                 ),
                 folds_max: pick(args.folds_max, file.folds_max, limits.folds_max),
+                access_log_bytes_max: pick(
+                    args.access_log_bytes_max,
+                    file.access_log_bytes_max,
+                    limits.access_log_bytes_max,
+                ),
             },
         };
         config.limits.check()?;
@@ -251,6 +264,7 @@ impl Limits {
             ("group_events_max", self.group_events_max as u64),
             ("subscribers_max", self.subscribers_max as u64),
             ("folds_max", self.folds_max as u64),
+            ("access_log_bytes_max", self.access_log_bytes_max),
         ];
         for (name, value) in counts {
             anyhow::ensure!(value > 0, "{name} must be greater than 0");

@@ -1,6 +1,7 @@
 //! impact-ledger: an event-sourced, hash-chained ledger for a municipality's social-economy
 //! figures. The binary is `src/main.rs`; this library is what it and the tests share.
 
+pub mod access_log;
 pub mod audit;
 pub mod auth;
 pub mod cli;

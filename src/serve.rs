@@ -10,6 +10,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 
+use crate::access_log::AccessLog;
 use crate::auth::{self, Role, Tokens};
 use crate::config::{Config, Limits};
 use crate::http::{self, AppState};
@@ -32,7 +33,10 @@ pub fn open_state_with(data: &Path, limits: Limits) -> anyhow::Result<AppState> 
     };
     let writer = Writer::start(ledger.clone(), writer_limits);
     let tokens = Arc::new(Tokens::open(data)?);
+    let access_log = AccessLog::open(data, limits.access_log_bytes_max)
+        .with_context(|| format!("opening the access log in {}", data.display()))?;
     Ok(AppState {
+        access_log: Arc::new(access_log),
         ledger,
         writer,
         tokens,

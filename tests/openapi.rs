@@ -11,8 +11,8 @@ use axum::http::{Method, StatusCode};
 use common::TestLedger;
 use serde_json::{json, Value};
 
-/// Every path and method of DESIGN §5.
-const CONTRACT: [(&str, &str); 14] = [
+/// Every path and method of DESIGN §5 and §9.
+const CONTRACT: [(&str, &str); 21] = [
     ("post", "/api/v1/events"),
     ("get", "/api/v1/events"),
     ("get", "/api/v1/events/{id}"),
@@ -22,6 +22,13 @@ const CONTRACT: [(&str, &str); 14] = [
     ("get", "/api/v1/status/{year}"),
     ("get", "/api/v1/targets"),
     ("get", "/api/v1/history"),
+    ("get", "/api/v1/enterprises"),
+    ("get", "/api/v1/placements"),
+    ("get", "/api/v1/grants"),
+    ("get", "/api/v1/agreements"),
+    ("get", "/api/v1/trials"),
+    ("get", "/api/v1/trends"),
+    ("get", "/api/v1/access-log"),
     ("get", "/api/v1/reports/annual/{year}"),
     ("get", "/api/v1/subscribe"),
     ("get", "/api/v1/openapi.json"),

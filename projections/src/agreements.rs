@@ -10,6 +10,8 @@ use crate::years::Years;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Agreement {
     pub(crate) kind: AgreementKind,
+    /// The signing's position.
+    pub(crate) position: u64,
     pub(crate) signed_on: NaiveDate,
     pub(crate) valid_to: Option<NaiveDate>,
     /// The signing was retracted: the agreement counts nowhere.
@@ -33,6 +35,14 @@ impl Agreement {
             (Some(ended), Some(expired)) => Some(ended.min(expired)),
             (ended, expired) => ended.or(expired),
         }
+    }
+
+    /// Whether it counts among `agreements.active` of `year`: signed by its end and not
+    /// inactive from that year on (the years `count` adds it to).
+    pub(crate) fn active_at_end_of(&self, year: i32) -> bool {
+        let signed = self.signed_on.year();
+        let inactive_from = self.inactive_from().unwrap_or(i32::MAX);
+        !self.retracted && signed <= year && year < inactive_from
     }
 
     /// Adds (sign 1) or takes out (sign -1) everything this agreement contributes.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use impact_events::{AgreementKind, EmploymentType, EnterpriseKind, TrendKind, TrialKind};
 
-pub(crate) const EMPLOYMENT_TYPES: [EmploymentType; 6] = [
+pub const EMPLOYMENT_TYPES: [EmploymentType; 6] = [
     EmploymentType::Ordinary,
     EmploymentType::Flexjob,
     EmploymentType::WageSubsidy,
@@ -16,18 +16,18 @@ pub(crate) const EMPLOYMENT_TYPES: [EmploymentType; 6] = [
     EmploymentType::Other,
 ];
 
-pub(crate) const ENTERPRISE_KINDS: [EnterpriseKind; 2] =
+pub const ENTERPRISE_KINDS: [EnterpriseKind; 2] =
     [EnterpriseKind::Enterprise, EnterpriseKind::Initiative];
 
-pub(crate) const AGREEMENT_KINDS: [AgreementKind; 3] = [
+pub const AGREEMENT_KINDS: [AgreementKind; 3] = [
     AgreementKind::Partnership,
     AgreementKind::CivilSociety,
     AgreementKind::Volunteering,
 ];
 
-pub(crate) const TRIAL_KINDS: [TrialKind; 2] = [TrialKind::InternalTrial, TrialKind::TrialAction];
+pub const TRIAL_KINDS: [TrialKind; 2] = [TrialKind::InternalTrial, TrialKind::TrialAction];
 
-pub(crate) const TREND_KINDS: [TrendKind; 2] = [TrendKind::Trend, TrendKind::Offer];
+pub const TREND_KINDS: [TrendKind; 2] = [TrendKind::Trend, TrendKind::Offer];
 
 pub(crate) fn employment_index(employment_type: EmploymentType) -> usize {
     match employment_type {

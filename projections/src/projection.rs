@@ -1,9 +1,7 @@
 //! The `Projection`: one incremental fold over the log, and how each event changes it.
 
+use foldhash::{HashMap, HashSet};
 use std::collections::hash_map::Entry;
-use std::collections::HashSet;
-
-use foldhash::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use impact_events::{
@@ -16,6 +14,7 @@ use crate::agreements::Agreement;
 use crate::enterprises::{At, Enterprise};
 use crate::event_ref::EventRef;
 use crate::kinds::{employment_index, trend_index, trial_index};
+use crate::lists::{Lists, NONE};
 use crate::years::{Goals, Years};
 
 /// Figures derived from the events applied so far, kept up to date one event at a time.
@@ -32,11 +31,11 @@ pub struct Projection {
     /// Positions whose event a retraction took back.
     retracted: HashSet<u64>,
     pub(crate) years: Years,
-    persons: Interner,
+    pub(crate) persons: Interner,
     pub(crate) funders: Interner,
     pub(crate) enterprises: Vec<Enterprise>,
     enterprise_slots: HashMap<Uuid, u32>,
-    agreements: Vec<Agreement>,
+    pub(crate) agreements: Vec<Agreement>,
     agreement_slots: HashMap<Uuid, u32>,
     /// In position order, so the latest-recorded strategy is found from the back.
     pub(crate) strategies: Vec<Strategy>,
@@ -46,6 +45,8 @@ pub struct Projection {
     grant_amounts: Vec<i64>,
     /// Made by `Past::fold`: it answers questions about its position, it is not folded further.
     past: bool,
+    /// Names and per-year positions for the lists (`search.rs`).
+    pub(crate) lists: Lists,
 }
 
 #[derive(Clone, Debug)]
@@ -81,7 +82,7 @@ struct Record {
 /// Whether an event contributes is decided by the events before it only, so the facts of the
 /// first N records are exactly what a fold of the first N events would find.
 #[derive(Clone, Copy, Debug)]
-enum Fact {
+pub(crate) enum Fact {
     Strategy(u32),
     Registration {
         slot: u32,
@@ -89,16 +90,19 @@ enum Fact {
         goals: Goals,
     },
     Closure(u32),
+    /// `enterprise` is the slot of the enterprise it names, `NONE` if none.
     Placement {
         person: u32,
         employment_type: EmploymentType,
+        enterprise: u32,
     },
     /// The amount is kept aside (`Projection::grant_amounts[grant]`), so that every fact fits
-    /// in 16 bytes and a record in 80.
+    /// in 16 bytes and a record in 80. `partner`: it names an enterprise.
     Grant {
         funder: u32,
         goals: Goals,
         grant: u32,
+        partner: bool,
     },
     Signing {
         slot: u32,
@@ -106,12 +110,15 @@ enum Fact {
         valid_to: Option<NaiveDate>,
     },
     Ending(u32),
+    /// `title` is the number of its title in the lists' texts.
     Trial {
         kind: TrialKind,
         goals: Goals,
+        title: u32,
     },
     Trend {
         kind: TrendKind,
+        title: u32,
     },
     /// A retraction contributes nothing itself, and cannot be retracted. `target` is the
     /// position it took back, 0 if it took back nothing (an unknown or already retracted
@@ -155,7 +162,7 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
-    fn number(&mut self, name: &str) -> u32 {
+    pub(crate) fn number(&mut self, name: &str) -> u32 {
         let next = self.ends.len() as u64 + 1;
         let (text, ends) = (&self.text, &self.ends);
         let name_at = |at: u64| name_in(text, ends, at - 1);
@@ -274,6 +281,8 @@ impl Projection {
             Fact::Nothing
         };
         let event_type = u8::try_from(event.data.type_index()).expect("ten event types");
+        self.lists
+            .list_fact(event.occurred_on, &fact, event.position);
         self.records.push(Record {
             id: event.id,
             hash: event.hash,
@@ -318,6 +327,9 @@ impl Projection {
                 };
                 let slot = slot(self.enterprises.len());
                 vacant.insert(slot);
+                let cvr = registered.cvr.as_deref();
+                self.lists
+                    .add_enterprise(registered.enterprise_id, &registered.name, cvr);
                 let (kind, goals) = (registered.kind, Goals::from_tags(event.data.sdgs()));
                 self.register(kind, goals, At::of(event));
                 Fact::Registration { slot, kind, goals }
@@ -338,10 +350,15 @@ impl Projection {
             EventData::PersonPlacedInEmployment(placed) => {
                 let person = self.persons.number(&placed.person_ref);
                 let employment_type = placed.employment_type;
-                self.count_placement(year, person, employment_type, 1);
+                let enterprise = placed
+                    .enterprise_id
+                    .and_then(|id| self.enterprise_slots.get(&id).copied())
+                    .unwrap_or(NONE);
+                self.count_placement(year, person, employment_type, enterprise, 1);
                 Fact::Placement {
                     person,
                     employment_type,
+                    enterprise,
                 }
             }
             EventData::GrantAwarded(awarded) => {
@@ -353,6 +370,7 @@ impl Projection {
                     funder,
                     goals,
                     grant: slot(self.grant_amounts.len() - 1),
+                    partner: awarded.enterprise_id.is_some(),
                 }
             }
             EventData::AgreementSigned(signed) => {
@@ -361,7 +379,8 @@ impl Projection {
                 };
                 let slot = slot(self.agreements.len());
                 vacant.insert(slot);
-                self.sign(signed.kind, event.occurred_on, signed.valid_to);
+                self.lists.add_agreement(&signed.counterparty);
+                self.sign(signed.kind, At::of(event), signed.valid_to);
                 Fact::Signing {
                     slot,
                     kind: signed.kind,
@@ -385,11 +404,15 @@ impl Projection {
                 Fact::Trial {
                     kind: started.kind,
                     goals,
+                    title: self.lists.text(&started.title),
                 }
             }
             EventData::TrendNoted(noted) => {
                 self.years.at(year).trends[trend_index(noted.kind)] += 1;
-                Fact::Trend { kind: noted.kind }
+                Fact::Trend {
+                    kind: noted.kind,
+                    title: self.lists.text(&noted.title),
+                }
             }
             EventData::EventRetracted(retracted) => {
                 let target = self.position_of(&retracted.event_id);
@@ -436,11 +459,13 @@ impl Projection {
             Fact::Placement {
                 person,
                 employment_type,
-            } => self.count_placement(year, person, employment_type, -1),
+                enterprise,
+            } => self.count_placement(year, person, employment_type, enterprise, -1),
             Fact::Grant {
                 funder,
                 goals,
                 grant,
+                ..
             } => {
                 let amount_ore = self.grant_amounts[grant as usize];
                 self.count_grant(year, funder, amount_ore, goals, -1);
@@ -453,8 +478,8 @@ impl Projection {
                     agreement.ended = None;
                 }
             }),
-            Fact::Trial { kind, goals } => self.count_trial(year, kind, goals, -1),
-            Fact::Trend { kind } => self.years.at(year).trends[trend_index(kind)] -= 1,
+            Fact::Trial { kind, goals, .. } => self.count_trial(year, kind, goals, -1),
+            Fact::Trend { kind, .. } => self.years.at(year).trends[trend_index(kind)] -= 1,
             Fact::Retraction { .. } | Fact::Nothing => {}
         }
     }
@@ -471,10 +496,11 @@ impl Projection {
         self.enterprises.push(enterprise);
     }
 
-    fn sign(&mut self, kind: AgreementKind, signed_on: NaiveDate, valid_to: Option<NaiveDate>) {
+    fn sign(&mut self, kind: AgreementKind, signing: At, valid_to: Option<NaiveDate>) {
         let agreement = Agreement {
             kind,
-            signed_on,
+            position: signing.position,
+            signed_on: signing.occurred_on,
             valid_to,
             retracted: false,
             ended: None,
@@ -499,10 +525,18 @@ impl Projection {
         agreement.count(&mut self.years, 1);
     }
 
-    fn count_placement(&mut self, year: i32, person: u32, kind: EmploymentType, sign: i64) {
+    fn count_placement(
+        &mut self,
+        year: i32,
+        person: u32,
+        kind: EmploymentType,
+        enterprise: u32,
+        sign: i64,
+    ) {
         let totals = self.years.at(year);
         totals.count_person(person, sign);
         totals.placements[employment_index(kind)] += sign;
+        self.lists.count_placement(enterprise, year, sign);
     }
 
     fn count_grant(&mut self, year: i32, funder: u32, amount_ore: i64, goals: Goals, sign: i64) {
@@ -527,6 +561,17 @@ impl Projection {
     /// quickly (full chunks of records are shared, not copied), so a caller can hold a lock
     /// for it and run the fold (`Past::fold`) after letting go.
     pub fn past(&self, position: u64) -> Past {
+        self.past_of(position, None)
+    }
+
+    /// As `past`, for a fold that answers the lists too (`Projection::enterprises`, ...): it
+    /// also copies the names the lists search (a few MB at a million events) and rebuilds
+    /// their index by year.
+    pub fn past_with_lists(&self, position: u64) -> Past {
+        self.past_of(position, Some((self.lists.names(), self.persons.clone())))
+    }
+
+    fn past_of(&self, position: u64, lists: Option<(Lists, Interner)>) -> Past {
         let position = position.min(self.position);
         let records = self
             .records
@@ -544,7 +589,32 @@ impl Projection {
             retractions,
             funders: self.funders.clone(),
             grant_amounts: self.grant_amounts.clone(),
+            lists,
         }
+    }
+
+    /// Whether a retraction took back the event at `position`.
+    pub(crate) fn is_retracted(&self, position: u64) -> bool {
+        self.retracted.contains(&position)
+    }
+
+    /// What the event at `position` contributed, if it was applied.
+    pub(crate) fn fact_at(&self, position: u64) -> Option<Fact> {
+        self.record(position).map(|record| record.fact)
+    }
+
+    /// The slot of the enterprise with this id (a fold of the past has no map of them, and
+    /// looks through the lists' names).
+    pub(crate) fn enterprise_slot(&self, id: &Uuid) -> Option<u32> {
+        if let Some(slot) = self.enterprise_slots.get(id) {
+            return Some(*slot);
+        }
+        let slot = self
+            .lists
+            .enterprises
+            .iter()
+            .position(|names| names.id == *id)?;
+        Some(slot as u32).filter(|slot| (*slot as usize) < self.enterprises.len())
     }
 }
 
@@ -558,6 +628,8 @@ pub struct Past {
     retractions: Vec<Retraction>,
     funders: Interner,
     grant_amounts: Vec<i64>,
+    /// For a fold that answers lists: their names, and the person refs.
+    lists: Option<(Lists, Interner)>,
 }
 
 impl Past {
@@ -571,17 +643,28 @@ impl Past {
             retractions,
             funders,
             grant_amounts,
+            lists,
         } = self;
+        let (lists, persons) = lists.unwrap_or_else(|| {
+            let skipped = Lists {
+                skipped: true,
+                ..Lists::default()
+            };
+            (skipped, Interner::default())
+        });
         let mut past = Projection {
             position,
             funders,
             grant_amounts,
             past: true,
+            lists,
+            persons,
             ..Projection::default()
         };
         for (index, record) in records.iter().enumerate() {
             let at = index as u64 + 1;
             let year = record.occurred_on.year();
+            past.lists.list_fact(record.occurred_on, &record.fact, at);
             match record.fact {
                 Fact::Strategy(slot) => past.strategies.push(Strategy {
                     adopted: strategies[slot as usize].clone(),
@@ -604,24 +687,30 @@ impl Past {
                 Fact::Placement {
                     person,
                     employment_type,
-                } => past.count_placement(year, person, employment_type, 1),
+                    enterprise,
+                } => past.count_placement(year, person, employment_type, enterprise, 1),
                 Fact::Grant {
                     funder,
                     goals,
                     grant,
+                    ..
                 } => {
                     let amount_ore = past.grant_amounts[grant as usize];
                     past.count_grant(year, funder, amount_ore, goals, 1);
                 }
                 Fact::Signing { kind, valid_to, .. } => {
-                    past.sign(kind, record.occurred_on, valid_to);
+                    let signing = At {
+                        position: at,
+                        occurred_on: record.occurred_on,
+                    };
+                    past.sign(kind, signing, valid_to);
                 }
                 Fact::Ending(slot) => {
                     let ending = (record.id, record.occurred_on);
                     past.change_agreement(slot, |agreement| agreement.ended = Some(ending));
                 }
-                Fact::Trial { kind, goals } => past.count_trial(year, kind, goals, 1),
-                Fact::Trend { kind } => past.years.at(year).trends[trend_index(kind)] += 1,
+                Fact::Trial { kind, goals, .. } => past.count_trial(year, kind, goals, 1),
+                Fact::Trend { kind, .. } => past.years.at(year).trends[trend_index(kind)] += 1,
                 Fact::Retraction { target } if target != 0 => {
                     let earlier = usize::try_from(target - 1)
                         .ok()

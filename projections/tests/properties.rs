@@ -1,6 +1,8 @@
 //! Proves with proptest, over random valid logs, that the incremental fold is the fold: a
 //! projection equals a naive recount from scratch, a snapshot at N equals a fold of the first N
-//! events, the history bridge always adds up, and a retraction is exactly "it never happened".
+//! events, the history bridge always adds up, and a retraction is exactly "it never happened";
+//! and that the lists of DESIGN §9 hold exactly the entities the figures count (per year, page
+//! by page), search as the words say, and "at position N" list what a fold of N events lists.
 
 mod common;
 
@@ -9,7 +11,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{Datelike, Days, NaiveDate};
 use common::Log;
 use impact_events::*;
-use impact_projections::Projection;
+use impact_projections::{
+    EnterpriseQuery, EnterpriseStatus, EntryQuery, Page, Paging, PlacementQuery, Projection,
+};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{json, Value};
@@ -34,6 +38,8 @@ enum Step {
         day: u16,
         person: u8,
         employment_type: u8,
+        /// At an open enterprise (on its registration day, so that any closure follows it).
+        at: Option<Index>,
     },
     Grant {
         day: u16,
@@ -98,9 +104,9 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(day, initiative, goals)| Step::Register { day, initiative, goals }),
         2 => (any::<Index>(), 0..900u16)
             .prop_map(|(pick, after_days)| Step::Close { pick, after_days }),
-        5 => (day(), 0..6u8, 0..6u8).prop_map(|(day, person, employment_type)| Step::Place {
-            day, person, employment_type
-        }),
+        5 => (day(), 0..6u8, 0..6u8, proptest::option::of(any::<Index>())).prop_map(
+            |(day, person, employment_type, at)| Step::Place { day, person, employment_type, at }
+        ),
         2 => (day(), 0..3u8, 1..1_000_000i64, goals()).prop_map(
             |(day, funder, amount_ore, goals)| Step::Grant { day, funder, amount_ore, goals }
         ),
@@ -198,9 +204,19 @@ impl Model {
                 day,
                 person,
                 employment_type,
+                at,
             } => {
                 let employment_type = EMPLOYMENT_TYPES[usize::from(*employment_type)];
-                Some(log.place(&day_date(*day), &format!("p{person}"), employment_type))
+                let person = format!("p{person}");
+                let open = &self.open_enterprises;
+                let at = at
+                    .filter(|_| !open.is_empty())
+                    .map(|at| open[at.index(open.len())]);
+                let (on, enterprise) = match at {
+                    Some((ids, registered_on)) => (registered_on.to_string(), Some(ids.entity)),
+                    None => (day_date(*day), None),
+                };
+                Some(log.place_at(&on, &person, employment_type, enterprise))
             }
             Step::Grant {
                 day,
@@ -588,5 +604,171 @@ proptest! {
         without_positions(&mut retracted_view, target);
         without_positions(&mut never_view, target);
         prop_assert_eq!(retracted_view, never_view);
+    }
+}
+
+/// Every item of a list, read page by page, `size` items at a time.
+fn all_pages<T>(size: u64, mut read: impl FnMut(Paging) -> Page<T>) -> Vec<T> {
+    let mut items = Vec::new();
+    loop {
+        let paging = Paging {
+            offset: items.len() as u64,
+            limit: size,
+        };
+        let page = read(paging);
+        let done = page.items.is_empty();
+        items.extend(page.items);
+        if done || items.len() as u64 >= page.total {
+            return items;
+        }
+    }
+}
+
+/// Every list of every year (and of all years), with everything each hit says.
+fn observe_lists(projection: &Projection) -> Value {
+    let years = YEARS.map(Some).chain([None]);
+    let lists: Vec<Value> = years
+        .map(|year| {
+            let statuses = [
+                EnterpriseStatus::Active,
+                EnterpriseStatus::Closed,
+                EnterpriseStatus::All,
+            ];
+            let enterprises: Vec<String> = statuses
+                .map(|status| {
+                    let query = EnterpriseQuery {
+                        year,
+                        status: Some(status),
+                        ..EnterpriseQuery::default()
+                    };
+                    format!("{:?}", projection.enterprises(&query))
+                })
+                .to_vec();
+            let placements = PlacementQuery {
+                year,
+                ..PlacementQuery::default()
+            };
+            json!({
+                "year": year,
+                "enterprises": enterprises,
+                "placements": format!("{:?}", projection.placements(&placements)),
+                "grants": format!("{:?}", projection.grants(&EntryQuery { year, ..EntryQuery::default() })),
+                "agreements": format!("{:?}", projection.agreements(&EntryQuery { year, ..EntryQuery::default() })),
+                "trials": format!("{:?}", projection.trials(&EntryQuery { year, ..EntryQuery::default() })),
+                "trends": format!("{:?}", projection.trends(&EntryQuery { year, ..EntryQuery::default() })),
+            })
+        })
+        .collect();
+    Value::Array(lists)
+}
+
+fn event_at(log: &Log, position: u64) -> &StoredEvent {
+    &log.events[position as usize - 1]
+}
+
+fn contains(text: &str, q: &str) -> bool {
+    text.to_lowercase().contains(&q.to_lowercase())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn the_lists_of_a_year_are_what_its_figures_count(steps in steps(), size in 1..7u64) {
+        let log = build(&steps);
+        let projection = log.projection();
+        for year in YEARS.map(Some).chain([None]) {
+            let enterprises = all_pages(size, |paging| {
+                projection.enterprises(&EnterpriseQuery { year, paging, ..EnterpriseQuery::default() })
+            });
+            let placements = all_pages(size, |paging| {
+                projection.placements(&PlacementQuery { year, paging, ..PlacementQuery::default() })
+            });
+            let grants = all_pages(size, |paging| projection.grants(&EntryQuery { year, paging, ..EntryQuery::default() }));
+            let agreements = all_pages(size, |paging| projection.agreements(&EntryQuery { year, paging, ..EntryQuery::default() }));
+            let trials = all_pages(size, |paging| projection.trials(&EntryQuery { year, paging, ..EntryQuery::default() }));
+            let trends = all_pages(size, |paging| projection.trends(&EntryQuery { year, paging, ..EntryQuery::default() }));
+
+            // An enterprise's placements are the listed placements that name it.
+            for hit in &enterprises {
+                let EventData::EnterpriseRegistered(registered) = &event_at(&log, hit.position).data else {
+                    panic!("an enterprise hit names a registration");
+                };
+                let named = placements.iter().filter(|placement| matches!(
+                    &event_at(&log, placement.position).data,
+                    EventData::PersonPlacedInEmployment(placed) if placed.enterprise_id == Some(registered.enterprise_id)
+                ));
+                prop_assert_eq!(hit.placements, named.count() as u64);
+            }
+            let Some(year) = year else { continue };
+            let status = projection.status(year);
+            prop_assert_eq!(enterprises.len() as u64, status.enterprises.active, "year {}", year);
+            let persons: HashSet<String> = placements
+                .iter()
+                .map(|hit| match &event_at(&log, hit.position).data {
+                    EventData::PersonPlacedInEmployment(placed) => placed.person_ref.clone(),
+                    other => panic!("a placement hit names {other:?}"),
+                })
+                .collect();
+            prop_assert_eq!(persons.len() as u64, status.people_employed);
+            prop_assert_eq!(placements.len() as u64, status.placements.total);
+            let amounts: i64 = grants
+                .iter()
+                .map(|hit| match &event_at(&log, hit.position).data {
+                    EventData::GrantAwarded(awarded) => awarded.amount_ore,
+                    other => panic!("a grant hit names {other:?}"),
+                })
+                .sum();
+            prop_assert_eq!(grants.len() as u64, status.grants.count);
+            prop_assert_eq!(amounts, status.grants.total_ore);
+            prop_assert_eq!(agreements.len() as u64, status.agreements.active);
+            prop_assert_eq!(trials.len() as u64, status.trials.started);
+            prop_assert_eq!(trends.len() as u64, status.trends.noted);
+        }
+    }
+
+    #[test]
+    fn the_lists_at_n_are_the_lists_of_a_fold_of_the_first_n(steps in steps(), split in any::<Index>()) {
+        let log = build(&steps);
+        let projection = log.projection();
+        let split = split.index(log.events.len() + 1);
+        let folded = Projection::fold(&log.events[..split]);
+        let past = projection.past_with_lists(split as u64).fold();
+        prop_assert_eq!(observe_lists(&past), observe_lists(&folded));
+        prop_assert_eq!(observe_lists(&projection.past_with_lists(log.events.len() as u64).fold()),
+                        observe_lists(&projection));
+    }
+
+    #[test]
+    fn q_finds_what_contains_it_ignoring_case(steps in steps(), q in "(P1|p|FONDEN 1|enterprise 0000|0-0|x)") {
+        let log = build(&steps);
+        let projection = log.projection();
+        let every_placement = projection.placements(&PlacementQuery { paging: Paging { offset: 0, limit: 1000 }, ..PlacementQuery::default() });
+        let enterprise_name = |id: Uuid| log.events.iter().find_map(|event| match &event.data {
+            EventData::EnterpriseRegistered(registered) if registered.enterprise_id == id => Some(registered.name.clone()),
+            _ => None,
+        });
+        let expected: Vec<u64> = every_placement.items.iter().filter(|hit| {
+            let EventData::PersonPlacedInEmployment(placed) = &event_at(&log, hit.position).data else { return false };
+            let name = placed.enterprise_id.and_then(enterprise_name).unwrap_or_default();
+            contains(&placed.person_ref, &q) || contains(&name, &q)
+        }).map(|hit| hit.position).collect();
+        let found = projection.placements(&PlacementQuery { q: Some(q.clone()), paging: Paging { offset: 0, limit: 1000 }, ..PlacementQuery::default() });
+        prop_assert_eq!(found.items.iter().map(|hit| hit.position).collect::<Vec<_>>(), expected);
+
+        let every_grant = projection.grants(&EntryQuery { paging: Paging { offset: 0, limit: 1000 }, ..EntryQuery::default() });
+        let expected: Vec<u64> = every_grant.items.iter().filter(|hit| matches!(
+            &event_at(&log, hit.position).data, EventData::GrantAwarded(awarded) if contains(&awarded.funder, &q)
+        )).map(|hit| hit.position).collect();
+        let found = projection.grants(&EntryQuery { q: Some(q.clone()), paging: Paging { offset: 0, limit: 1000 }, ..EntryQuery::default() });
+        prop_assert_eq!(found.items.iter().map(|hit| hit.position).collect::<Vec<_>>(), expected);
+
+        let every_enterprise = projection.enterprises(&EnterpriseQuery { paging: Paging { offset: 0, limit: 1000 }, ..EnterpriseQuery::default() });
+        let expected: Vec<u64> = every_enterprise.items.iter().filter(|hit| matches!(
+            &event_at(&log, hit.position).data, EventData::EnterpriseRegistered(registered)
+                if contains(&registered.name, &q) || contains(registered.cvr.as_deref().unwrap_or(""), &q)
+        )).map(|hit| hit.position).collect();
+        let found = projection.enterprises(&EnterpriseQuery { q: Some(q), paging: Paging { offset: 0, limit: 1000 }, ..EnterpriseQuery::default() });
+        prop_assert_eq!(found.items.iter().map(|hit| hit.position).collect::<Vec<_>>(), expected);
     }
 }

@@ -97,6 +97,24 @@ pub async fn with_projection<T: Send + 'static>(
     as_of: &AsOf,
     answer: impl FnOnce(&Projection) -> T + Send + 'static,
 ) -> Result<T, ApiError> {
+    with_projection_folded(state, as_of, Fold::Figures, answer).await
+}
+
+/// What a fold of the past must be able to answer: figures only, or the lists too
+/// (`Ledger::projection_with_lists_at`: it copies the names the lists search).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    Figures,
+    Lists,
+}
+
+/// As `with_projection`, with a fold of the past made for `fold`.
+pub async fn with_projection_folded<T: Send + 'static>(
+    state: &AppState,
+    as_of: &AsOf,
+    fold: Fold,
+    answer: impl FnOnce(&Projection) -> T + Send + 'static,
+) -> Result<T, ApiError> {
     let position = resolve_position(state, as_of)?;
     let ledger = state.ledger.clone();
     {
@@ -114,7 +132,10 @@ pub async fn with_projection<T: Send + 'static>(
         .map_err(|_| ApiError::Overloaded)?;
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let projection = ledger.projection_at(position);
+        let projection = match fold {
+            Fold::Figures => ledger.projection_at(position),
+            Fold::Lists => ledger.projection_with_lists_at(position),
+        };
         Ok(answer(&projection))
     })
     .await

@@ -7,6 +7,7 @@ pub mod events;
 pub mod figures;
 pub mod health;
 pub mod limits;
+pub mod lists;
 pub mod observe;
 pub mod openapi;
 pub mod reports;
@@ -26,6 +27,7 @@ use axum::Router;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 
+use crate::access_log::AccessLog;
 use crate::auth::Tokens;
 use crate::store::{Ledger, Writer};
 use error::ApiError;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub subscribers: Subscribers,
     /// Permits for folding a log prefix (as_of / at_position); none free is a 503.
     pub folds: Arc<tokio::sync::Semaphore>,
+    /// Who read person-level lists (`lists::placements`); not the ledger.
+    pub access_log: Arc<AccessLog>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -65,6 +69,13 @@ pub fn router_with(state: AppState, web: crate::web::Settings) -> Router {
         .route("/api/v1/status/{year}", get(figures::status))
         .route("/api/v1/targets", get(figures::targets))
         .route("/api/v1/history", get(figures::history))
+        .route("/api/v1/enterprises", get(lists::enterprises))
+        .route("/api/v1/placements", get(lists::placements))
+        .route("/api/v1/grants", get(lists::grants))
+        .route("/api/v1/agreements", get(lists::agreements))
+        .route("/api/v1/trials", get(lists::trials))
+        .route("/api/v1/trends", get(lists::trends))
+        .route("/api/v1/access-log", get(lists::access_log))
         .route("/api/v1/reports/annual/{year}", get(reports::annual))
         .route("/api/v1/verify", get(audit::verify))
         .route("/api/v1/openapi.json", get(openapi::document))

@@ -182,6 +182,13 @@ impl Modify for BearerToken {
         super::figures::status,
         super::figures::targets,
         super::figures::history,
+        super::lists::enterprises,
+        super::lists::placements,
+        super::lists::grants,
+        super::lists::agreements,
+        super::lists::trials,
+        super::lists::trends,
+        super::lists::access_log,
         super::reports::annual,
         super::subscribe::subscribe,
         document,
@@ -201,7 +208,7 @@ impl Modify for BearerToken {
         impact_events::EventRetracted,
     )),
     modifiers(&BearerToken),
-    tags((name = "events"), (name = "audit"), (name = "figures"), (name = "operations"))
+    tags((name = "events"), (name = "audit"), (name = "figures"), (name = "lists"), (name = "operations"))
 )]
 pub struct ApiDoc;
 

@@ -336,6 +336,17 @@ impl Ledger {
         past.fold()
     }
 
+    /// As `projection_at`, for a projection that also answers the lists (DESIGN §9).
+    pub fn projection_with_lists_at(&self, position: u64) -> Projection {
+        let past = self
+            .read
+            .read()
+            .expect("read model lock")
+            .projection
+            .past_with_lists(position);
+        past.fold()
+    }
+
     /// Up to `limit` durable events after position `after`.
     pub fn page(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         self.log

@@ -142,12 +142,23 @@ impl Log {
     }
 
     pub fn place(&mut self, on: &str, person_ref: &str, employment_type: EmploymentType) -> Uuid {
+        self.place_at(on, person_ref, employment_type, None)
+    }
+
+    /// A placement at an enterprise (its entity id), or at none.
+    pub fn place_at(
+        &mut self,
+        on: &str,
+        person_ref: &str,
+        employment_type: EmploymentType,
+        enterprise_id: Option<Uuid>,
+    ) -> Uuid {
         let placement_id = self.fresh_id();
         let data = EventData::PersonPlacedInEmployment(PersonPlacedInEmployment {
             placement_id,
             person_ref: person_ref.to_owned(),
             employment_type,
-            enterprise_id: None,
+            enterprise_id,
         });
         self.push(on, data)
     }
