@@ -371,6 +371,7 @@ async fn staff_and_auditor(person: &Person, staff: &str, auditor: &str) {
     record_every_type(person).await;
     refusal_keeps_the_values(person).await;
     correct_an_event(person).await;
+    find_in_lists(person).await;
 
     person.open("/reports/annual/2023").await;
     assert!(person
@@ -605,4 +606,53 @@ async fn correct_an_event(person: &Person) {
         "{notice}"
     );
     person.check_accessible("a retracted event").await;
+}
+
+async fn find_in_lists(person: &Person) {
+    // The corrected trend is in its list once, the retracted version no longer.
+    person.open("/trends").await;
+    person.type_into("q", "delebiler").await;
+    person.submit("form.filters button").await;
+    let rows = person
+        .browser
+        .find_all(Locator::Css("tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "{}", person.text().await);
+    assert!(rows[0]
+        .text()
+        .await
+        .unwrap()
+        .contains("Delebiler i lokalsamfundet"));
+    person.check_accessible("/trends?q=delebiler").await;
+    // The year's enterprises are exactly those its figure counts (34 in 2023).
+    person.open("/enterprises?year=2023").await;
+    let rows = person
+        .browser
+        .find_all(Locator::Css("tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 34);
+    person.check_accessible("/enterprises?year=2023").await;
+    person.screenshot("web-list.png").await;
+    for path in [
+        "/placements?year=2023",
+        "/grants?year=2023",
+        "/agreements",
+        "/trials",
+        "/trends?year=2024",
+    ] {
+        person.open(path).await;
+        person.check_accessible(path).await;
+    }
+    person
+        .browser
+        .find(Locator::Css("tbody tr a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(person.path().await.starts_with("/trends/"));
+    person.check_accessible("a trend's page").await;
 }

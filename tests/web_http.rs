@@ -882,3 +882,67 @@ async fn the_report_and_the_audit_answer_with_the_session() {
     assert_eq!(export.status, StatusCode::OK);
     assert_eq!(export.body.lines().count(), 1);
 }
+
+/// The number of `<tr>` in the `<tbody>` of a page.
+fn body_rows(page: &Page) -> usize {
+    let start = page.body.find("<tbody>").expect("a tbody");
+    let end = page.body[start..].find("</tbody>").expect("its end") + start;
+    page.body[start..end].matches("<tr>").count()
+}
+
+#[tokio::test]
+async fn the_lists_show_one_row_per_item_filtered_and_log_person_reads() {
+    let site = Site::default();
+    let staff = site.login(&site.staff).await;
+    for (name, cvr) in [("Café Æblet", "10150817"), ("Cykelværkstedet", "")] {
+        let answer = site
+            .record(
+                &staff,
+                "EnterpriseRegistered",
+                &[
+                    ("occurred_on", "2024-02-01"),
+                    ("name", name),
+                    ("kind", "enterprise"),
+                    ("cvr", cvr),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    }
+    site.record(
+        &staff,
+        "PersonPlacedInEmployment",
+        &[
+            ("occurred_on", "2024-03-01"),
+            ("person_ref", "SLA-P-1"),
+            ("employment_type", "ordinary"),
+        ],
+    )
+    .await;
+    let all = site.get("/enterprises?year=2024", &staff).await;
+    assert_eq!(body_rows(&all), 2);
+    assert!(all.body.contains("Café Æblet") && all.body.contains("Cykelværkstedet"));
+    let found = site.get("/enterprises?q=%C3%A6blet", &staff).await;
+    assert_eq!(
+        body_rows(&found),
+        1,
+        "q matches inside names, ignoring case"
+    );
+    let by_cvr = site.get("/enterprises?q=1015", &staff).await;
+    assert_eq!(body_rows(&by_cvr), 1, "and inside the CVR");
+    assert_eq!(
+        body_rows(&site.get("/enterprises?year=2023", &staff).await),
+        0
+    );
+
+    let auditor = site.login(&site.auditor).await;
+    let placements = site.get("/placements?year=2024", &staff).await;
+    assert_eq!(body_rows(&placements), 1);
+    assert!(placements.body.contains("SLA-P-1"));
+    let audit = site.get("/audit", &auditor).await;
+    assert!(
+        audit.body.contains("/api/v1/placements") || audit.body.contains("/placements"),
+        "the read is in the access log"
+    );
+    assert!(audit.body.contains("anna (staff)"), "{}", audit.body);
+}

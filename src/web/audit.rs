@@ -1,8 +1,7 @@
 //! `/audit` for auditors and admins: verify the chain now, download the export, and see the
 //! figures of a year as they were at a moment or a log position.
-//!
-//! TODO(lists): the access log (DESIGN §9) is shown here once the `lists` helper's log is on
-//! main; until then the page says where it will be.
+//! The access log (DESIGN §9: who read person-level lists, when, with which query) is shown
+//! newest first.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -70,8 +69,9 @@ pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
         (moment_form(lang, &moment))
         @if let Some(figures) = figures { (figures) }
         h2 { (lang.pick("Adgangslog", "Access log")) }
-        p.muted { (lang.pick("Adgangsloggen over opslag i personlister vises her, når den er taget i brug.",
-            "The access log of person-level lists is shown here once it is in use.")) }
+        p { (lang.pick("Hvem der har læst lister med personer (ansættelsesforløb), hvornår og med hvilken søgning. Nyeste først.",
+            "Who read lists of people (placements), when and with which query. Newest first.")) }
+        (access_log(&state, lang).await)
     };
     respond(
         StatusCode::OK,
@@ -190,5 +190,41 @@ pub async fn export(State(state): State<WebState>, visitor: Visitor) -> Response
             response
         }
         Err(error) => error.into_response(),
+    }
+}
+
+/// Entries of the access log shown on the page, newest first.
+const ACCESS_ROWS: usize = 50;
+
+async fn access_log(state: &WebState, lang: Lang) -> Markup {
+    let log = state.app.access_log.clone();
+    let page = tokio::task::spawn_blocking(move || log.page(None, ACCESS_ROWS)).await;
+    let entries = match page {
+        Ok(Ok((entries, _))) => entries,
+        other => {
+            tracing::error!(?other, "reading the access log for /audit");
+            return html! { p.bad { (lang.pick("Adgangsloggen kunne ikke læses.", "The access log could not be read.")) } };
+        }
+    };
+    html! {
+        table {
+            caption.visually-hidden { (lang.pick("Adgangslog", "Access log")) }
+            thead { tr {
+                th scope="col" { "#" } th scope="col" { (lang.pick("Tidspunkt (UTC)", "When (UTC)")) }
+                th scope="col" { (lang.pick("Hvem", "Who")) } th scope="col" { (lang.pick("Søgning", "Query")) }
+                th.number scope="col" { (lang.pick("Fundet", "Found")) }
+            } }
+            tbody {
+                @for entry in &entries {
+                    tr {
+                        td { (entry.sequence) } td { (entry.at) }
+                        td { (entry.actor) " (" (entry.role.as_str()) ")" }
+                        td { code { (entry.path) @if !entry.query.is_empty() { "?" (entry.query) } } }
+                        td.number { (entry.total) }
+                    }
+                }
+            }
+        }
+        @if entries.is_empty() { p.muted { (lang.pick("Ingen opslag endnu.", "No reads yet.")) } }
     }
 }

@@ -138,6 +138,7 @@ fn render(visitor: &Visitor, stream: &StreamId, title: &str, events: &[Standing]
                 a href=(format!("/events/{}/correct", creation.id)) { (lang.pick("Ret", "Correct")) }
                 @match stream.kind {
                     StreamKind::Enterprise => {
+                        a href=(format!("/placements?enterprise_id={id}")) { (lang.pick("Ansættelsesforløb her", "Placements here")) }
                         a href=(format!("/record/PersonPlacedInEmployment?enterprise_id={id}")) { (lang.pick("Registrér ansættelsesforløb her", "Record a placement here")) }
                         a href=(format!("/record/EnterpriseClosed?enterprise_id={id}")) { (lang.pick("Luk", "Close")) }
                     }

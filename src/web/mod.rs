@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod entity;
 pub mod events;
 pub mod layout;
+pub mod lists;
 pub mod login;
 pub mod record;
 pub mod reports;
@@ -71,6 +72,12 @@ pub fn router<S>(app: AppState, settings: Settings) -> Router<S> {
             "/events/{id}/correct",
             get(events::correct_form).post(events::correct),
         )
+        .route("/enterprises", get(lists::enterprises))
+        .route("/placements", get(lists::placements))
+        .route("/grants", get(lists::grants))
+        .route("/agreements", get(lists::agreements))
+        .route("/trials", get(lists::trials))
+        .route("/trends", get(lists::trends))
         .route("/strategies/{id}", get(entity::page))
         .route("/enterprises/{id}", get(entity::page))
         .route("/placements/{id}", get(entity::page))

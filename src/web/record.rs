@@ -108,7 +108,7 @@ const fn choice(value: &'static str, da: &'static str, en: &'static str) -> Choi
     Choice { value, da, en }
 }
 
-const ENTERPRISE_KINDS: &[Choice] = &[
+pub const ENTERPRISE_KINDS: &[Choice] = &[
     choice(
         "enterprise",
         "Socialøkonomisk virksomhed",
@@ -120,7 +120,7 @@ const ENTERPRISE_KINDS: &[Choice] = &[
         "Social-economic initiative",
     ),
 ];
-const EMPLOYMENT_TYPES: &[Choice] = &[
+pub const EMPLOYMENT_TYPES: &[Choice] = &[
     choice("ordinary", "Ordinær beskæftigelse", "Ordinary employment"),
     choice("flexjob", "Fleksjob", "Flexjob"),
     choice("wage_subsidy", "Løntilskud", "Wage subsidy"),
@@ -128,12 +128,12 @@ const EMPLOYMENT_TYPES: &[Choice] = &[
     choice("education", "Uddannelse", "Education"),
     choice("other", "Andet", "Other"),
 ];
-const AGREEMENT_KINDS: &[Choice] = &[
+pub const AGREEMENT_KINDS: &[Choice] = &[
     choice("partnership", "Samarbejdsaftale", "Partnership agreement"),
     choice("civil_society", "Civilsamfund", "Civil society"),
     choice("volunteering", "Frivillighed", "Volunteering"),
 ];
-const TRIAL_KINDS: &[Choice] = &[
+pub const TRIAL_KINDS: &[Choice] = &[
     choice(
         "internal_trial",
         "Internt forsøg (et ekstra gear)",
@@ -141,7 +141,7 @@ const TRIAL_KINDS: &[Choice] = &[
     ),
     choice("trial_action", "Prøvehandling", "Trial action"),
 ];
-const TREND_KINDS: &[Choice] = &[
+pub const TREND_KINDS: &[Choice] = &[
     choice("trend", "Trend", "Trend"),
     choice("offer", "Tilbud", "Offer"),
 ];
@@ -904,41 +904,38 @@ fn goals(input: &Input, filled: &Filled, lang: Lang, messages: &[&str]) -> Marku
     }
 }
 
-/// The enterprises that are open today, by name, with their CVR, for the pickers.
-///
-/// TODO(lists): take these from the `lists` helper's enterprise query once it is on main;
-/// until then the projection names the registrations of the enterprises active this year and
-/// their names are read from the log.
+/// The enterprises that are open now, by name, with their CVR, for the pickers: the API's
+/// own enterprise list (`http::lists`), at most a page of the largest size.
 pub async fn open_enterprises(state: &WebState) -> Vec<(Uuid, String)> {
-    let year = layout::this_year();
-    let registrations: Vec<u64> = {
-        let read = state.app.ledger.read.read().expect("read model lock");
-        read.projection
-            .history(year, year)
-            .enterprises
-            .from_events
-            .iter()
-            .map(|event| event.position)
-            .collect()
+    let query = impact_projections::EnterpriseQuery {
+        status: Some(impact_projections::EnterpriseStatus::Active),
+        paging: impact_projections::Paging {
+            offset: 0,
+            limit: impact_projections::PAGE_LIMIT_MAX,
+        },
+        ..Default::default()
     };
-    let ledger = state.app.ledger.clone();
-    let read = tokio::task::spawn_blocking(move || {
-        let mut options = Vec::new();
-        for position in registrations {
-            if let Ok(Some(event)) = ledger.log.get(position) {
-                if let impact_events::EventData::EnterpriseRegistered(registered) = &event.data {
-                    let label = match &registered.cvr {
-                        Some(cvr) => format!("{} (CVR {cvr})", registered.name),
-                        None => registered.name.clone(),
-                    };
-                    options.push((registered.enterprise_id, label));
-                }
-            }
+    let as_of = crate::http::figures::AsOf::default();
+    let page = match crate::http::lists::list_enterprises(&state.app, &as_of, query).await {
+        Ok(page) => page,
+        Err(error) => {
+            tracing::error!(?error, "listing the enterprises for a picker");
+            return Vec::new();
         }
-        options.sort_by_key(|option| option.1.to_lowercase());
-        options
-    });
-    read.await.unwrap_or_default()
+    };
+    let mut options: Vec<(Uuid, String)> = page
+        .items
+        .into_iter()
+        .map(|item| {
+            let label = match &item.cvr {
+                Some(cvr) => format!("{} (CVR {cvr})", item.name),
+                None => item.name,
+            };
+            (item.enterprise_id, label)
+        })
+        .collect();
+    options.sort_by_key(|option| option.1.to_lowercase());
+    options
 }
 
 /// The date, the form's own inputs and the envelope's, in that order.
@@ -1060,7 +1057,10 @@ pub fn labelled(form: &Form, problems: &[Problem], lang: Lang) -> Vec<Problem> {
                 Some(input) => format!("{}: {}", lang.pick(input.da, input.en), problem.message),
                 None => problem.message.clone(),
             };
-            Problem { field: problem.field.clone(), message }
+            Problem {
+                field: problem.field.clone(),
+                message,
+            }
         })
         .collect()
 }
