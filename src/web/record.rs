@@ -1011,6 +1011,30 @@ fn input_values(input: &Input, data: &Value) -> Vec<(String, String)> {
     text.map(|text| vec![(name, text)]).unwrap_or_default()
 }
 
+/// The problems as the summary lists them: each named by its input's label, so a message such
+/// as "must not be empty" says what must not be.
+pub fn labelled(form: &Form, problems: &[Problem], lang: Lang) -> Vec<Problem> {
+    problems
+        .iter()
+        .map(|problem| {
+            let input = form
+                .inputs
+                .iter()
+                .chain(ENVELOPE)
+                .chain(std::iter::once(&OCCURRED_ON))
+                .find(|input| Some(input.name) == problem.field.as_deref());
+            let message = match input {
+                Some(input) => format!("{}: {}", lang.pick(input.da, input.en), problem.message),
+                None => problem.message.clone(),
+            };
+            Problem {
+                field: problem.field.clone(),
+                message,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_kroner;
@@ -1039,28 +1063,4 @@ mod tests {
             assert_eq!(parse_kroner(text).ok(), *expected, "{text}");
         }
     }
-}
-
-/// The problems as the summary lists them: each named by its input's label, so a message such
-/// as "must not be empty" says what must not be.
-pub fn labelled(form: &Form, problems: &[Problem], lang: Lang) -> Vec<Problem> {
-    problems
-        .iter()
-        .map(|problem| {
-            let input = form
-                .inputs
-                .iter()
-                .chain(ENVELOPE)
-                .chain(std::iter::once(&OCCURRED_ON))
-                .find(|input| Some(input.name) == problem.field.as_deref());
-            let message = match input {
-                Some(input) => format!("{}: {}", lang.pick(input.da, input.en), problem.message),
-                None => problem.message.clone(),
-            };
-            Problem {
-                field: problem.field.clone(),
-                message,
-            }
-        })
-        .collect()
 }
