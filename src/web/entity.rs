@@ -138,7 +138,6 @@ fn render(visitor: &Visitor, stream: &StreamId, title: &str, events: &[Standing]
                 a href=(format!("/events/{}/correct", creation.id)) { (lang.pick("Ret", "Correct")) }
                 @match stream.kind {
                     StreamKind::Enterprise => {
-                        a href=(format!("/placements?enterprise_id={id}")) { (lang.pick("Ansættelsesforløb her", "Placements here")) }
                         a href=(format!("/record/PersonPlacedInEmployment?enterprise_id={id}")) { (lang.pick("Registrér ansættelsesforløb her", "Record a placement here")) }
                         a href=(format!("/record/EnterpriseClosed?enterprise_id={id}")) { (lang.pick("Luk", "Close")) }
                     }
@@ -148,6 +147,9 @@ fn render(visitor: &Visitor, stream: &StreamId, title: &str, events: &[Standing]
                     _ => {}
                 }
             }
+        }
+        @if stream.kind == StreamKind::Enterprise {
+            p { a href=(format!("/placements?enterprise_id={id}")) { (lang.pick("Ansættelsesforløb i denne virksomhed", "Placements in this enterprise")) } }
         }
         h2 { (lang.pick("Alle hændelser", "Every event")) }
         (stream_table(lang, events))
