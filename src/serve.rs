@@ -82,11 +82,13 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     // Before the ready line: a SIGTERM sent as soon as it is printed must stop the server
     // gracefully, not kill it (a signal without a handler yet takes the default action).
     let shutdown = shutdown_signal().context("installing the signal handlers")?;
-    println!("impact-ledger listening on http://{address}");
+    // Before the ready line: scripts and tests stop reading stdout at the ready line, and a
+    // line printed after it would meet a closed pipe.
     println!(
         "Open http://{address}/ in a browser and log in with a token: the admin token printed \
          when it was made, or a new one from `impact-ledger token new --role staff --name NAME`"
     );
+    println!("impact-ledger listening on http://{address}");
     let subscribers = state.subscribers.clone();
     let header_read_timeout = Duration::from_millis(config.limits.header_read_timeout_ms);
     accept_until_shutdown(listener, http::router(state), header_read_timeout, shutdown).await;
