@@ -129,16 +129,17 @@ impl Site {
         self.send(request).await
     }
 
+    /// The login form at `path` and the `Cookie` header of its CSRF cookie.
+    async fn login_form(&self, path: &str, cookies: &str) -> (Page, String) {
+        let form = self.get(path, cookies).await;
+        let login_cookie = form.cookie("il_login").expect("the login form's cookie");
+        let login_cookie = login_cookie.split(';').next().unwrap().to_owned();
+        (form, login_cookie)
+    }
+
     /// Logs in with `token`; returns the `Cookie` header of the session.
     async fn login(&self, token: &str) -> String {
-        let form = self.get("/login", "").await;
-        let login_cookie = form
-            .cookie("il_login")
-            .expect("the login form's cookie")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
+        let (form, login_cookie) = self.login_form("/login", "").await;
         let csrf = form.input("csrf");
         let answer = self
             .post(
@@ -231,14 +232,7 @@ async fn login_starts_a_strict_http_only_session_and_every_page_answers() {
         let page = site.get(path, &session).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
     }
-    let form = site.get("/login", "").await;
-    let login_cookie = form
-        .cookie("il_login")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (form, login_cookie) = site.login_form("/login", "").await;
     let answer = site
         .post(
             "/login",
@@ -279,8 +273,8 @@ async fn next_leads_only_to_local_paths() {
         ("javascript:alert(1)", "/"),
     ];
     for (next, expected) in cases {
-        let form = site
-            .get(
+        let (form, login_cookie) = site
+            .login_form(
                 &format!(
                     "/login?next={}",
                     form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
@@ -288,13 +282,6 @@ async fn next_leads_only_to_local_paths() {
                 "",
             )
             .await;
-        let login_cookie = form
-            .cookie("il_login")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
         let answer = site
             .post(
                 "/login",
@@ -316,14 +303,7 @@ async fn a_bad_token_or_a_missing_csrf_gets_no_session_and_failures_are_limited(
         login_failures_max: 3,
         ..Settings::default()
     });
-    let form = site.get("/login", "").await;
-    let login_cookie = form
-        .cookie("il_login")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (form, login_cookie) = site.login_form("/login", "").await;
     let csrf = form.input("csrf");
     let without_csrf = site
         .post("/login", &login_cookie, &[("token", &site.staff)])
@@ -385,14 +365,7 @@ async fn sessions_expire_when_idle_rotate_at_login_and_end_with_their_token() {
     let second = site.login(&site.staff).await;
     assert_ne!(first, second, "a new id at every login");
     // Logging in again from a browser that had a session ends that session.
-    let form = site.get("/login", &first).await;
-    let login_cookie = form
-        .cookie("il_login")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (form, login_cookie) = site.login_form("/login", &first).await;
     let third = site
         .post(
             "/login",

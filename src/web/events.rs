@@ -254,6 +254,34 @@ fn reason_group(lang: Lang, fields: &Fields, problems: &[Problem]) -> Markup {
     )
 }
 
+/// What every action on an event checks first: the form's CSRF token, the role, the event.
+async fn acting_on(
+    state: &WebState,
+    visitor: &Visitor,
+    id: &str,
+    fields: &Fields,
+) -> Result<EventView, Response> {
+    visitor.check_csrf(fields)?;
+    visitor.require(STAFF_ADMIN)?;
+    find(state, visitor, id).await
+}
+
+/// The form an event is corrected with; a retraction has none (it is itself retracted).
+fn correction_form(visitor: &Visitor, view: &EventView) -> Result<&'static record::Form, Response> {
+    record::form_of(view.event.data.type_name())
+        .filter(|_| !is_retraction(&view.event))
+        .ok_or_else(|| {
+            let lang = visitor.lang;
+            layout::not_found(
+                visitor,
+                lang.pick(
+                    "Denne hændelse kan ikke rettes.",
+                    "This event cannot be corrected.",
+                ),
+            )
+        })
+}
+
 fn retraction(event_id: Uuid, fields: &Fields) -> Value {
     json!({
         "type": "EventRetracted",
@@ -269,13 +297,7 @@ pub async fn retract(
     body: Bytes,
 ) -> Response {
     let fields = Fields::parse(&body);
-    if let Err(refused) = visitor.check_csrf(&fields) {
-        return refused;
-    }
-    if let Err(refused) = visitor.require(STAFF_ADMIN) {
-        return refused;
-    }
-    let view = match find(&state, &visitor, &id).await {
+    let view = match acting_on(&state, &visitor, &id, &fields).await {
         Ok(view) => view,
         Err(page) => return page,
     };
@@ -319,16 +341,9 @@ pub async fn correct_form(
         Ok(view) => view,
         Err(page) => return page,
     };
-    let Some(form) =
-        record::form_of(view.event.data.type_name()).filter(|_| !is_retraction(&view.event))
-    else {
-        return layout::not_found(
-            &visitor,
-            visitor.lang.pick(
-                "Denne hændelse kan ikke rettes.",
-                "This event cannot be corrected.",
-            ),
-        );
+    let form = match correction_form(&visitor, &view) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
     let mut values = record::values_of(form, &view.event);
     values.push(("id".to_owned(), Uuid::new_v4().to_string()));
@@ -400,26 +415,13 @@ pub async fn correct(
     body: Bytes,
 ) -> Response {
     let fields = Fields::parse(&body);
-    if let Err(refused) = visitor.check_csrf(&fields) {
-        return refused;
-    }
-    if let Err(refused) = visitor.require(STAFF_ADMIN) {
-        return refused;
-    }
-    let view = match find(&state, &visitor, &id).await {
+    let view = match acting_on(&state, &visitor, &id, &fields).await {
         Ok(view) => view,
         Err(page) => return page,
     };
-    let Some(form) =
-        record::form_of(view.event.data.type_name()).filter(|_| !is_retraction(&view.event))
-    else {
-        return layout::not_found(
-            &visitor,
-            visitor.lang.pick(
-                "Denne hændelse kan ikke rettes.",
-                "This event cannot be corrected.",
-            ),
-        );
+    let form = match correction_form(&visitor, &view) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
     let corrected = match record::event_in(form, &fields, visitor.lang) {
         Ok(corrected) => corrected,

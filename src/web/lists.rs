@@ -74,6 +74,21 @@ impl Asked {
         }
     }
 
+    /// The query of a grant, agreement, trial or trend list.
+    fn entry_query<K: Copy + Serialize>(&self, kinds: &[K]) -> EntryQuery<K> {
+        EntryQuery {
+            year: self.year,
+            kind: self.choice("kind", kinds),
+            q: self.q.clone(),
+            paging: self.paging(),
+        }
+    }
+
+    /// The `kind` select, showing the kind asked for.
+    fn kind_filter(&self, lang: Lang, label: &str, choices: &[Choice]) -> Markup {
+        select(lang, "kind", label, choices, self.get("kind").as_deref())
+    }
+
     /// A catalogue value named as the API writes it (e.g. `wage_subsidy`).
     fn choice<T: Copy + Serialize>(&self, name: &str, choices: &[T]) -> Option<T> {
         let text = self.get(name)?;
@@ -288,7 +303,7 @@ pub async fn enterprises(State(state): State<WebState>, visitor: Visitor) -> Res
         ]
     });
     let filters = html! {
-        (select(lang, "kind", lang.pick("Type", "Kind"), kinds, asked.get("kind").as_deref()))
+        (asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds))
         (select(lang, "status", lang.pick("Status", "Status"), STATUSES, asked.get("status").as_deref()))
     };
     render(&visitor, &asked, filters, table)
@@ -364,12 +379,7 @@ const GRANT_KINDS: &[Choice] = &[
 pub async fn grants(State(state): State<WebState>, visitor: Visitor) -> Response {
     let lang = visitor.lang;
     let asked = Asked::of(&visitor);
-    let query = EntryQuery {
-        year: asked.year,
-        kind: asked.choice("kind", &[GrantKind::Unit, GrantKind::Partner]),
-        q: asked.q.clone(),
-        paging: asked.paging(),
-    };
+    let query = asked.entry_query(&[GrantKind::Unit, GrantKind::Partner]);
     let page = match list_grants(&state.app, &AsOf::default(), query).await {
         Ok(page) => page,
         Err(error) => return refused(&visitor, error),
@@ -390,25 +400,14 @@ pub async fn grants(State(state): State<WebState>, visitor: Visitor) -> Response
             date(Some(item.occurred_on)),
         ]
     });
-    let filters = select(
-        lang,
-        "kind",
-        lang.pick("Modtager", "Recipient"),
-        GRANT_KINDS,
-        asked.get("kind").as_deref(),
-    );
+    let filters = asked.kind_filter(lang, lang.pick("Modtager", "Recipient"), GRANT_KINDS);
     render(&visitor, &asked, filters, table)
 }
 
 pub async fn agreements(State(state): State<WebState>, visitor: Visitor) -> Response {
     let lang = visitor.lang;
     let asked = Asked::of(&visitor);
-    let query = EntryQuery {
-        year: asked.year,
-        kind: asked.choice("kind", &impact_projections::AGREEMENT_KINDS),
-        q: asked.q.clone(),
-        paging: asked.paging(),
-    };
+    let query = asked.entry_query(&impact_projections::AGREEMENT_KINDS);
     let page = match list_agreements(&state.app, &AsOf::default(), query).await {
         Ok(page) => page,
         Err(error) => return refused(&visitor, error),
@@ -431,25 +430,14 @@ pub async fn agreements(State(state): State<WebState>, visitor: Visitor) -> Resp
             date(item.ended_on),
         ]
     });
-    let filters = select(
-        lang,
-        "kind",
-        lang.pick("Type", "Kind"),
-        kinds,
-        asked.get("kind").as_deref(),
-    );
+    let filters = asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds);
     render(&visitor, &asked, filters, table)
 }
 
 pub async fn trials(State(state): State<WebState>, visitor: Visitor) -> Response {
     let lang = visitor.lang;
     let asked = Asked::of(&visitor);
-    let query = EntryQuery {
-        year: asked.year,
-        kind: asked.choice("kind", &impact_projections::TRIAL_KINDS),
-        q: asked.q.clone(),
-        paging: asked.paging(),
-    };
+    let query = asked.entry_query(&impact_projections::TRIAL_KINDS);
     let page = match list_trials(&state.app, &AsOf::default(), query).await {
         Ok(page) => page,
         Err(error) => return refused(&visitor, error),
@@ -470,25 +458,14 @@ pub async fn trials(State(state): State<WebState>, visitor: Visitor) -> Response
             date(Some(item.occurred_on)),
         ]
     });
-    let filters = select(
-        lang,
-        "kind",
-        lang.pick("Type", "Kind"),
-        kinds,
-        asked.get("kind").as_deref(),
-    );
+    let filters = asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds);
     render(&visitor, &asked, filters, table)
 }
 
 pub async fn trends(State(state): State<WebState>, visitor: Visitor) -> Response {
     let lang = visitor.lang;
     let asked = Asked::of(&visitor);
-    let query = EntryQuery {
-        year: asked.year,
-        kind: asked.choice("kind", &impact_projections::TREND_KINDS),
-        q: asked.q.clone(),
-        paging: asked.paging(),
-    };
+    let query = asked.entry_query(&impact_projections::TREND_KINDS);
     let page = match list_trends(&state.app, &AsOf::default(), query).await {
         Ok(page) => page,
         Err(error) => return refused(&visitor, error),
@@ -511,12 +488,6 @@ pub async fn trends(State(state): State<WebState>, visitor: Visitor) -> Response
             date(Some(item.occurred_on)),
         ]
     });
-    let filters = select(
-        lang,
-        "kind",
-        lang.pick("Type", "Kind"),
-        kinds,
-        asked.get("kind").as_deref(),
-    );
+    let filters = asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds);
     render(&visitor, &asked, filters, table)
 }

@@ -420,6 +420,20 @@ const OCCURRED_ON: Input = hinted(
     true,
 );
 
+/// The form of `event_type`, or the page saying there is none (404).
+fn form_for(visitor: &Visitor, event_type: &str) -> Result<&'static Form, Response> {
+    form_of(event_type).ok_or_else(|| {
+        let lang = visitor.lang;
+        layout::not_found(
+            visitor,
+            lang.pick(
+                "Der er ingen formular for den hændelsestype.",
+                "There is no form for that event type.",
+            ),
+        )
+    })
+}
+
 pub fn form_of(event_type: &str) -> Option<&'static Form> {
     FORMS.iter().find(|form| form.event_type == event_type)
 }
@@ -461,14 +475,9 @@ pub async fn form(
     if let Err(refused) = visitor.require(STAFF_ADMIN) {
         return refused;
     }
-    let Some(form) = form_of(&event_type) else {
-        return layout::not_found(
-            &visitor,
-            visitor.lang.pick(
-                "Der er ingen formular for den hændelsestype.",
-                "There is no form for that event type.",
-            ),
-        );
+    let form = match form_for(&visitor, &event_type) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
     // Links may prefill members, e.g. /record/EnterpriseClosed?enterprise_id=...
     let query = visitor.here.split_once('?').map(|(_, query)| query);
@@ -502,14 +511,9 @@ pub async fn submit(
     if let Err(refused) = visitor.require(STAFF_ADMIN) {
         return refused;
     }
-    let Some(form) = form_of(&event_type) else {
-        return layout::not_found(
-            &visitor,
-            visitor.lang.pick(
-                "Der er ingen formular for den hændelsestype.",
-                "There is no form for that event type.",
-            ),
-        );
+    let form = match form_for(&visitor, &event_type) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
     let event = match event_in(form, &fields, visitor.lang) {
         Ok(event) => event,
