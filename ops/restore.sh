@@ -13,7 +13,7 @@
 #      the swap is a rename). import verifies every line again and writes nothing to NEW
 #      unless the whole file verified.
 #   4. `impact-ledger verify --data NEW`: the rebuilt log must end at the export's head hash.
-#   5. Copy tokens.json from the old data dir (unless --fresh-tokens), give NEW to the service
+#   5. Copy tokens.json (unless --fresh-tokens) and checkpoint-key.json from the old data dir, give NEW to the service
 #      user, then swap: the old dir is renamed DATA.before-restore-STAMP and kept, never
 #      deleted (it is the evidence of whatever went wrong), and NEW becomes DATA.
 #   6. Start the service and wait until /healthz reports the export's head position.
@@ -200,6 +200,12 @@ if [ "$fresh_tokens" = no ] && [ -f "$data/tokens.json" ]; then
   echo "   tokens.json copied from $data: every token keeps working"
 else
   echo "   no tokens.json copied: the service prints a new admin token once when it starts"
+fi
+# The checkpoint key always comes along: checkpoints already published name it (docs/AUDIT.md
+# section 9). The checkpoint remembered at the last start does not: an older backup is shorter.
+if [ -f "$data/checkpoint-key.json" ]; then
+  cp -p "$data/checkpoint-key.json" "$new/checkpoint-key.json"
+  echo "   checkpoint-key.json copied from $data: checkpoints stay signed by the published key"
 fi
 if [ "$systemd" = yes ] || [ "$user_given" = yes ]; then
   chown -R "$user:$user" "$new"

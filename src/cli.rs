@@ -1,4 +1,4 @@
-//! The command line (DESIGN §6).
+//! The command line (docs/CONTRACT.md §6).
 
 use std::path::PathBuf;
 
@@ -66,6 +66,23 @@ pub enum Command {
         /// Check this export file instead of the data dir (`--data` is then not read).
         #[arg(long, value_name = "FILE")]
         export: Option<PathBuf>,
+        /// Check a signed checkpoint (from a report, or saved from GET /api/v1/checkpoint):
+        /// its signature, the root of the tree of its size, and that the head extends it.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// With --checkpoint: ask the server at this URL (http://host:port) for the proofs
+        /// instead of reading a data dir or an export.
+        #[arg(
+            long,
+            value_name = "URL",
+            requires = "checkpoint",
+            conflicts_with = "export"
+        )]
+        against: Option<String>,
+        /// With --checkpoint: the ledger's public key (the text of GET /api/v1/checkpoint/key,
+        /// or a file holding it); needed with --export and --against, a data dir has its own.
+        #[arg(long, value_name = "KEY", requires = "checkpoint")]
+        key: Option<String>,
     },
     /// Restore an export into a data dir without a log, verifying every line first.
     Import {
@@ -76,7 +93,7 @@ pub enum Command {
     },
 }
 
-/// `impact-ledger report`: the annual report without a server (DESIGN §6).
+/// `impact-ledger report`: the annual report without a server.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The calendar year the report is for; the bridge starts at the end of the year before.
@@ -124,11 +141,14 @@ pub enum TokenCommand {
         #[command(flatten)]
         data: DataDir,
     },
-    /// Remove a token; requests with it get 401 within a second.
+    /// Remove a token; requests with it get 401 within a second, and its open streams end.
     Revoke {
         /// The token's name.
         #[arg(long)]
         name: String,
+        /// Revoke it even if it is the last admin token.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         data: DataDir,
     },

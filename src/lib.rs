@@ -12,4 +12,5 @@ pub mod metrics;
 pub mod reports;
 pub mod serve;
 pub mod store;
+pub mod transparency;
 pub mod web;

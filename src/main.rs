@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
 use std::path::Path;
+use std::process::ExitCode;
 
 use impact_ledger::audit;
 use impact_ledger::auth;
@@ -12,13 +13,36 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> anyhow::Result<()> {
+/// Threads for blocking reads (verify, export, subscribers catching up, folds).
+const BLOCKING_THREADS_MAX: usize = 256;
+
+/// Errors are printed here, as plain sentences: `anyhow`'s own report (a `main` returning
+/// `Result`) adds a stack trace whenever RUST_BACKTRACE is set, which a user error never needs.
+fn main() -> ExitCode {
+    // Owner-only files: the data dir holds person_refs and the token file. systemd's
+    // UMask=0077 does the same; this covers a start by hand.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  because: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Serve { settings, demo } = &cli.command {
         let config = Config::resolve(settings)?;
         init_logs(config.log_format);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
+            // Under the systemd unit's TasksMax=512 (ops/impact-ledger.service).
+            .max_blocking_threads(BLOCKING_THREADS_MAX)
             .build()
             .context("starting the runtime")?;
         return runtime.block_on(impact_ledger::serve::serve(&config, *demo));
@@ -29,8 +53,9 @@ fn main() -> anyhow::Result<()> {
         Command::Config {
             command: ConfigCommand::Check { settings },
         } => {
-            print!("{}", Config::resolve(&settings)?.to_toml());
-            Ok(())
+            let config = Config::resolve(&settings)?;
+            print!("{}", config.to_toml());
+            config.check_data_dir()
         }
         Command::Demo { data } => {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -45,7 +70,20 @@ fn main() -> anyhow::Result<()> {
             audit::export_command(&data.data, std::io::stdout().lock())?;
             Ok(())
         }
-        Command::Verify { data, export } => verify(&data.data, export.as_deref()),
+        Command::Verify {
+            checkpoint: Some(checkpoint),
+            data,
+            export,
+            against,
+            key,
+        } => verify_checkpoint(
+            &checkpoint,
+            &data.data,
+            export.as_deref(),
+            against.as_deref(),
+            key.as_deref(),
+        ),
+        Command::Verify { data, export, .. } => verify(&data.data, export.as_deref()),
         Command::Import { file, data } => import(&file, &data.data),
     }
 }
@@ -77,6 +115,24 @@ fn verify(data: &Path, export: Option<&Path>) -> anyhow::Result<()> {
     }
 }
 
+/// `verify --checkpoint`: prints what was proved; any failure is an error (exit 1) in words.
+fn verify_checkpoint(
+    checkpoint: &Path,
+    data: &Path,
+    export: Option<&Path>,
+    against: Option<&str>,
+    key: Option<&str>,
+) -> anyhow::Result<()> {
+    use impact_ledger::transparency::verify::{verify_checkpoint, Against};
+    let against = match (export, against) {
+        (Some(file), _) => Against::Export(file),
+        (None, Some(url)) => Against::Server(url),
+        (None, None) => Against::DataDir(data),
+    };
+    print!("{}", verify_checkpoint(checkpoint, against, key)?);
+    Ok(())
+}
+
 fn import(file: &Path, data: &Path) -> anyhow::Result<()> {
     let summary = audit::import_command(file, data)?;
     if let Some(broken) = summary.broken {
@@ -105,9 +161,9 @@ fn token(command: TokenCommand) -> anyhow::Result<()> {
                 role.as_str()
             );
         }
-        TokenCommand::Revoke { name, data } => {
+        TokenCommand::Revoke { name, force, data } => {
             anyhow::ensure!(
-                auth::revoke_token(&data.data, &name)?,
+                auth::revoke_token(&data.data, &name, force)?,
                 "no token is named `{name}`"
             );
             eprintln!("token `{name}` revoked");

@@ -27,6 +27,8 @@ struct Site {
 
 struct Page {
     status: StatusCode,
+    /// The Content-Security-Policy header.
+    csp: Option<String>,
     location: Option<String>,
     cookies: Vec<String>,
     body: String,
@@ -83,6 +85,10 @@ impl Site {
             .await
             .expect("infallible");
         let status = response.status();
+        let csp = response
+            .headers()
+            .get(header::CONTENT_SECURITY_POLICY)
+            .map(|value| value.to_str().unwrap().to_owned());
         let location = response
             .headers()
             .get(header::LOCATION)
@@ -101,6 +107,7 @@ impl Site {
             .to_bytes();
         Page {
             status,
+            csp,
             location,
             cookies,
             body: String::from_utf8_lossy(&body).into_owned(),
@@ -231,6 +238,14 @@ async fn login_starts_a_strict_http_only_session_and_every_page_answers() {
     for path in PAGES {
         let page = site.get(path, &session).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        let csp = page.csp.unwrap_or_default();
+        // The report page has no form; every other page's forms post to this server only.
+        if !path.starts_with("/reports/annual") {
+            assert!(
+                csp.contains("form-action 'self'") && csp.contains("default-src 'none'"),
+                "{path}: {csp}"
+            );
+        }
     }
     let (form, login_cookie) = site.login_form("/login", "").await;
     let answer = site
@@ -376,7 +391,7 @@ async fn sessions_expire_when_idle_rotate_at_login_and_end_with_their_token() {
     assert_eq!(third.status, StatusCode::SEE_OTHER);
     assert_eq!(site.get("/", &first).await.status, StatusCode::SEE_OTHER);
 
-    auth::revoke_token(site.dir.path(), "anna").unwrap();
+    auth::revoke_token(site.dir.path(), "anna", false).unwrap();
     site.state.tokens.reload().unwrap();
     assert_eq!(
         site.get("/", &second).await.status,

@@ -11,6 +11,7 @@ pub mod chain;
 pub mod codec;
 pub mod index;
 pub mod input;
+pub mod merkle;
 pub mod records;
 pub mod rules;
 pub mod stored;

@@ -1,4 +1,4 @@
-//! The HTTP API (DESIGN §5). `router(state)` is the seam tests use.
+//! The HTTP API (CONTRACT §5). `router(state)` is the seam tests use.
 
 pub mod audit;
 pub mod caller;
@@ -10,6 +10,7 @@ pub mod limits;
 pub mod lists;
 pub mod observe;
 pub mod openapi;
+pub mod proofs;
 pub mod reports;
 pub mod streams;
 pub mod subscribe;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub subscribers: Subscribers,
     /// Permits for folding a log prefix (as_of / at_position); none free is a 503.
     pub folds: Arc<tokio::sync::Semaphore>,
+    /// Permits for GET /api/v1/verify, which reads the whole log; none free is a 503.
+    pub verifies: Arc<tokio::sync::Semaphore>,
     /// Who read person-level lists (`lists::placements`); not the ledger.
     pub access_log: Arc<AccessLog>,
 }
@@ -78,6 +81,10 @@ pub fn router_with(state: AppState, web: crate::web::Settings) -> Router {
         .route("/api/v1/access-log", get(lists::access_log))
         .route("/api/v1/reports/annual/{year}", get(reports::annual))
         .route("/api/v1/verify", get(audit::verify))
+        .route("/api/v1/checkpoint", get(proofs::checkpoint))
+        .route("/api/v1/checkpoint/key", get(proofs::key))
+        .route("/api/v1/proofs/inclusion", get(proofs::inclusion))
+        .route("/api/v1/proofs/consistency", get(proofs::consistency))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(observe::metrics))
@@ -105,6 +112,7 @@ pub fn router_with(state: AppState, web: crate::web::Settings) -> Router {
                 .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency_max)),
         )
         .layer(limits::catch_panic())
+        .layer(axum::middleware::map_response(observe::security_headers))
         .with_state(state)
 }
 
@@ -122,9 +130,12 @@ pub fn check_query_keys(uri: &axum::http::Uri, known: &[&str]) -> Result<(), Api
     let pairs = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes());
     for (key, _) in pairs {
         if !known.contains(&key.as_ref()) {
-            let known = known.join(", ");
+            let takes = match known {
+                [] => "this endpoint takes no query parameters".to_owned(),
+                known => format!("this endpoint takes: {}", known.join(", ")),
+            };
             return Err(ApiError::BadRequest(format!(
-                "unknown query parameter `{key}`; this endpoint takes: {known}"
+                "unknown query parameter `{key}`; {takes}"
             )));
         }
     }

@@ -546,6 +546,11 @@ impl Page<'_> {
                 }
                 p.head-hash { code { (hash) } }
                 p {
+                    (self.pick("Loggens signerede checkpoint (Merkle-træets størrelse og rod, C2SP signed note; se docs/AUDIT.md for at bevise, at en senere rapport bygger videre på denne):",
+                        "The log's signed checkpoint (the Merkle tree's size and root, a C2SP signed note; see docs/AUDIT.md to prove that a later report extends this one):"))
+                }
+                pre.checkpoint { (report.checkpoint) }
+                p {
                     (self.pick("Sådan kontrolleres det: ", "How to check it: "))
                     code { "GET /api/v1/verify" }
                     (self.pick(" (rolle revisor eller admin) skal svare ", " (role auditor or admin) must answer "))
@@ -733,6 +738,7 @@ tfoot th, tfoot td { font-weight: 700; border-top: 1pt solid var(--ink); border-
 footer { border-top: 1pt solid var(--rule); padding-top: 3mm; font-size: 9pt; color: var(--muted); }
 footer h2 { font-size: 10.5pt; }
 footer strong { color: var(--ink); }
+.checkpoint { font-size: 8pt; white-space: pre-wrap; word-break: break-all; background: var(--soft); padding: 1mm 2mm; }
 .head-hash code { font-size: 9pt; color: var(--ink); background: var(--soft); padding: 1mm 2mm; display: inline-block; word-break: break-all; }
 @media screen and (max-width: 220mm) {
   body { background: #fff; }

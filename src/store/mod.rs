@@ -22,6 +22,8 @@ pub use writer::{AppendError, AppendRequest, Appended, Receipt, Writer};
 pub enum StoreError {
     #[error("cannot open the log at {0}: {1}")]
     Open(PathBuf, String),
+    #[error("the data dir {0} is in use by another process (a running `impact-ledger serve`?)")]
+    InUse(PathBuf),
     #[error("{path}: {error}")]
     Io {
         path: PathBuf,
@@ -100,6 +102,8 @@ pub struct Ledger {
     pub head: tokio::sync::watch::Sender<u64>,
     /// Set when the verification after a start finds a record changed: appends stop.
     corrupt: AtomicBool,
+    /// The Merkle tree over the log and the checkpoint key (CONTRACT §13).
+    pub transparency: crate::transparency::Transparency,
 }
 
 /// Positions a reading thread reads and decodes at a time, handed on to the folding threads.
@@ -230,6 +234,7 @@ impl Ledger {
             durable: AtomicU64::new(durable),
             head: tokio::sync::watch::channel(durable).0,
             corrupt: AtomicBool::new(false),
+            transparency: crate::transparency::Transparency::open(dir)?,
         })
     }
 
@@ -243,28 +248,39 @@ impl Ledger {
         let until = ledger.durable_position();
         let spawned = std::thread::Builder::new()
             .name("verify-on-start".to_owned())
-            .spawn(move || match crate::audit::verify_log(&ledger.log, until) {
-                Ok(summary) if summary.ok() => {
-                    tracing::info!(
-                        events = summary.events,
-                        "the whole chain verified after the start"
-                    );
-                }
-                Ok(summary) => {
-                    let broken = summary
-                        .broken
-                        .map(|broken| broken.to_string())
-                        .unwrap_or_default();
-                    tracing::error!(%broken, "the log is corrupt: appends stop; see ops/README.md");
+            .spawn(move || {
+                if let Err(error) = ledger.build_and_check_tree() {
+                    tracing::error!(%error, "the Merkle tree does not match the last checkpoint: appends stop");
                     ledger.corrupt.store(true, Ordering::Release);
                 }
-                Err(error) => {
-                    tracing::error!(%error, "the log could not be read to verify it: appends stop");
-                    ledger.corrupt.store(true, Ordering::Release);
-                }
+                ledger.verify_after_start(until)
             });
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start the background verification");
+        }
+    }
+
+    /// Recomputes every hash up to `until`; stops appends when one is wrong.
+    fn verify_after_start(&self, until: u64) {
+        match crate::audit::verify_log(&self.log, until) {
+            Ok(summary) if summary.ok() => {
+                tracing::info!(
+                    events = summary.events,
+                    "the whole chain verified after the start"
+                );
+            }
+            Ok(summary) => {
+                let broken = summary
+                    .broken
+                    .map(|broken| broken.to_string())
+                    .unwrap_or_default();
+                tracing::error!(%broken, "the log is corrupt: appends stop; see ops/README.md");
+                self.corrupt.store(true, Ordering::Release);
+            }
+            Err(error) => {
+                tracing::error!(%error, "the log could not be read to verify it: appends stop");
+                self.corrupt.store(true, Ordering::Release);
+            }
         }
     }
 
@@ -302,6 +318,17 @@ impl Ledger {
 
     /// The durable events of a stream, in version order.
     pub fn stream(&self, stream: &StreamId) -> Result<Vec<StoredEvent>, StoreError> {
+        Ok(self.stream_page(stream, 0, usize::MAX)?.0)
+    }
+
+    /// Up to `limit` durable events of a stream after version `after`, in version order, and
+    /// how many durable events the stream holds in all. Reads only the events it returns.
+    pub fn stream_page(
+        &self,
+        stream: &StreamId,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<StoredEvent>, u64), StoreError> {
         let durable = self.durable_position();
         let positions: Vec<u64> = {
             let state = self.state.read().expect("state lock");
@@ -309,15 +336,19 @@ impl Ledger {
             positions.retain(|position| *position <= durable);
             positions
         };
-        positions
+        let version = positions.len() as u64;
+        let events = positions
             .into_iter()
+            .skip(usize::try_from(after).unwrap_or(usize::MAX))
+            .take(limit)
             .map(|position| {
                 self.log.get(position)?.ok_or(StoreError::Corrupt {
                     position,
                     reason: "an indexed event is missing from the log".to_owned(),
                 })
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok((events, version))
     }
 
     /// The projection of the first `position` durable events, for "as of" questions (the
@@ -336,7 +367,7 @@ impl Ledger {
         past.fold()
     }
 
-    /// As `projection_at`, for a projection that also answers the lists (DESIGN §9).
+    /// As `projection_at`, for a projection that also answers the lists (CONTRACT §9).
     pub fn projection_with_lists_at(&self, position: u64) -> Projection {
         let past = self
             .read

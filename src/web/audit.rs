@@ -5,7 +5,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Europe::Copenhagen;
 use maud::{html, Markup};
@@ -179,20 +179,19 @@ pub async fn export(State(state): State<WebState>, visitor: Visitor) -> Response
     if let Err(refused) = visitor.require(AUDITOR_ADMIN) {
         return refused;
     }
-    match crate::http::audit::export(State(state.app.clone()), visitor.caller.clone()).await {
-        Ok(mut response) => {
-            let disposition = axum::http::HeaderValue::from_static(
-                "attachment; filename=\"ledger-export.ndjson\"",
-            );
-            response
-                .headers_mut()
-                .insert(axum::http::header::CONTENT_DISPOSITION, disposition);
-            response
-        }
-        Err(error) => error.into_response(),
-    }
+    let still_valid = crate::http::caller::StillValid::of_digest(
+        &state.app,
+        visitor.token_digest,
+        &visitor.caller,
+    );
+    let mut response = crate::http::audit::export_body(state.app, still_valid);
+    let disposition =
+        axum::http::HeaderValue::from_static("attachment; filename=\"ledger-export.ndjson\"");
+    response
+        .headers_mut()
+        .insert(axum::http::header::CONTENT_DISPOSITION, disposition);
+    response
 }
-
 /// Entries of the access log shown on the page, newest first.
 const ACCESS_ROWS: usize = 50;
 

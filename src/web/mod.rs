@@ -172,11 +172,19 @@ pub fn html(status: StatusCode, markup: Markup) -> Response {
     )
         .into_response();
     // Pages show who is logged in and their figures: never kept by a shared cache.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CONTENT_SECURITY_POLICY),
+    );
     response
 }
+
+/// The report's policy (`http::observe`), except that a page's forms may post to this server.
+pub const PAGE_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'self'";
 
 /// 303 See Other to a local path.
 pub fn see_other(location: &str) -> Response {

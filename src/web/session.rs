@@ -264,6 +264,8 @@ pub fn local_path(next: Option<&str>) -> String {
 #[derive(Clone, Debug)]
 pub struct Visitor {
     pub caller: Caller,
+    /// The SHA-256 of the session's token, for checks that last longer than the request.
+    pub token_digest: [u8; 32],
     pub csrf: String,
     pub lang: Lang,
     /// Path and query of this request.
@@ -309,6 +311,7 @@ impl FromRequestParts<WebState> for Visitor {
             let caller = state.app.tokens.authenticate_digest(&digest)?;
             Some(Visitor {
                 caller,
+                token_digest: digest,
                 csrf,
                 lang,
                 here: here.clone(),
