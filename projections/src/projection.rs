@@ -1,7 +1,8 @@
 //! The `Projection`: one incremental fold over the log, and how each event changes it.
 
-use foldhash::{HashMap, HashSet};
 use std::collections::hash_map::Entry;
+
+use foldhash::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use impact_events::{
