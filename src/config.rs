@@ -305,6 +305,23 @@ impl Config {
         Ok(())
     }
 
+    /// With `--store nats://...`: connects and says how the stream stands (replicas, leader),
+    /// for `impact-ledger config check`. Nothing is created.
+    pub fn check_store(&self) -> anyhow::Result<String> {
+        let StoreLocation::Nats(location) = &self.store else {
+            return Ok(String::new());
+        };
+        let report = crate::store::nats::NatsStore::inspect(location)
+            .with_context(|| format!("checking the store {location}"))?;
+        Ok(match report {
+            Some(report) => format!("# the stream, as the cluster reports it\n{report}"),
+            None => format!(
+                "# the stream {} does not exist yet; the first `serve` creates it\n",
+                location.stream
+            ),
+        })
+    }
+
     /// The effective settings as TOML, for `impact-ledger config check`.
     ///
     /// No setting is secret (tokens live hashed in the data dir, never in the config), so
@@ -383,6 +400,7 @@ impl Limits {
 #[derive(Serialize)]
 struct Flat<'a> {
     data: &'a Path,
+    store: &'a StoreLocation,
     listen: String,
     log_format: LogFormat,
     #[serde(flatten)]
@@ -393,6 +411,7 @@ impl<'a> From<&'a Config> for Flat<'a> {
     fn from(config: &'a Config) -> Self {
         Flat {
             data: &config.data,
+            store: &config.store,
             listen: config.listen.to_string(),
             log_format: config.log_format,
             limits: config.limits,

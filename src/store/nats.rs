@@ -245,8 +245,43 @@ pub struct StreamReport {
     pub stream: String,
     pub replicas: usize,
     pub leader: Option<String>,
+    /// The servers that hold a copy besides the leader, and whether each is current.
+    pub followers: Vec<(String, bool)>,
     pub messages: u64,
-    pub events: u64,
+}
+
+impl StreamReport {
+    fn of(info: stream::Info) -> Self {
+        let cluster = info.cluster.unwrap_or_default();
+        StreamReport {
+            stream: info.config.name,
+            replicas: info.config.num_replicas,
+            leader: cluster.leader,
+            followers: cluster
+                .replicas
+                .into_iter()
+                .map(|replica| (replica.name, replica.current))
+                .collect(),
+            messages: info.state.messages,
+        }
+    }
+}
+
+impl std::fmt::Display for StreamReport {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(formatter, "stream: {}", self.stream)?;
+        writeln!(formatter, "replicas: {}", self.replicas)?;
+        let leader = self
+            .leader
+            .as_deref()
+            .unwrap_or("none (no quorum: appends are refused)");
+        writeln!(formatter, "leader: {leader}")?;
+        for (name, current) in &self.followers {
+            let state = if *current { "current" } else { "behind" };
+            writeln!(formatter, "follower: {name} ({state})")?;
+        }
+        writeln!(formatter, "commits: {}", self.messages)
+    }
 }
 
 impl NatsStore {
@@ -300,14 +335,36 @@ impl NatsStore {
         let mut stream = self.stream.clone();
         let info = self.run(async move { stream.info().await.cloned() });
         let info = info.map_err(|error| unavailable("reading the stream's info", error))?;
-        let (events, _) = self.mirror.head()?;
-        Ok(StreamReport {
-            stream: info.config.name.clone(),
-            replicas: info.config.num_replicas,
-            leader: info.cluster.and_then(|cluster| cluster.leader),
-            messages: info.state.messages,
-            events,
-        })
+        Ok(StreamReport::of(info))
+    }
+
+    /// Connects and reports the stream without reading or creating it (`config check`);
+    /// `None` when the stream does not exist yet (the first `serve` creates it).
+    pub fn inspect(location: &NatsLocation) -> Result<Option<StreamReport>, StoreError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| StoreError::Unavailable(format!("starting its runtime: {error}")))?;
+        let location = location.clone();
+        let inspected = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let (context, _, _) = connect_client(&location).await?;
+                let found = context.get_stream(&location.stream).await;
+                match found {
+                    Ok(mut stream) => {
+                        let info = stream.info().await.cloned();
+                        let info =
+                            info.map_err(|error| unavailable("reading the stream", error))?;
+                        Ok(Some(StreamReport::of(info)))
+                    }
+                    Err(error) if is_not_found(&error.kind()) => Ok(None),
+                    Err(error) => Err(unavailable("looking for the stream", error)),
+                }
+            })
+        });
+        inspected
+            .join()
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("the check panicked".to_owned())))
     }
 
     /// Publishes one message on the stream after message `expected`; its sequence.
@@ -399,6 +456,11 @@ impl Drop for NatsStore {
     }
 }
 
+fn is_not_found(kind: &jetstream::context::GetStreamErrorKind) -> bool {
+    matches!(kind, jetstream::context::GetStreamErrorKind::JetStream(error)
+        if error.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND)
+}
+
 /// Runs `future` on `runtime` and waits for it, from any thread: also from a thread of
 /// another runtime (a request handler), where `block_on` would panic.
 fn run_on<T: Send + 'static>(
@@ -417,9 +479,10 @@ fn unavailable(doing: &str, error: impl std::fmt::Display) -> StoreError {
 }
 
 /// Connects to the servers and finds or creates the stream; the max payload they take.
-async fn connect(
+/// A JetStream context on the servers, the max payload they take and how many they are.
+async fn connect_client(
     location: &NatsLocation,
-) -> Result<(jetstream::Context, stream::Stream, usize), StoreError> {
+) -> Result<(jetstream::Context, usize, usize), StoreError> {
     let options = async_nats::ConnectOptions::new()
         .connection_timeout(REQUEST_TIMEOUT)
         .request_timeout(Some(REQUEST_TIMEOUT))
@@ -439,6 +502,14 @@ async fn connect(
     let cluster_size = servers.len().max(info.connect_urls.len());
     let mut context = jetstream::new(client);
     context.set_timeout(REQUEST_TIMEOUT);
+    Ok((context, payload_max, cluster_size))
+}
+
+/// Connects to the servers and finds or creates the stream; the max payload they take.
+async fn connect(
+    location: &NatsLocation,
+) -> Result<(jetstream::Context, stream::Stream, usize), StoreError> {
+    let (context, payload_max, cluster_size) = connect_client(location).await?;
     let config = stream::Config {
         name: location.stream.clone(),
         subjects: vec![location.subject()],
