@@ -2,7 +2,7 @@
 //! (tests/store/cluster.rs): the HTTP answers are those of the sled store; two ledger servers
 //! appending concurrently build one chain without gap or duplicate and agree on the head;
 //! kill -9 of a node, the stream's leader included, under load loses no acknowledged event
-//! and appends resume; the chain verifies.
+//! and appends resume; with two nodes down appends get 503; the chain verifies.
 
 #[path = "store/cluster.rs"]
 mod cluster;
@@ -251,6 +251,18 @@ async fn killing_nodes_under_load_loses_no_acknowledged_event() {
         );
         cluster.restart(victim);
     }
+    // A minority (two of three nodes down) refuses appends with 503 and acknowledges nothing.
+    cluster.kill(1);
+    cluster.kill(2);
+    let refused = Uuid::new_v4();
+    let (status, headers, _) = ledger.append(vec![registered(refused)]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(headers.contains_key("retry-after"));
+    cluster.restart(1);
+    cluster.restart(2);
+    let resumed = append_retrying(&ledger, vec![registered(refused)]).await;
+    assert!(resumed.is_some(), "appends resume once a majority is back");
+    acknowledged.push(refused);
     let (verified, hash) = verify_stream(&cluster, "kill");
     let events = ledger.all_events().await;
     assert_eq!(events.len() as u64, verified);

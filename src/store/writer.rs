@@ -215,6 +215,8 @@ struct Entry {
     request: AppendRequest,
     clock: Clock,
     reply: Option<Reply>,
+    /// Admitted before in a commit that lost its race; part of it may have landed.
+    tried: bool,
 }
 
 /// A request the writer accepted, waiting for the group's sync: its entry and its answer.
@@ -263,6 +265,7 @@ impl Worker {
                 request,
                 clock,
                 reply: Some(reply),
+                tried: false,
             })
             .collect();
         for attempt in 1..=COMMIT_ATTEMPTS {
@@ -271,6 +274,7 @@ impl Worker {
                 Ok(()) => return Ok(()),
                 Err(StoreError::HeadMoved { expected, head }) if attempt < COMMIT_ATTEMPTS => {
                     tracing::debug!(expected, head, attempt, "lost a race for the head: again");
+                    entries.iter_mut().for_each(|entry| entry.tried = true);
                     self.ledger.reset_state()?;
                 }
                 // The store could not be reached or stays contended: nothing is acknowledged,
@@ -307,12 +311,15 @@ impl Worker {
             // A shared store may refuse the commit; the request is then admitted again, so
             // only then is it copied (never on the single-server path).
             let request = if shared {
-                entry.request.clone()
+                again(entry)
             } else {
                 std::mem::take(&mut entry.request)
             };
             let before = sealed.len();
             let admitted = self.admit(request, &entry.clock, &mut sealed);
+            // Ids the server chose found stored on a retry: the part of the commit that landed.
+            let landed = entry.tried && entry.request.events.iter().all(|e| !e.id_from_client);
+            let admitted = admitted.map(|(created, receipts)| (created || landed, receipts));
             sizes.push(sealed.len() - before);
             match admitted {
                 Ok((created, receipts)) => pending.push(Pending {
@@ -498,6 +505,20 @@ impl Worker {
             reason: "an indexed event is missing from the log".to_owned(),
         })
     }
+}
+
+/// A copy of the request to admit (a shared store may refuse the commit). After a lost race
+/// its ids are judged as a retry's even when the server chose them: a commit of several
+/// messages may have landed in part, and a stored id the server chose can only be this one's.
+fn again(entry: &Entry) -> AppendRequest {
+    let mut request = entry.request.clone();
+    if entry.tried {
+        request
+            .events
+            .iter_mut()
+            .for_each(|event| event.id_from_client = true);
+    }
+    request
 }
 
 /// Sends a request its answer, once.
