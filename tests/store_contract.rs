@@ -116,3 +116,44 @@ fn nats_a_second_server_on_a_stale_head_is_refused_by_the_stream() {
     assert_eq!(second.last_position().expect("a head"), 2);
     assert_eq!(second.get(2).expect("read").as_ref(), Some(&events[1]));
 }
+
+/// A commit larger than the servers' max payload goes as several messages of whole
+/// requests and reads back whole; a single request larger than it is refused, plainly.
+#[test]
+fn nats_a_commit_over_the_max_payload_is_split_at_requests() {
+    let nats = Nats(cluster::Cluster::start_with(1, Some(8 * 1024)));
+    let store = contract::Opener::open(&nats, "split");
+    let head = impact_ledger::store::Head::EMPTY;
+    let events = contract::chain_after(head, 120);
+    let sizes: Vec<usize> = std::iter::repeat_n(3, 40).collect();
+    store.append(0, &events, &sizes).expect("appended");
+    assert_eq!(store.last_position().expect("a head"), 120);
+    let engine: &dyn std::any::Any = store.as_ref();
+    let report = engine
+        .downcast_ref::<NatsStore>()
+        .expect("a NATS store")
+        .report();
+    assert!(
+        report.expect("the stream's info").messages > 1,
+        "split into messages"
+    );
+    let reopened = contract::Opener::open(&nats, "split");
+    let read: Vec<_> = reopened
+        .range(0, 120)
+        .collect::<Result<_, _>>()
+        .expect("readable");
+    assert_eq!(read, events);
+    let after = impact_ledger::store::Head::of(&events[119]);
+    let large = contract::chain_after(after, 100);
+    match store.append(120, &large, &[100]) {
+        Err(impact_ledger::store::StoreError::TooLarge(reason)) => {
+            assert!(reason.contains("max payload"), "{reason}");
+        }
+        other => panic!("a request over the max payload must be refused, got {other:?}"),
+    }
+    assert_eq!(
+        store.last_position().expect("a head"),
+        120,
+        "nothing of it was stored"
+    );
+}

@@ -25,12 +25,19 @@ struct Node {
 pub struct Cluster {
     nodes: Vec<Node>,
     dir: tempfile::TempDir,
+    /// The servers' max_payload, when not their default (1 MiB).
+    payload_max: Option<usize>,
 }
 
 impl Cluster {
     /// Starts `size` servers (1 = one server without a cluster) and waits until each
     /// accepts connections.
     pub fn start(size: usize) -> Cluster {
+        Self::start_with(size, None)
+    }
+
+    /// `start` with the servers' `max_payload` set to `payload_max` bytes.
+    pub fn start_with(size: usize, payload_max: Option<usize>) -> Cluster {
         let found = Command::new("nats-server").arg("--version").output();
         assert!(
             found.is_ok_and(|output| output.status.success()),
@@ -47,6 +54,7 @@ impl Cluster {
         let mut cluster = Cluster {
             nodes,
             dir: tempfile::tempdir().expect("a temp dir"),
+            payload_max,
         };
         for index in 0..size {
             cluster.restart(index);
@@ -71,6 +79,11 @@ impl Cluster {
             .arg(&storage)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if let Some(payload_max) = self.payload_max {
+            let file = self.dir.path().join(format!("{}.conf", node.name));
+            std::fs::write(&file, format!("max_payload: {payload_max}\n")).expect("written");
+            command.arg("-c").arg(file);
+        }
         if self.nodes.len() > 1 {
             command
                 .args(["--cluster_name", "ledger-test"])
