@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks the three systemd units in ops/ with systemd's own tools, without installing them:
+# Checks the three systemd units in ops/ with systemd's own tools, without installing them
+# (and, 3., that the service sets its memory, thread and file-mode limits):
 #   1. `systemd-analyze verify` on all three: unknown or misplaced keys, bad values, a timer
 #      whose service is missing, a command that is not executable. Any warning fails the check.
 #   2. `systemd-analyze security --offline=true` on the two services: the exposure score of
@@ -112,4 +113,14 @@ fi
 if [ "$failed" -ne 0 ]; then
   exit 1
 fi
+# 3. The limits the exposure score does not weigh (docs/SECURITY.md, "Limits"): a memory and a
+#    thread ceiling, and owner-only files.
+for key in MemoryMax MemoryHigh TasksMax UMask StateDirectoryMode; do
+  if ! grep -q "^$key=" "$here/impact-ledger.service"; then
+    echo "FAIL: impact-ledger.service sets no $key=" >&2
+    exit 1
+  fi
+done
+echo "ok: impact-ledger.service sets MemoryMax, MemoryHigh, TasksMax, UMask, StateDirectoryMode"
+
 echo "== all systemd checks passed"

@@ -2,7 +2,7 @@
 # Schemathesis against the real binary: every operation of GET /api/v1/openapi.json is called
 # with generated requests, valid and invalid, and every answer is checked against the document
 # (status code, content type, headers and body schema), and for a 5xx, which is always a bug
-# (DESIGN §5). The run and what it found are recorded in docs/RELIABILITY.md.
+# (CONTRACT §5). The run and what it found are recorded in docs/RELIABILITY.md.
 #
 # What it does:
 #   1. builds the release binary (in $CARGO_TARGET_DIR, default ./target);

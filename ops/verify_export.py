@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check an impact-ledger export (NDJSON) without the ledger's code: Python standard library only.
 
-Written from DESIGN.md section 3.3. For every line, in order:
+Written from docs/CONTRACT.md section 3.3. For every line, in order:
   1. it parses as JSON (a line that does not, or a file cut in the middle of a line, is bad);
   2. it is byte for byte the canonical JSON of the object (so the export re-imports and
      re-exports to the same bytes);

@@ -1,4 +1,4 @@
-//! The access log of person-level reads (DESIGN §9, docs/SECURITY.md): who read a list of
+//! The access log of person-level reads (CONTRACT §9, docs/SECURITY.md): who read a list of
 //! placements, when, and with which query. It is not the ledger: nothing in it is hashed or
 //! exported, and it is bounded in size.
 //!

@@ -169,27 +169,42 @@ impl Checker {
 /// A record that does not decode, or a missing one, is a break; only a failure to read at all
 /// (sled, the disk) is an error.
 pub fn verify_log(log: &Log, until: u64) -> Result<Summary, StoreError> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    Ok(verify_log_unless(log, until, &never)?.expect("never cancelled"))
+}
+
+/// `verify_log` that stops early, with `None`, once `cancelled` is set (its client went away).
+pub fn verify_log_unless(
+    log: &Log,
+    until: u64,
+    cancelled: &std::sync::atomic::AtomicBool,
+) -> Result<Option<Summary>, StoreError> {
     let mut checker = Checker::default();
     for event in log.range(0, until) {
+        if event.as_ref().is_ok_and(|event| event.position % 1024 == 0)
+            && cancelled.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Ok(None);
+        }
         let event = match event {
             Ok(event) => event,
             Err(StoreError::Corrupt { position, reason }) => {
                 let reason = format!("the record at position {position} does not decode: {reason}");
                 let broken = checker.break_here(false, reason);
-                return Ok(checker.finish(Some(broken)));
+                return Ok(Some(checker.finish(Some(broken))));
             }
             Err(error) => return Err(error),
         };
         if let Err(broken) = checker.check_event(&event) {
-            return Ok(checker.finish(Some(broken)));
+            return Ok(Some(checker.finish(Some(broken))));
         }
     }
     if checker.next_position() <= until {
         let reason = format!("the log should hold events up to position {until}, but ends here");
         let broken = checker.break_here(false, reason);
-        return Ok(checker.finish(Some(broken)));
+        return Ok(Some(checker.finish(Some(broken))));
     }
-    Ok(checker.finish(None))
+    Ok(Some(checker.finish(None)))
 }
 
 /// Appends up to `events_max` export lines of the events after `after`, up to `until`.
@@ -281,7 +296,7 @@ pub fn verify_export<R: BufRead>(
     }
 }
 
-// The command line: `impact-ledger export`, `verify` and `import` (DESIGN §6).
+// The command line: `impact-ledger export`, `verify` and `import` (CONTRACT §6).
 
 /// Opens the log of an existing data dir, refusing to create one.
 pub fn open_existing_log(dir: &Path) -> anyhow::Result<Log> {

@@ -79,13 +79,20 @@ fn read_file(dir: &Path) -> anyhow::Result<TokenFile> {
 
 /// Replaces the token file atomically: write a temporary file, fsync, rename, fsync the dir.
 fn write_file(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     std::fs::create_dir_all(dir)?;
-    let path = tokens_path(dir);
-    let temporary = dir.join("tokens.json.tmp");
     // Readable by the service's user only: the hashes are not secrets, but the names and
     // roles are nobody else's business.
+    write_private_file(&tokens_path(dir), &serde_json::to_vec_pretty(file)?)?;
+    Ok(())
+}
+
+/// Replaces `path` atomically with a file (mode 0600) only the service's user may read: write
+/// `<path>.tmp`, fsync, rename, fsync the directory. Also the checkpoint key's writer.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -93,20 +100,25 @@ fn write_file(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {
         .mode(0o600)
         .open(&temporary)?;
     out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    out.write_all(&serde_json::to_vec_pretty(file)?)?;
+    out.write_all(bytes)?;
     out.sync_all()?;
-    std::fs::rename(&temporary, &path)?;
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(())
+    std::fs::rename(&temporary, path)?;
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
+    std::fs::File::open(dir.unwrap_or(Path::new(".")))?.sync_all()
 }
 
-/// Checks a token name: it becomes `actor` on every event the token appends.
+/// Checks a token name: it becomes `actor` on every event it appends, so it is kept to what
+/// reads as a name: 1 to 64 letters (of any alphabet: `søren` too) or digits, and `. _ - @`.
 pub fn check_name(name: &str) -> anyhow::Result<()> {
-    let valid = (1..=64).contains(&name.len())
+    let valid = (1..=64).contains(&name.chars().count())
         && name
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"._-@".contains(&byte));
-    anyhow::ensure!(valid, "a token name is 1 to 64 of A-Z a-z 0-9 . _ - @");
+            .chars()
+            .all(|character| character.is_alphanumeric() || "._-@".contains(character));
+    anyhow::ensure!(
+        valid,
+        "a token name is 1 to 64 letters (æ, ø, å and other alphabets too), digits or . _ - @, \
+         not `{name}`"
+    );
     Ok(())
 }
 
@@ -132,8 +144,22 @@ pub fn create_token(dir: &Path, name: &str, role: Role) -> anyhow::Result<String
 }
 
 /// Removes the token with this name; returns whether there was one.
-pub fn revoke_token(dir: &Path, name: &str) -> anyhow::Result<bool> {
+///
+/// The last admin token is kept unless `force`: without one nobody can make or revoke tokens
+/// over the API's roles, and a server that finds no token at all makes a new admin token.
+pub fn revoke_token(dir: &Path, name: &str, force: bool) -> anyhow::Result<bool> {
     let mut file = read_file(dir)?;
+    let is_admin = |token: &TokenRecord| token.role == Role::Admin;
+    let last_admin = file
+        .tokens
+        .iter()
+        .any(|token| token.name == name && is_admin(token))
+        && file.tokens.iter().filter(|token| is_admin(token)).count() == 1;
+    anyhow::ensure!(
+        !last_admin || force,
+        "`{name}` is the last admin token; make another first \
+         (impact-ledger token new --role admin --name NAME) or revoke it with --force"
+    );
     let before = file.tokens.len();
     file.tokens.retain(|token| token.name != name);
     let revoked = file.tokens.len() != before;

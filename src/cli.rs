@@ -1,4 +1,4 @@
-//! The command line (DESIGN §6).
+//! The command line (docs/CONTRACT.md §6).
 
 use std::path::PathBuf;
 
@@ -93,7 +93,7 @@ pub enum Command {
     },
 }
 
-/// `impact-ledger report`: the annual report without a server (DESIGN §6).
+/// `impact-ledger report`: the annual report without a server.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The calendar year the report is for; the bridge starts at the end of the year before.
@@ -141,11 +141,14 @@ pub enum TokenCommand {
         #[command(flatten)]
         data: DataDir,
     },
-    /// Remove a token; requests with it get 401 within a second.
+    /// Remove a token; requests with it get 401 within a second, and its open streams end.
     Revoke {
         /// The token's name.
         #[arg(long)]
         name: String,
+        /// Revoke it even if it is the last admin token.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         data: DataDir,
     },

@@ -30,9 +30,10 @@ pub struct ServeArgs {
     /// The data directory: the sled log and tokens.json live here [default: ./data].
     #[arg(long, env = "IMPACT_LEDGER_DATA")]
     pub data: Option<PathBuf>,
-    /// The address to listen on; port 0 picks a free port (printed on start) [default: 127.0.0.1:8080].
+    /// The address to listen on, `HOST:PORT` (a host name is resolved); port 0 picks a free
+    /// port (printed on start) [default: 127.0.0.1:8080].
     #[arg(long, env = "IMPACT_LEDGER_LISTEN")]
-    pub listen: Option<SocketAddr>,
+    pub listen: Option<String>,
     /// text or json log lines [default: text]; which lines is RUST_LOG's business.
     #[arg(long, env = "IMPACT_LEDGER_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -66,6 +67,18 @@ pub struct ServeArgs {
     /// "As of" questions folded from the log at once; beyond it 503 [default: 2].
     #[arg(long, env = "IMPACT_LEDGER_FOLDS_MAX")]
     pub folds_max: Option<usize>,
+    /// GET /api/v1/verify running at once (each reads the whole log); beyond it 503 [default: 1].
+    #[arg(long, env = "IMPACT_LEDGER_VERIFIES_MAX")]
+    pub verifies_max: Option<usize>,
+    /// Connections open at once; beyond it new ones wait in the kernel's backlog [default: 2048].
+    #[arg(long, env = "IMPACT_LEDGER_CONNECTIONS_MAX")]
+    pub connections_max: Option<usize>,
+    /// How long a client may leave an answer unread before the connection is closed [default: 30000].
+    #[arg(long, env = "IMPACT_LEDGER_WRITE_TIMEOUT_MS")]
+    pub write_timeout_ms: Option<u64>,
+    /// GET /metrics needs a bearer token (any role) [default: false: open, like /healthz].
+    #[arg(long, env = "IMPACT_LEDGER_METRICS_TOKEN_REQUIRED")]
+    pub metrics_token_required: Option<bool>,
     /// Bytes the access log of person-level reads keeps (two files of half each; the oldest
     /// entries go first) [default: 8388608].
     #[arg(long, env = "IMPACT_LEDGER_ACCESS_LOG_BYTES_MAX")]
@@ -77,7 +90,7 @@ pub struct ServeArgs {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     data: Option<PathBuf>,
-    listen: Option<SocketAddr>,
+    listen: Option<String>,
     log_format: Option<LogFormat>,
     body_bytes_max: Option<usize>,
     batch_events_max: Option<usize>,
@@ -89,6 +102,10 @@ struct FileConfig {
     group_events_max: Option<usize>,
     subscribers_max: Option<usize>,
     folds_max: Option<usize>,
+    verifies_max: Option<usize>,
+    connections_max: Option<usize>,
+    write_timeout_ms: Option<u64>,
+    metrics_token_required: Option<bool>,
     access_log_bytes_max: Option<u64>,
 }
 
@@ -115,6 +132,15 @@ pub struct Limits {
     pub subscribers_max: usize,
     /// Folds of a log prefix (as_of / at_position) running at once: each holds a projection.
     pub folds_max: usize,
+    /// Verifications of the whole chain over the API running at once.
+    pub verifies_max: usize,
+    /// Open connections; each holds a task and a socket, idle ones included.
+    pub connections_max: usize,
+    /// A write that cannot proceed this long (the client stopped reading) ends the connection.
+    pub write_timeout_ms: u64,
+    /// GET /metrics answers only with a token: it shows event counts by type and request
+    /// counts by route, which an operator may not want open to every local user.
+    pub metrics_token_required: bool,
     /// The access log of person-level reads keeps at most this many bytes (`access_log.rs`).
     pub access_log_bytes_max: u64,
 }
@@ -132,6 +158,10 @@ impl Default for Limits {
             group_events_max: 8192,
             subscribers_max: 64,
             folds_max: 2,
+            verifies_max: 1,
+            connections_max: 2048,
+            write_timeout_ms: 30_000,
+            metrics_token_required: false,
             access_log_bytes_max: 8 * 1024 * 1024,
         }
     }
@@ -166,7 +196,10 @@ impl Config {
         let limits = &default.limits;
         let config = Config {
             data: args.data.clone().or(file.data).unwrap_or(default.data),
-            listen: args.listen.or(file.listen).unwrap_or(default.listen),
+            listen: match args.listen.as_ref().or(file.listen.as_ref()) {
+                Some(listen) => resolve_listen(listen)?,
+                None => default.listen,
+            },
             log_format: args
                 .log_format
                 .or(file.log_format)
@@ -218,6 +251,22 @@ impl Config {
                     limits.subscribers_max,
                 ),
                 folds_max: pick(args.folds_max, file.folds_max, limits.folds_max),
+                verifies_max: pick(args.verifies_max, file.verifies_max, limits.verifies_max),
+                connections_max: pick(
+                    args.connections_max,
+                    file.connections_max,
+                    limits.connections_max,
+                ),
+                write_timeout_ms: pick(
+                    args.write_timeout_ms,
+                    file.write_timeout_ms,
+                    limits.write_timeout_ms,
+                ),
+                metrics_token_required: pick(
+                    args.metrics_token_required,
+                    file.metrics_token_required,
+                    limits.metrics_token_required,
+                ),
                 access_log_bytes_max: pick(
                     args.access_log_bytes_max,
                     file.access_log_bytes_max,
@@ -227,6 +276,20 @@ impl Config {
         };
         config.limits.check()?;
         Ok(config)
+    }
+
+    /// Refuses a data dir that does not exist: `serve` would make a new, empty ledger there,
+    /// which is what a mistyped path must not do quietly.
+    pub fn check_data_dir(&self) -> anyhow::Result<()> {
+        let data = &self.data;
+        anyhow::ensure!(
+            data.is_dir(),
+            "the data dir {} does not exist; `serve` would create an empty ledger there. \
+             Check the path, or create it (mkdir -m 700 {}) for a new ledger",
+            data.display(),
+            data.display()
+        );
+        Ok(())
     }
 
     /// The effective settings as TOML, for `impact-ledger config check`.
@@ -246,12 +309,27 @@ impl Config {
     }
 }
 
+/// `HOST:PORT` to the first address the host resolves to (`localhost:8081`, `[::1]:8081`,
+/// `127.0.0.1:0`).
+fn resolve_listen(listen: &str) -> anyhow::Result<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let plain = || format!("the listen address `{listen}` must be HOST:PORT, e.g. 127.0.0.1:8080");
+    let (_, port) = listen.rsplit_once(':').with_context(plain)?;
+    port.parse::<u16>().ok().with_context(plain)?;
+    let mut addresses = listen
+        .to_socket_addrs()
+        .with_context(|| format!("the host of the listen address `{listen}` cannot be resolved"))?;
+    addresses
+        .next()
+        .with_context(|| format!("the host of the listen address `{listen}` has no address"))
+}
+
 fn pick<T>(flag: Option<T>, file: Option<T>, default: T) -> T {
     flag.or(file).unwrap_or(default)
 }
 
 impl Limits {
-    /// Refuses limits that make no sense, or go beyond what DESIGN allows.
+    /// Refuses limits that make no sense, or go beyond what the API promises.
     fn check(&self) -> anyhow::Result<()> {
         let counts = [
             ("body_bytes_max", self.body_bytes_max as u64),
@@ -264,6 +342,9 @@ impl Limits {
             ("group_events_max", self.group_events_max as u64),
             ("subscribers_max", self.subscribers_max as u64),
             ("folds_max", self.folds_max as u64),
+            ("verifies_max", self.verifies_max as u64),
+            ("connections_max", self.connections_max as u64),
+            ("write_timeout_ms", self.write_timeout_ms),
             ("access_log_bytes_max", self.access_log_bytes_max),
         ];
         for (name, value) in counts {
@@ -271,11 +352,11 @@ impl Limits {
         }
         anyhow::ensure!(
             self.batch_events_max <= 1000,
-            "batch_events_max is at most 1000 (DESIGN §3.4)"
+            "batch_events_max is at most 1000 (the largest append request)"
         );
         anyhow::ensure!(
             self.page_events_max <= 1000,
-            "page_events_max is at most 1000 (DESIGN §5)"
+            "page_events_max is at most 1000 (the largest page of GET /api/v1/events)"
         );
         anyhow::ensure!(
             self.body_bytes_max <= 64 * 1024 * 1024,

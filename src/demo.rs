@@ -1,6 +1,6 @@
-//! The demo data set (`impact-ledger demo`, `serve --demo`; DESIGN §6): a deterministic,
+//! The demo data set (`impact-ledger demo`, `serve --demo`; CONTRACT §6): a deterministic,
 //! believable history of Slagelse Kommune's social-economy unit from 2019 to 2024, made so that
-//! the headline figures come out as the unit reported them (DESIGN §1): 100 people employed and
+//! the headline figures come out as the unit reported them (CONTRACT §1): 100 people employed and
 //! 31 enterprises active in 2022, 118 and 34 in 2023.
 //!
 //! Every id is fixed and the events are always sent as the same requests, so loading is
@@ -21,17 +21,18 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{Datelike, Days, NaiveDate};
-use impact_events::{parse_event_in, NewEvent, Problem};
+use impact_events::{parse_event_in, NewEvent, Problem, RecordedAt};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::http::events::copenhagen_today;
 use crate::http::AppState;
+use crate::store::writer::Clock;
 use crate::store::{AppendError, AppendRequest, Writer};
 
 /// The `actor` of every demo event.
 pub const ACTOR: &str = "demo";
-/// The most events one demo request carries (the API's limit, DESIGN §3.4).
+/// The most events one demo request carries (the API's limit, CONTRACT §3.4).
 pub const REQUEST_EVENTS_MAX: usize = 1000;
 /// The strategy the demo adopts, with its targets: 30 people a year, 40 enterprises.
 pub const STRATEGY_NAME: &str = "Den Socialøkonomiske Strategi 2.0: Det handler om mennesker";
@@ -59,17 +60,39 @@ pub struct DemoError {
     pub reason: String,
 }
 
-/// Sends the demo to the writer, request by request, in order.
+/// How long after an event happened the demo's unit recorded it.
+pub const RECORDING_LAG_DAYS: u64 = 2;
+
+/// When the demo's unit recorded an event that happened `occurred_on`: `RECORDING_LAG_DAYS`
+/// later at 09:00 UTC, but never after `now`. So the demo's history reads as recorded over the
+/// years it describes, and "as of" a past moment shows what was known then.
+pub fn recorded_at(occurred_on: NaiveDate, now: chrono::DateTime<chrono::Utc>) -> RecordedAt {
+    let recorded = occurred_on
+        .checked_add_days(Days::new(RECORDING_LAG_DAYS))
+        .and_then(|day| day.and_hms_opt(9, 0, 0))
+        .map(|instant| instant.and_utc())
+        .unwrap_or(now);
+    RecordedAt::from_datetime(recorded.min(now))
+}
+
+/// Sends the demo to the writer, request by request, in order, each event recorded at
+/// `recorded_at` of its date (the writer keeps them never earlier than the event before).
 pub async fn load(writer: &Writer, today: NaiveDate) -> Result<Loaded, DemoError> {
     let mut loaded = Loaded::default();
+    let now = chrono::Utc::now();
     for (request, (year, events)) in batches().into_iter().enumerate() {
         let count = events.len();
+        let instants = events
+            .iter()
+            .map(|event| recorded_at(event.occurred_on, now))
+            .collect();
+        let request_in = AppendRequest {
+            events,
+            actor: ACTOR.to_owned(),
+            today,
+        };
         let appended = writer
-            .append(AppendRequest {
-                events,
-                actor: ACTOR.to_owned(),
-                today,
-            })
+            .append_with(request_in, Clock::At(instants))
             .await
             .map_err(|error| DemoError {
                 request,

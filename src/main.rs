@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
 use std::path::Path;
+use std::process::ExitCode;
 
 use impact_ledger::audit;
 use impact_ledger::auth;
@@ -12,13 +13,36 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> anyhow::Result<()> {
+/// Threads for blocking reads (verify, export, subscribers catching up, folds).
+const BLOCKING_THREADS_MAX: usize = 256;
+
+/// Errors are printed here, as plain sentences: `anyhow`'s own report (a `main` returning
+/// `Result`) adds a stack trace whenever RUST_BACKTRACE is set, which a user error never needs.
+fn main() -> ExitCode {
+    // Owner-only files: the data dir holds person_refs and the token file. systemd's
+    // UMask=0077 does the same; this covers a start by hand.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  because: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Serve { settings, demo } = &cli.command {
         let config = Config::resolve(settings)?;
         init_logs(config.log_format);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
+            // Under the systemd unit's TasksMax=512 (ops/impact-ledger.service).
+            .max_blocking_threads(BLOCKING_THREADS_MAX)
             .build()
             .context("starting the runtime")?;
         return runtime.block_on(impact_ledger::serve::serve(&config, *demo));
@@ -29,8 +53,9 @@ fn main() -> anyhow::Result<()> {
         Command::Config {
             command: ConfigCommand::Check { settings },
         } => {
-            print!("{}", Config::resolve(&settings)?.to_toml());
-            Ok(())
+            let config = Config::resolve(&settings)?;
+            print!("{}", config.to_toml());
+            config.check_data_dir()
         }
         Command::Demo { data } => {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -136,9 +161,9 @@ fn token(command: TokenCommand) -> anyhow::Result<()> {
                 role.as_str()
             );
         }
-        TokenCommand::Revoke { name, data } => {
+        TokenCommand::Revoke { name, force, data } => {
             anyhow::ensure!(
-                auth::revoke_token(&data.data, &name)?,
+                auth::revoke_token(&data.data, &name, force)?,
                 "no token is named `{name}`"
             );
             eprintln!("token `{name}` revoked");

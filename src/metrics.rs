@@ -23,9 +23,16 @@ pub struct TypeLabel {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub method: String,
+    /// GET, POST, HEAD or other: never the request's own text.
+    pub method: &'static str,
+    /// A route template, or `unmatched` (unknown paths and 405s): never the request's path.
     pub route: String,
     pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    pub reason: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -42,6 +49,7 @@ pub struct Metrics {
     pub head_position: Gauge<i64, AtomicU64Gauge>,
     pub http_requests: Family<RouteLabels, Counter>,
     pub http_request_seconds: Family<RouteLabels, Histogram>,
+    pub http_shed: Family<ReasonLabel, Counter>,
     pub sse_subscribers: Gauge,
     uptime_seconds: Gauge<f64, AtomicU64>,
     started: Instant,
@@ -66,6 +74,7 @@ impl Metrics {
             head_position: Gauge::default(),
             http_requests: Family::default(),
             http_request_seconds: Family::new_with_constructor(latency_histogram),
+            http_shed: Family::default(),
             sse_subscribers: Gauge::default(),
             uptime_seconds: Gauge::default(),
             started: Instant::now(),
@@ -107,6 +116,11 @@ impl Metrics {
             metrics.http_request_seconds.clone(),
         );
         registry.register(
+            "http_shed_requests",
+            "Requests answered 503 at a limit, by reason (overloaded, busy)",
+            metrics.http_shed.clone(),
+        );
+        registry.register(
             "sse_subscribers",
             "Live subscribers to /api/v1/subscribe",
             metrics.sse_subscribers.clone(),
@@ -127,6 +141,11 @@ impl Metrics {
             registry,
             ..metrics
         }
+    }
+
+    /// Time since the process started.
+    pub fn uptime(&self) -> std::time::Duration {
+        self.started.elapsed()
     }
 
     /// The Prometheus text exposition of every metric.

@@ -24,7 +24,7 @@ pub fn open_state(data: &Path) -> anyhow::Result<AppState> {
 
 /// Opens the data dir and builds what the router needs, with these limits.
 pub fn open_state_with(data: &Path, limits: Limits) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    create_private_dir(data)?;
     let ledger = Arc::new(Ledger::open(data).context("opening the ledger")?);
     ledger.verify_in_background();
     let writer_limits = WriterLimits {
@@ -43,7 +43,19 @@ pub fn open_state_with(data: &Path, limits: Limits) -> anyhow::Result<AppState> 
         limits,
         subscribers: Default::default(),
         folds: Arc::new(tokio::sync::Semaphore::new(limits.folds_max)),
+        verifies: Arc::new(tokio::sync::Semaphore::new(limits.verifies_max)),
     })
+}
+
+/// Creates the data dir (and any missing parent) readable by its owner only: it holds
+/// person_refs and the token file. A dir that exists is left as it is.
+pub fn create_private_dir(data: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data)
+        .with_context(|| format!("creating the data dir {}", data.display()))
 }
 
 /// On a data dir with no token at all, makes an admin token and prints it once.
@@ -65,6 +77,8 @@ pub fn first_admin_token(data: &Path, tokens: &Tokens) -> anyhow::Result<()> {
 /// Serves until SIGTERM or Ctrl-C; with `demo`, an empty log first gets the demo data set.
 pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let data = &config.data;
+    // Before anything is made (a token, the demo data): a busy port is said plainly.
+    let listener = bind(config.listen).await?;
     let state = open_state_with(data, config.limits)?;
     first_admin_token(data, &state.tokens)?;
     if demo {
@@ -74,9 +88,6 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         }
     }
     let ledger = state.ledger.clone();
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, head_position = ledger.durable_position(), "serving");
     // Before the ready line: a SIGTERM sent as soon as it is printed must stop the server
@@ -84,14 +95,26 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let shutdown = shutdown_signal().context("installing the signal handlers")?;
     println!("impact-ledger listening on http://{address}");
     let subscribers = state.subscribers.clone();
-    let header_read_timeout = Duration::from_millis(config.limits.header_read_timeout_ms);
-    accept_until_shutdown(listener, http::router(state), header_read_timeout, shutdown).await;
+    accept_until_shutdown(listener, http::router(state), &config.limits, shutdown).await;
     // Subscriptions never end by themselves; they are ended so the graceful shutdown can finish.
     subscribers.close();
     // Every acknowledged append was synced already; this last sync is for sled's own state.
     ledger.log.sync().context("final sync")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Binds the listen address; a port in use is said in plain words.
+async fn bind(listen: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    match tokio::net::TcpListener::bind(listen).await {
+        Ok(listener) => Ok(listener),
+        Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => anyhow::bail!(
+            "port {} is busy: another program (perhaps another impact-ledger) listens on {listen}; \
+             stop it or choose another address with --listen",
+            listen.port()
+        ),
+        Err(error) => Err(error).with_context(|| format!("cannot listen on {listen}")),
+    }
 }
 
 /// How long connections in flight may take to finish after a shutdown signal.
@@ -101,15 +124,27 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
 ///
 /// A hand-written loop rather than `axum::serve`, because only hyper's own connection builder
 /// can bound how long a client may take to send its headers (slowloris).
+///
+/// At most `connections_max` connections are open: beyond it the loop stops accepting, and new
+/// connections wait in the kernel's backlog until one closes (idle ones close after
+/// `header_read_timeout_ms`). A write that cannot proceed for `write_timeout_ms` (a client that
+/// stopped reading) ends its connection, so an unread answer does not hold memory for ever.
 async fn accept_until_shutdown(
     listener: tokio::net::TcpListener,
     router: axum::Router,
-    header_read_timeout: Duration,
+    limits: &Limits,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let header_read_timeout = Duration::from_millis(limits.header_read_timeout_ms);
+    let write_timeout = Duration::from_millis(limits.write_timeout_ms);
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.connections_max));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => permit.expect("never closed"),
+            () = &mut shutdown => break,
+        };
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -122,16 +157,19 @@ async fn accept_until_shutdown(
             },
             () = &mut shutdown => break,
         };
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(write_timeout));
         let service = TowerToHyperService::new(router.clone());
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(TokioIo::new(Box::pin(stream)), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
+            drop(permit);
         });
     }
     drop(listener);

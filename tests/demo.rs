@@ -308,3 +308,48 @@ fn the_binary_loads_the_demo_once() {
         "{first}"
     );
 }
+
+/// The demo is the same bytes on every load (fixed ids, events recorded two days after they
+/// happened): its export's SHA-256 is pinned here. A change to the demo data, or to how an
+/// event is written, changes it; such a commit says so.
+#[tokio::test]
+async fn the_demo_export_is_always_the_same_bytes() {
+    use sha2::Digest;
+    let demo = demo_loaded().await;
+    let ledger = &demo.state.ledger;
+    let head = ledger.durable_position();
+    let mut export = Vec::new();
+    let last = impact_ledger::audit::export_batch(&ledger.log, 0, head, usize::MAX, &mut export)
+        .expect("the log reads");
+    assert_eq!(last, head);
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(&export)),
+        "0fffd2ed1ee71a86f8d526350aa5e35b274cde2af282b0652e78073fff06e567"
+    );
+}
+
+/// The "as of" example of README.md and docs/STAFF_GUIDE.md: 2023 as known on 30 June 2023 has
+/// 59 people employed (67 placements), as known now 118; before the first event, nothing.
+#[tokio::test]
+async fn as_of_a_past_moment_shows_what_was_recorded_by_then() {
+    let demo = demo_loaded().await;
+    let now = get(&demo, "/api/v1/status/2023").await;
+    assert_eq!(now["people_employed"], 118);
+    let midsummer = get(&demo, "/api/v1/status/2023?as_of=2023-06-30T12:00:00Z").await;
+    assert_eq!(midsummer["people_employed"], 59, "{midsummer}");
+    assert_eq!(midsummer["placements"]["total"], 67, "{midsummer}");
+    let targets = get(
+        &demo,
+        "/api/v1/targets?year=2023&as_of=2023-06-30T12:00:00Z",
+    )
+    .await;
+    assert_eq!(targets["targets"][0]["attainment_pct"], 196.7, "{targets}");
+    let first = demo
+        .state
+        .ledger
+        .log
+        .get(1)
+        .expect("reads")
+        .expect("stored");
+    assert_eq!(first.recorded_at.to_string(), "2019-02-13T09:00:00.000000Z");
+}

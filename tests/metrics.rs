@@ -86,3 +86,33 @@ async fn appends_move_the_counters_and_fill_the_histograms() {
     assert!(after.contains("impact_ledger_build_info{version="));
     assert!(after.contains("impact_ledger_uptime_seconds"));
 }
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let limits = impact_ledger::config::Limits {
+        metrics_token_required: true,
+        ..Default::default()
+    };
+    let token = impact_ledger::auth::create_token(
+        dir.path(),
+        "prometheus",
+        impact_ledger::auth::Role::Auditor,
+    )
+    .expect("a token");
+    let state = impact_ledger::serve::open_state_with(dir.path(), limits).expect("opens");
+    let router = impact_ledger::http::router(state);
+    let ask = |token: Option<String>| {
+        let router = router.clone();
+        async move {
+            let mut request = Request::get("/metrics");
+            if let Some(token) = token {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            let request = request.body(Body::empty()).expect("a request");
+            router.oneshot(request).await.expect("an answer").status()
+        }
+    };
+    assert_eq!(ask(None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(ask(Some(token)).await, StatusCode::OK);
+}

@@ -1,5 +1,5 @@
 //! Proves GET /api/v1/openapi.json describes the API that runs: every path and method of
-//! DESIGN §5 is documented and routed, the bearer scheme is declared, and the hand-declared
+//! CONTRACT §5 is documented and routed, the bearer scheme is declared, and the hand-declared
 //! shapes (stored event, event in, verification, health) have exactly the members real answers
 //! have, so the document cannot drift from the code unnoticed.
 
@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode};
 use common::TestLedger;
 use serde_json::{json, Value};
 
-/// Every path and method of DESIGN §5, §9 and §13.
+/// Every path and method of CONTRACT §5, §9 and §13.
 const CONTRACT: [(&str, &str); 25] = [
     ("post", "/api/v1/events"),
     ("get", "/api/v1/events"),
@@ -95,7 +95,7 @@ async fn every_path_of_the_contract_is_documented_and_routed() {
         .collect();
     assert_eq!(
         documented, contract,
-        "documented operations against DESIGN §5"
+        "documented operations against CONTRACT §5"
     );
 
     for (method, path) in CONTRACT {

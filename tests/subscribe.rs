@@ -2,7 +2,8 @@
 //! a hand-written HTTP/1.1 client): catch-up then live events, each with `id: <position>` and
 //! the event's canonical JSON; resuming with `Last-Event-ID` (which wins over `after`) gives
 //! exactly the missed events; the subscriber limit answers 503 and a place frees up when a
-//! client leaves; a subscriber that never reads does not hold up appends; shutdown ends streams.
+//! client leaves; a subscriber that never reads does not hold up appends; shutdown ends streams;
+//! revoking the token ends its open stream, quiet or busy, within seconds (issue 18, finding 3).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -345,4 +346,50 @@ async fn a_subscriber_that_never_reads_does_not_hold_up_appends() {
         let message = stuck.next().await.expect("the stream goes on");
         assert_eq!(message.id, position);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_the_token_ends_its_open_streams() {
+    let server = Server::start(8).await;
+    let first = server.append_trends(0, 1).await;
+    let dir = server._dir.path();
+    let quiet_token = auth::create_token(dir, "bente", Role::Staff).expect("a token");
+    let busy_token = auth::create_token(dir, "carl", Role::Auditor).expect("a token");
+    // The server re-reads tokens.json at most once a second.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let (mut quiet, mut busy) = loop {
+        let quiet = Subscriber::connect(server.address, &quiet_token, "", None).await;
+        let busy = Subscriber::connect(server.address, &busy_token, "", None).await;
+        if quiet.status == StatusCode::OK && busy.status == StatusCode::OK {
+            break (quiet, busy);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new tokens never worked"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    expect_events(&mut quiet, 1, &first).await;
+    expect_events(&mut busy, 1, &first).await;
+
+    auth::revoke_token(dir, "bente", false).expect("revoked");
+    auth::revoke_token(dir, "carl", false).expect("revoked");
+    // The quiet stream ends on its own check; the busy one before its next event.
+    let started = tokio::time::Instant::now();
+    assert_eq!(
+        quiet.next().await,
+        None,
+        "a revoked token's quiet stream goes on"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    server.append_trends(1, 1).await;
+    assert_eq!(
+        busy.next().await,
+        None,
+        "a revoked token's stream delivered an event"
+    );
 }

@@ -296,3 +296,70 @@ fn get_as_admin(ledger: &TestLedger, path: &str) -> Request<Body> {
         .body(Body::empty())
         .expect("a request")
 }
+
+/// Waits (bounded) until the background thread after a start has written the head's
+/// checkpoint, or has flagged the log.
+fn settled(state: &impact_ledger::http::AppState, dir: &std::path::Path, head: u64) -> bool {
+    for _ in 0..200 {
+        if state.ledger.is_corrupt() {
+            return false;
+        }
+        let last = std::fs::read_to_string(dir.join("checkpoint-last.txt")).unwrap_or_default();
+        if last.lines().nth(1) == Some(head.to_string().as_str()) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("the background check after the start did not finish within 5 s");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_start_checks_the_checkpoint_of_the_last_start_and_stops_appends_on_a_mismatch() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let staff =
+        impact_ledger::auth::create_token(dir.path(), "anna", impact_ledger::auth::Role::Staff)
+            .expect("a token");
+    let state = impact_ledger::serve::open_state(dir.path()).expect("opens");
+    let body = serde_json::to_vec(&json!({"events": [trend(0), trend(1), trend(2)]})).unwrap();
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/events")
+        .header("authorization", format!("Bearer {staff}"))
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .expect("a request");
+    let answer = tower::ServiceExt::oneshot(impact_ledger::http::router(state.clone()), request)
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), StatusCode::CREATED);
+    drop(state);
+    // Second start: the first start's checkpoint (of 0 events) holds; the head's is kept.
+    let state = open_again(dir.path());
+    assert!(
+        settled(&state, dir.path(), 3),
+        "an honest log passes the check"
+    );
+    drop(state);
+    // A checkpoint signed by the ledger's key for another root of the same size: as if the
+    // log had been rewritten (and rehashed) while the service was stopped.
+    let key = impact_ledger::transparency::CheckpointKey::open(dir.path()).expect("the key");
+    let forged = key.sign(3, &Hash([9; 32]));
+    std::fs::write(dir.path().join("checkpoint-last.txt"), forged).unwrap();
+    let state = open_again(dir.path());
+    assert!(!settled(&state, dir.path(), 99), "the mismatch is found");
+    assert!(
+        state.writer.is_stopped(),
+        "appends stop on a log that is not what was signed"
+    );
+}
+
+/// Opens the data dir again once the previous start's threads let go of sled's lock.
+fn open_again(dir: &std::path::Path) -> impact_ledger::http::AppState {
+    for _ in 0..200 {
+        match impact_ledger::serve::open_state(dir) {
+            Ok(state) => return state,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(25)),
+        }
+    }
+    panic!("the data dir stayed locked for 5 s")
+}

@@ -147,7 +147,7 @@ impl Expected {
 }
 
 /// Every `Violation::code`, in the order of the variants.
-pub const CODES: [&str; 58] = [
+pub const CODES: [&str; 59] = [
     "not-utf8",
     "not-json",
     "body-not-object",
@@ -206,6 +206,7 @@ pub const CODES: [&str; 58] = [
     "id-stored-other-content",
     "retry-partly-new",
     "stored-unreadable",
+    "stream-full",
 ];
 
 /// One broken rule or conflict, with the values it is about.
@@ -375,6 +376,11 @@ pub enum Violation {
     },
     RetryPartlyNew,
     StoredUnreadable,
+    /// The stream already holds the most events one entity may have.
+    StreamFull {
+        stream: StreamId,
+        events_max: u64,
+    },
 }
 
 impl Violation {
@@ -453,6 +459,7 @@ impl Violation {
             IdStoredOtherContent { .. } => "id-stored-other-content",
             RetryPartlyNew => "retry-partly-new",
             StoredUnreadable => "stored-unreadable",
+            StreamFull { .. } => "stream-full",
         }
     }
 
@@ -792,6 +799,11 @@ impl Violation {
                                events alone"
                 .to_owned(),
             StoredUnreadable => "the stored event could not be read".to_owned(),
+            StreamFull { stream, events_max } => format!(
+                "{stream} already holds {events_max} events, the most one entity may have; \
+                 nothing was stored. An entity changed this often is a mistake: ask an \
+                 administrator"
+            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -840,6 +852,10 @@ impl Violation {
                                hændelser for sig"
                 .to_owned(),
             StoredUnreadable => "den gemte hændelse kunne ikke læses".to_owned(),
+            StreamFull { stream, events_max } => format!(
+                "{stream} har allerede {events_max} hændelser, det højeste én ting må have; \
+                 intet er gemt. En ting, der ændres så tit, er en fejl: spørg en administrator"
+            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -1071,6 +1087,10 @@ mod tests {
             IdStoredOtherContent { id, position: 4 },
             RetryPartlyNew,
             StoredUnreadable,
+            StreamFull {
+                stream,
+                events_max: 1000,
+            },
         ]
     }
 

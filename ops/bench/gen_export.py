@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a valid impact-ledger export (NDJSON) of N events, for `impact-ledger import`.
 
-Python standard library only, written from DESIGN.md sections 3.2 and 3.3, so it is also an
+Python standard library only, written from docs/CONTRACT.md sections 3.2 and 3.3, so it is also an
 independent check of the hash rule: `impact-ledger import` and `verify --export` must accept it.
 
 The log looks like a busy unit's: a strategy first, then mostly placements, with enterprises
@@ -11,7 +11,7 @@ events before it (closures and endings name a standing entity and are not dated 
 placement or grant names a registered enterprise, a retraction names a standing event that is not
 itself a retraction), so the resulting data dir also takes new appends.
 
-The envelope follows DESIGN §3.3 exactly: position 1, 2, 3, ...; version 1, 2, ... per stream;
+The envelope follows CONTRACT §3.3 exactly: position 1, 2, 3, ...; version 1, 2, ... per stream;
 `recorded_at` never decreasing, written `YYYY-MM-DDTHH:MM:SS.ffffffZ`; optional members written
 as null; prev_hash the previous line's hash (64 zeros first); hash = SHA-256 of
 json.dumps(event without hash, sort_keys=True, separators=(",", ":"), ensure_ascii=False).

@@ -267,6 +267,11 @@ for run in $(seq 1 "$runs"); do
     middle=$($probe instant "$url" "$token" $(( (events + 1) / 2 )))
     record as_of_end_p50_ms "$run" "$($probe latency "$url/api/v1/status/2023?as_of=$last" "$token" "$latency_count" | cut -d' ' -f1)"
     record as_of_middle_p50_ms "$run" "$($probe latency "$url/api/v1/status/2023?as_of=$middle" "$token" "$latency_count" | cut -d' ' -f1)"
+    # Transparency (issue 16): proofs for a past tree size, so they read kept and recomputed
+    # parts of the Merkle tree (the tree was built before "whole chain verified").
+    proof_size=$(( events - 7 ))
+    record inclusion_p50_ms "$run" "$($probe latency "$url/api/v1/proofs/inclusion?position=$(( events / 3 ))&tree_size=$proof_size" "$token" "$latency_count" | cut -d' ' -f1)"
+    record consistency_p50_ms "$run" "$($probe latency "$url/api/v1/proofs/consistency?from=$(( events / 2 + 3 ))&to=$proof_size" "$token" "$latency_count" | cut -d' ' -f1)"
     read -r rss_now rss_peak <<< "$($probe rss "$server_pid")"
     record rss_after_reads_mb "$run" "$rss_now"
     record rss_peak_mb "$run" "$rss_peak"
@@ -361,6 +366,7 @@ table_row "appends 100-event batches, 8 conn (ev/s)" "$(median post100_c8_events
 table_row "cold start to /healthz, $events ev (s)" "$(median "$cold_row")" "-" "-" max 1.5
 table_row "GET status/2023 p50 (ms)" "$(median status_p50_ms)" "GET /healthz p50, 1 conn" "$(median healthz_p50_ms)" max 2
 table_row "GET status/2023?as_of=<last-1> p50 (ms)" "$(median as_of_end_p50_ms)" "as_of=<middle> p50 (ms)" "$(median as_of_middle_p50_ms)" max 300
+table_row "GET proofs/inclusion p50 (ms)" "$(median inclusion_p50_ms)" "proofs/consistency p50 (ms)" "$(median consistency_p50_ms)" max 5
 table_row "resident memory after start (MB)" "$(median rss_after_start_mb)" "-" "-" max 300
 table_row "resident memory after the reads (MB)" "$(median rss_after_reads_mb)" "peak (VmHWM)" "$(median rss_peak_mb)" max_only 300
 table_row "disk of the log (MB)" "$(median disk_mb)" "NDJSON export (MB)" "$(median export_mb)" ratio_max 2.5

@@ -4,6 +4,7 @@
 //! a batch at a time on the blocking pool, so they hold no more than one batch in memory and
 //! never wait for, or hold up, the writer.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -12,10 +13,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::caller::AUDITOR_ADMIN;
+use super::caller::{StillValid, AUDITOR_ADMIN};
 use super::error::{internal, ApiError};
 use super::AppState;
-use crate::audit::{export_batch, verify_log, EXPORT_BATCH_EVENTS};
+use crate::audit::{export_batch, verify_log_unless, EXPORT_BATCH_EVENTS};
 use crate::auth::Caller;
 use crate::store::Ledger;
 
@@ -27,37 +28,70 @@ pub const HEAD_HASH_HEADER: &str = "x-ledger-head-hash";
 #[utoipa::path(get, path = "/api/v1/verify", tag = "audit", security(("bearer" = [])),
     responses(
         (status = 200, description = "the verification; `ok` false names the first bad position", body = super::openapi::VerifyAnswer),
+        (status = 400, description = "an unknown query parameter", body = super::error::ProblemDocument, content_type = "application/problem+json"),
+        (status = 503, description = "`verifies_max` verifications are running; retry", body = super::error::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
     ))]
 pub async fn verify(
     State(state): State<AppState>,
     caller: Caller,
+    uri: axum::http::Uri,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    super::check_query_keys(&uri, &[])?;
     caller.allow(AUDITOR_ADMIN)?;
+    // One verification reads the whole log: `verifies_max` at once, a 503 beyond.
+    let _permit = state
+        .verifies
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Overloaded)?;
     let ledger = state.ledger.clone();
+    // Set when this future is dropped (the client went away, or the request timed out), so
+    // the blocking read stops within 1024 events instead of running to the end.
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let _cancel_on_drop = CancelOnDrop(cancelled.clone());
     let summary = tokio::task::spawn_blocking(move || {
         let until = ledger.durable_position();
-        verify_log(&ledger.log, until)
+        verify_log_unless(&ledger.log, until, &cancelled)
     })
     .await
     .map_err(internal)?
-    .map_err(internal)?;
+    .map_err(internal)?
+    // Only a dropped request sets the flag, and then nobody reads this answer.
+    .ok_or(ApiError::Timeout)?;
     if let Some(broken) = &summary.broken {
         tracing::error!(%broken, "GET /verify found the chain broken");
     }
     Ok(Json(summary.to_json()))
 }
 
+/// Sets its flag when dropped.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Every stored event in order, one canonical JSON object per line, streamed.
 #[utoipa::path(get, path = "/api/v1/export", tag = "audit", security(("bearer" = [])),
     responses(
         (status = 200, description = "NDJSON; headers x-ledger-head-position and x-ledger-head-hash name the head exported", body = String, content_type = "application/x-ndjson"),
+        (status = 400, description = "an unknown query parameter", body = super::error::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
     ))]
-pub async fn export(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: axum::http::Uri,
+    request_headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    super::check_query_keys(&uri, &[])?;
     caller.allow(AUDITOR_ADMIN)?;
+    let still_valid = StillValid::new(&state, &request_headers, &caller);
     let (head_position, head_hash) = {
         let read = state.ledger.read.read().expect("read model lock");
         (read.head_position(), read.head_hash())
@@ -65,9 +99,15 @@ pub async fn export(State(state): State<AppState>, caller: Caller) -> Result<Res
     let ledger = state.ledger;
     let chunks = futures_util::stream::try_unfold(0, move |after| {
         let ledger = ledger.clone();
+        let still_valid = still_valid.clone();
         async move {
             if after >= head_position {
                 return Ok(None);
+            }
+            if !still_valid.check() {
+                // Cut, as any failure: the client sees fewer lines than the head header says.
+                tracing::info!(after, "an export ended: its token was revoked");
+                return Err(std::io::Error::other("the token was revoked"));
             }
             let (chunk, last) = next_chunk(ledger, after, head_position).await?;
             Ok::<_, std::io::Error>(Some((chunk, last)))

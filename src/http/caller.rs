@@ -3,6 +3,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 
 use super::error::ApiError;
 use super::AppState;
@@ -16,21 +17,49 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok());
-        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are `Bearer`.
-        let secret = header
-            .and_then(|value| value.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
-            .map(|(_, secret)| secret.trim())
-            .filter(|secret| !secret.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
+        let secret = bearer_secret(&parts.headers).ok_or(ApiError::Unauthorized)?;
         state
             .tokens
             .authenticate(secret)
             .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// The secret of `Authorization: Bearer <secret>`, if the request has one.
+pub fn bearer_secret(headers: &HeaderMap) -> Option<&str> {
+    let header = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are `Bearer`.
+    header
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, secret)| secret.trim())
+        .filter(|secret| !secret.is_empty())
+}
+
+/// Whether the token a long answer (subscribe, export) was opened with still holds: a revoked
+/// token ends the stream at its next message or check, not when the client hangs up.
+#[derive(Clone)]
+pub struct StillValid {
+    tokens: std::sync::Arc<crate::auth::Tokens>,
+    secret: String,
+    caller: Caller,
+}
+
+impl StillValid {
+    pub fn new(state: &AppState, headers: &HeaderMap, caller: &Caller) -> Self {
+        StillValid {
+            tokens: state.tokens.clone(),
+            secret: bearer_secret(headers).unwrap_or_default().to_owned(),
+            caller: caller.clone(),
+        }
+    }
+
+    /// True while the token is stored with the same name and role (re-read at most once a
+    /// second, as for every request).
+    pub fn check(&self) -> bool {
+        self.tokens.authenticate(&self.secret).as_ref() == Some(&self.caller)
     }
 }
 

@@ -142,7 +142,7 @@ pub async fn with_projection_folded<T: Send + 'static>(
     .map_err(internal)?
 }
 
-/// The figures of one year (DESIGN §4).
+/// The figures of one year (CONTRACT §4).
 #[utoipa::path(get, path = "/api/v1/status/{year}", tag = "figures", security(("bearer" = [])),
     params(("year" = i32, Path, minimum = 1900, maximum = 2200, description = "1900 to 2200"),
         ("as_of" = Option<String>, Query, format = DateTime, description = "an RFC 3339 instant: only events recorded by then count"),

@@ -1,4 +1,4 @@
-//! The lists behind the figures (DESIGN §9): GET /api/v1/enterprises, /placements, /grants,
+//! The lists behind the figures (CONTRACT §9): GET /api/v1/enterprises, /placements, /grants,
 //! /agreements, /trials and /trends, each `{"total", "as_of_position", "items"}` paged by
 //! `limit` and `offset`, answerable "as of" like the figures; and GET /api/v1/access-log,
 //! who read the person-level list (placements).
@@ -433,7 +433,7 @@ fn entry_query<K: Copy + Serialize>(
     })
 }
 
-/// The enterprises, with their closure and placements (DESIGN §9).
+/// The enterprises, with their closure and placements (CONTRACT §9).
 #[utoipa::path(get, path = "/api/v1/enterprises", tag = "lists", security(("bearer" = [])),
     params(
         ("year" = Option<i32>, Query, minimum = 1900, maximum = 2200, description = "registered by the end of this year; with it `status` means at its end, and defaults to active: the total is `enterprises.active` of /status/{year}"),

@@ -1,4 +1,4 @@
-//! The HTTP API (DESIGN §5). `router(state)` is the seam tests use.
+//! The HTTP API (CONTRACT §5). `router(state)` is the seam tests use.
 
 pub mod audit;
 pub mod caller;
@@ -50,6 +50,8 @@ pub struct AppState {
     pub subscribers: Subscribers,
     /// Permits for folding a log prefix (as_of / at_position); none free is a 503.
     pub folds: Arc<tokio::sync::Semaphore>,
+    /// Permits for GET /api/v1/verify, which reads the whole log; none free is a 503.
+    pub verifies: Arc<tokio::sync::Semaphore>,
     /// Who read person-level lists (`lists::placements`); not the ledger.
     pub access_log: Arc<AccessLog>,
 }
@@ -103,6 +105,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency_max)),
         )
         .layer(limits::catch_panic())
+        .layer(axum::middleware::map_response(observe::security_headers))
         .with_state(state)
 }
 
@@ -120,9 +123,12 @@ pub fn check_query_keys(uri: &axum::http::Uri, known: &[&str]) -> Result<(), Api
     let pairs = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes());
     for (key, _) in pairs {
         if !known.contains(&key.as_ref()) {
-            let known = known.join(", ");
+            let takes = match known {
+                [] => "this endpoint takes no query parameters".to_owned(),
+                known => format!("this endpoint takes: {}", known.join(", ")),
+            };
             return Err(ApiError::BadRequest(format!(
-                "unknown query parameter `{key}`; this endpoint takes: {known}"
+                "unknown query parameter `{key}`; {takes}"
             )));
         }
     }

@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::store::Receipt;
 
-/// An event as a client sends it (DESIGN §3.1). Unknown members are refused.
+/// An event as a client sends it (CONTRACT §3.1). Unknown members are refused.
 #[allow(dead_code)]
 #[derive(Serialize, ToSchema)]
 pub struct EventIn {
@@ -64,7 +64,7 @@ pub struct AppendAnswer {
     pub events: Vec<Receipt>,
 }
 
-/// An event as stored and returned, exactly as hashed (DESIGN §3.3).
+/// An event as stored and returned, exactly as hashed (CONTRACT §3.3).
 #[allow(dead_code)]
 #[derive(Serialize, ToSchema)]
 pub struct StoredEvent {
@@ -127,8 +127,12 @@ pub struct EventsPage {
 #[derive(Serialize, ToSchema)]
 pub struct StreamAnswer {
     pub stream: String,
+    /// How many events the stream holds in all (its current version).
     pub version: u64,
+    /// The events of this page: versions `after + 1` to `after + limit`.
     pub events: Vec<StoredEvent>,
+    /// Ask again with `after` = this for the next page; null on the last page.
+    pub next_after: Option<u64>,
 }
 
 #[allow(dead_code)]

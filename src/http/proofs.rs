@@ -1,4 +1,4 @@
-//! Transparency (DESIGN §13): GET /api/v1/checkpoint, /api/v1/checkpoint/key,
+//! Transparency (CONTRACT §13): GET /api/v1/checkpoint, /api/v1/checkpoint/key,
 //! /api/v1/proofs/inclusion and /api/v1/proofs/consistency.
 //!
 //! Anyone may read them, without a token: they give tree sizes and hashes only, never an

@@ -1,5 +1,5 @@
 //! GET /api/v1/reports/annual/{year}: the annual report as JSON, CSV or a printable HTML page
-//! (DESIGN §4 and §5), answerable "as of" an instant or a log position like every projection.
+//! (CONTRACT §4 and §5), answerable "as of" an instant or a log position like every projection.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};

@@ -1,9 +1,12 @@
-//! GET /api/v1/streams/{stream}: every event of one entity, in version order.
+//! GET /api/v1/streams/{stream}: the events of one entity, in version order, a page at a time
+//! (`after`/`limit` count versions, as `/events` counts positions): one answer is bounded
+//! however long the stream grew.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use impact_events::StreamId;
+use serde::Deserialize;
 
 use super::caller::STAFF_AUDITOR_ADMIN;
 use super::error::{internal, ApiError};
@@ -13,7 +16,11 @@ use crate::auth::Caller;
 
 /// Every event of one entity, in version order.
 #[utoipa::path(get, path = "/api/v1/streams/{stream}", tag = "events", security(("bearer" = [])),
-    params(("stream" = String, Path, pattern = "^(strategy|enterprise|placement|grant|agreement|trial|trend)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", description = "`<kind>-<uuid>`, e.g. `enterprise-5d3b0c1e-0000-4000-8000-000000000001`")),
+    params(
+        ("after" = Option<u64>, Query, description = "events after this version (default 0)"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "1 to 1000 events (default 1000)"),
+        ("stream" = String, Path, pattern = "^(strategy|enterprise|placement|grant|agreement|trial|trend)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", description = "`<kind>-<uuid>`, e.g. `enterprise-5d3b0c1e-0000-4000-8000-000000000001`"),
+    ),
     responses(
         (status = 200, description = "the stream", body = super::openapi::StreamAnswer),
         (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
@@ -25,19 +32,43 @@ pub async fn one(
     State(state): State<AppState>,
     caller: Caller,
     name: Result<Path<String>, PathRejection>,
+    uri: axum::http::Uri,
+    query: Result<Query<StreamQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Path(name) = name.map_err(super::path_error)?;
+    super::check_query_keys(&uri, &["after", "limit"])?;
     caller.allow(STAFF_AUDITOR_ADMIN)?;
+    let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let stream: StreamId = name.parse().map_err(ApiError::BadRequest)?;
-    let events = state.ledger.stream(&stream).map_err(internal)?;
-    if events.is_empty() {
+    let page_max = state.limits.page_events_max;
+    let limit = query.limit.unwrap_or(page_max);
+    if limit == 0 || limit > page_max {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {page_max}, not {limit}"
+        )));
+    }
+    let after = super::check_position("after", query.after.unwrap_or(0))?;
+    let (events, version) = state
+        .ledger
+        .stream_page(&stream, after, limit)
+        .map_err(internal)?;
+    if version == 0 {
         return Err(ApiError::NotFound(format!("stream {stream} has no events")));
     }
-    let head = serde_json::json!({ "stream": stream.to_string(), "version": events.len() });
+    let last = after.saturating_add(events.len() as u64);
+    let next_after = (last < version).then_some(last);
+    let head = serde_json::json!({ "stream": stream.to_string(), "version": version,
+                                   "next_after": next_after });
     let mut body = serde_json::to_vec(&head).expect("a small object serializes");
     body.pop();
     body.extend_from_slice(b",\"events\":[");
     write_events(&mut body, &events);
     body.extend_from_slice(b"]}");
     Ok(json_response(body))
+}
+
+#[derive(Deserialize)]
+pub struct StreamQuery {
+    after: Option<u64>,
+    limit: Option<usize>,
 }

@@ -24,7 +24,7 @@ use impact_events::StoredEvent;
 use serde::Deserialize;
 use tokio::sync::watch;
 
-use super::caller::STAFF_AUDITOR_ADMIN;
+use super::caller::{StillValid, STAFF_AUDITOR_ADMIN};
 use super::error::ApiError;
 use super::AppState;
 use crate::auth::Caller;
@@ -32,6 +32,8 @@ use crate::store::Ledger;
 
 /// A comment is sent this often on a quiet stream, so proxies keep the connection open.
 pub const KEEP_ALIVE_SECONDS: u64 = 15;
+/// How often a quiet stream checks that its token was not revoked.
+pub const TOKEN_CHECK_SECONDS: u64 = 1;
 /// Events a subscriber reads from the log at a time while catching up.
 pub const SUBSCRIBE_BATCH_EVENTS: usize = 256;
 
@@ -113,6 +115,7 @@ pub async fn subscribe(
 ) -> Result<Response, ApiError> {
     super::check_query_keys(&uri, &["after"])?;
     caller.allow(STAFF_AUDITOR_ADMIN)?;
+    let still_valid = StillValid::new(&state, &headers, &caller);
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     // Both are checked, though the header wins: a bad `after` is refused, not ignored.
     let after = super::check_position("after", query.after.unwrap_or(0))?;
@@ -132,6 +135,7 @@ pub async fn subscribe(
         after,
         pending: VecDeque::new(),
         closing,
+        still_valid,
         _place: place,
     };
     let events = futures_util::stream::unfold(subscription, Subscription::next);
@@ -164,6 +168,8 @@ struct Subscription {
     pending: VecDeque<StoredEvent>,
     head: watch::Receiver<u64>,
     closing: watch::Receiver<bool>,
+    /// Checked before every message and every `TOKEN_CHECK_SECONDS` while quiet.
+    still_valid: StillValid,
     _place: Place,
 }
 
@@ -172,6 +178,13 @@ impl Subscription {
     async fn next(mut self) -> Option<(Result<Event, Infallible>, Self)> {
         loop {
             if *self.closing.borrow() {
+                return None;
+            }
+            if !self.still_valid.check() {
+                tracing::info!(
+                    after = self.after,
+                    "a subscription ended: its token was revoked"
+                );
                 return None;
             }
             if let Some(event) = self.pending.pop_front() {
@@ -186,6 +199,7 @@ impl Subscription {
             tokio::select! {
                 changed = self.head.changed() => changed.ok()?,
                 _ = self.closing.changed() => return None,
+                () = tokio::time::sleep(Duration::from_secs(TOKEN_CHECK_SECONDS)) => {}
             }
         }
     }

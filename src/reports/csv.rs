@@ -5,9 +5,12 @@
 //! ends. `Separator::Comma` gives plain RFC 4180 instead: commas, a decimal point, no BOM.
 //! Numbers are never grouped in thousands, so a spreadsheet reads them as numbers.
 //!
-//! Text that came from events (names of enterprises and funders) is written with a leading
-//! apostrophe when it starts with `=`, `+`, `-`, `@`, a tab or a carriage return, so that a
-//! spreadsheet shows it instead of running it as a formula (CSV injection).
+//! CSV injection (OWASP): every field that is not a plain number is quoted, so a separator of
+//! the other kind inside a name (`Acme;=1+2+3` in the comma file) stays inside its cell even
+//! when the file is opened with the other separator; and an apostrophe is put before `=`, `+`,
+//! `-` or `@` where it starts a field or follows any `,` `;` tab, CR or LF, and before a
+//! leading tab or CR, so that a spreadsheet shows the text instead of running it as a formula,
+//! whichever separator it splits on.
 
 use super::words::{self, Lang, NumberStyle};
 use super::AnnualReport;
@@ -102,6 +105,7 @@ pub fn render(report: &AnnualReport, lang: Lang, separator: Separator) -> Vec<u8
     let mut writer = ::csv::WriterBuilder::new()
         .delimiter(separator.delimiter())
         .terminator(::csv::Terminator::CRLF)
+        .quote_style(::csv::QuoteStyle::NonNumeric)
         .from_writer(bytes);
     let header = [
         lang.pick("sektion", "section"),
@@ -140,13 +144,20 @@ pub fn render(report: &AnnualReport, lang: Lang, separator: Separator) -> Vec<u8
     writer.into_inner().expect("flushing to memory")
 }
 
-/// Text a spreadsheet would take for a formula, made inert with a leading apostrophe.
+/// Text a spreadsheet would take for a formula, made inert with an apostrophe: at the start,
+/// and after every character a spreadsheet might split cells at.
 fn defused(text: String) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text
+    let mut out = String::with_capacity(text.len());
+    let mut cell_start = true;
+    for character in text.chars() {
+        let formula = matches!(character, '=' | '+' | '-' | '@');
+        if (cell_start && formula) || (out.is_empty() && matches!(character, '\t' | '\r')) {
+            out.push('\'');
+        }
+        out.push(character);
+        cell_start = matches!(character, ',' | ';' | '\t' | '\r' | '\n');
     }
+    out
 }
 
 fn rows(report: &AnnualReport, lang: Lang) -> Vec<Row> {
@@ -424,5 +435,26 @@ fn bridge_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             retracted.retracted_by.position
         );
         rows.push(metric, event.position.to_string(), Value::Text(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defused;
+
+    #[test]
+    fn formulas_are_defused_at_the_start_and_after_every_cell_break() {
+        let cases = [
+            ("=1+2", "'=1+2"),
+            ("Acme;=1+2+3", "Acme;'=1+2+3"),
+            ("Acme,@SUM(9+9)", "Acme,'@SUM(9+9)"),
+            ("a\t+b\r-c\n@d", "a\t'+b\r'-c\n'@d"),
+            ("\tleading tab", "'\tleading tab"),
+            ("Fonden X", "Fonden X"),
+            ("Fonden = X - Y", "Fonden = X - Y"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(defused(text.to_owned()), expected, "{text:?}");
+        }
     }
 }

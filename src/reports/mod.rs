@@ -1,4 +1,4 @@
-//! The annual report (Socialøkonomisk årsrapport, DESIGN §4): the status, the targets in force
+//! The annual report (Socialøkonomisk årsrapport, CONTRACT §4): the status, the targets in force
 //! and the bridge from the year before, as known at one log position, in three renderings:
 //! JSON for programs, CSV for spreadsheets (`csv`) and a printable page for people (`html`).
 //!
@@ -25,7 +25,7 @@ pub use words::Lang;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, utoipa::ToSchema)]
 #[schema(rename_all = "lowercase")]
 pub enum Format {
-    /// `{"status", "targets", "history", ...}` as in DESIGN §4.
+    /// `{"status", "targets", "history", ...}` as in CONTRACT §4.
     #[default]
     Json,
     /// `section;metric;key;value` rows for a spreadsheet.
@@ -45,7 +45,7 @@ impl Format {
     }
 }
 
-/// The annual report of `year`: DESIGN §4's status, targets and history (from year − 1), as
+/// The annual report of `year`: CONTRACT §4's status, targets and history (from year − 1), as
 /// known at `as_of_position`.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AnnualReport {
@@ -71,7 +71,7 @@ pub struct AnnualReport {
     /// positions as strings.
     #[schema(value_type = BTreeMap<String, String>)]
     pub event_labels: BTreeMap<u64, String>,
-    /// The signed checkpoint of the log at `as_of_position` (DESIGN §13): a C2SP signed note
+    /// The signed checkpoint of the log at `as_of_position` (CONTRACT §13): a C2SP signed note
     /// naming the tree size and Merkle root, so a printed report names the exact log it came
     /// from and a later one can be proved to extend it (docs/AUDIT.md).
     pub checkpoint: String,
@@ -169,20 +169,29 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
         "no ledger in {}; give --data DIR or set IMPACT_LEDGER_DATA",
         data.display()
     );
-    let ledger = Ledger::open(data).with_context(|| format!("opening {}", data.display()))?;
+    let ledger = Ledger::open(data).with_context(|| {
+        format!(
+            "opening the ledger in {}; if `impact-ledger serve` is running on it, ask it for \
+             the report instead: GET /api/v1/reports/annual/{}",
+            data.display(),
+            args.year
+        )
+    })?;
     let position = match (&args.as_of, args.at_position) {
         (Some(text), _) => {
             let instant = chrono::DateTime::parse_from_rfc3339(text).with_context(|| {
                 format!("--as-of must be an RFC 3339 instant such as 2024-01-31T12:00:00Z, not `{text}`")
             })?;
             let instant = RecordedAt::from_datetime(instant.with_timezone(&chrono::Utc));
-            Some(
-                ledger
-                    .read
-                    .read()
-                    .expect("read model lock")
-                    .position_at(instant),
-            )
+            let position = ledger
+                .read
+                .read()
+                .expect("read model lock")
+                .position_at(instant);
+            if position == 0 {
+                anyhow::bail!("{}", before_the_first_event(&ledger, text)?);
+            }
+            Some(position)
         }
         (None, Some(position)) => {
             let head = ledger.durable_position();
@@ -203,6 +212,19 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes).context("writing the report")?;
     stdout.flush().context("writing the report")
+}
+
+/// What to say when `--as-of` names a moment before anything was recorded: a report of zeros
+/// would look like a real answer.
+fn before_the_first_event(ledger: &Ledger, as_of: &str) -> anyhow::Result<String> {
+    Ok(match ledger.log.get(1)? {
+        Some(first) => format!(
+            "nothing was recorded at or before {as_of}: the first event was recorded at {}; \
+             give a later --as-of",
+            first.recorded_at
+        ),
+        None => format!("nothing was recorded at or before {as_of}: the log is empty"),
+    })
 }
 
 /// The signed checkpoint at `position`, a durable position (a size error cannot happen).

@@ -1,6 +1,6 @@
 //! The event log on disk: one sled tree keyed by big-endian position, the only source of truth.
 //!
-//! Durability (DESIGN §7): sled's `flush()` writes with `sync_file_range`, which survives a crash
+//! Durability (CONTRACT §7): sled's `flush()` writes with `sync_file_range`, which survives a crash
 //! of the process but not of the machine, so every flush is followed by `sync_data()` on sled's
 //! `db` file. sled's own `conf` file and the directory are synced once, when the log is created.
 
@@ -45,7 +45,14 @@ impl Log {
             .mode(sled::Mode::HighThroughput)
             .use_compression(false)
             .open()
-            .map_err(|error| StoreError::Open(sled_dir.clone(), error.to_string()))?;
+            .map_err(|error| match &error {
+                // sled's lock on its `db` file: another process has the data dir open. sled
+                // says so only in the message (kind Other, sled 0.34.7 config.rs).
+                sled::Error::Io(io) if io.to_string().starts_with("could not acquire lock") => {
+                    StoreError::InUse(dir.to_owned())
+                }
+                _ => StoreError::Open(sled_dir.clone(), error.to_string()),
+            })?;
         let events = db.open_tree("events").map_err(StoreError::sled)?;
         if created {
             db.flush().map_err(StoreError::sled)?;

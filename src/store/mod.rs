@@ -22,6 +22,8 @@ pub use writer::{AppendError, AppendRequest, Appended, Receipt, Writer};
 pub enum StoreError {
     #[error("cannot open the log at {0}: {1}")]
     Open(PathBuf, String),
+    #[error("the data dir {0} is in use by another process (a running `impact-ledger serve`?)")]
+    InUse(PathBuf),
     #[error("{path}: {error}")]
     Io {
         path: PathBuf,
@@ -100,7 +102,7 @@ pub struct Ledger {
     pub head: tokio::sync::watch::Sender<u64>,
     /// Set when the verification after a start finds a record changed: appends stop.
     corrupt: AtomicBool,
-    /// The Merkle tree over the log and the checkpoint key (DESIGN §13).
+    /// The Merkle tree over the log and the checkpoint key (CONTRACT §13).
     pub transparency: crate::transparency::Transparency,
 }
 
@@ -341,6 +343,17 @@ impl Ledger {
 
     /// The durable events of a stream, in version order.
     pub fn stream(&self, stream: &StreamId) -> Result<Vec<StoredEvent>, StoreError> {
+        Ok(self.stream_page(stream, 0, usize::MAX)?.0)
+    }
+
+    /// Up to `limit` durable events of a stream after version `after`, in version order, and
+    /// how many durable events the stream holds in all. Reads only the events it returns.
+    pub fn stream_page(
+        &self,
+        stream: &StreamId,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<StoredEvent>, u64), StoreError> {
         let durable = self.durable_position();
         let positions: Vec<u64> = {
             let state = self.state.read().expect("state lock");
@@ -348,15 +361,19 @@ impl Ledger {
             positions.retain(|position| *position <= durable);
             positions
         };
-        positions
+        let version = positions.len() as u64;
+        let events = positions
             .into_iter()
+            .skip(usize::try_from(after).unwrap_or(usize::MAX))
+            .take(limit)
             .map(|position| {
                 self.log.get(position)?.ok_or(StoreError::Corrupt {
                     position,
                     reason: "an indexed event is missing from the log".to_owned(),
                 })
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok((events, version))
     }
 
     /// The projection of the first `position` durable events, for "as of" questions (the
@@ -375,7 +392,7 @@ impl Ledger {
         past.fold()
     }
 
-    /// As `projection_at`, for a projection that also answers the lists (DESIGN §9).
+    /// As `projection_at`, for a projection that also answers the lists (CONTRACT §9).
     pub fn projection_with_lists_at(&self, position: u64) -> Projection {
         let past = self
             .read

@@ -75,10 +75,33 @@ pub enum AppendError {
 
 type Reply = oneshot::Sender<Result<Appended, AppendError>>;
 
+/// When the events of a request are recorded: now (every append of the service), or at given
+/// past instants, one per event (the demo data set only, so that its history reads as recorded
+/// over the years it describes). Either way never earlier than the event before.
+#[derive(Clone, Debug, Default)]
+pub enum Clock {
+    #[default]
+    Now,
+    At(Vec<RecordedAt>),
+}
+
+impl Clock {
+    /// The `recorded_at` of the request's event `index`, before the never-earlier rule.
+    fn recorded_at(&self, index: usize) -> RecordedAt {
+        match self {
+            Clock::At(instants) => instants[index],
+            Clock::Now => RecordedAt::from_datetime(Utc::now()),
+        }
+    }
+}
+
+/// A request in the writer's queue.
+type Queued = (AppendRequest, Clock, Reply);
+
 /// The handle requests are sent through; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::Sender<(AppendRequest, Reply)>,
+    queue: mpsc::Sender<Queued>,
     stopped: Arc<AtomicBool>,
     ledger: Arc<Ledger>,
 }
@@ -119,13 +142,30 @@ impl Writer {
     }
 
     pub async fn append(&self, request: AppendRequest) -> Result<Appended, AppendError> {
+        self.append_with(request, Clock::Now).await
+    }
+
+    /// `append` with events recorded at the instants of `clock` (one per event): for the demo
+    /// data set. Every other append is recorded now.
+    pub async fn append_with(
+        &self,
+        request: AppendRequest,
+        clock: Clock,
+    ) -> Result<Appended, AppendError> {
+        if let Clock::At(instants) = &clock {
+            assert_eq!(
+                instants.len(),
+                request.events.len(),
+                "one instant per event"
+            );
+        }
         if self.is_stopped() {
             return Err(AppendError::Stopped);
         }
         let started = std::time::Instant::now();
         let (reply, answer) = oneshot::channel();
         self.queue
-            .try_send((request, reply))
+            .try_send((request, clock, reply))
             .map_err(|error| match error {
                 mpsc::error::TrySendError::Full(_) => AppendError::Busy,
                 mpsc::error::TrySendError::Closed(_) => AppendError::Stopped,
@@ -152,7 +192,7 @@ struct Pending {
 }
 
 impl Worker {
-    fn run(self, mut receiver: mpsc::Receiver<(AppendRequest, Reply)>) {
+    fn run(self, mut receiver: mpsc::Receiver<Queued>) {
         while let Some(first) = receiver.blocking_recv() {
             let mut group = vec![first];
             let mut events = group[0].0.events.len();
@@ -177,13 +217,13 @@ impl Worker {
     }
 
     /// Admits each request of a group, stores the accepted events with one sync, then answers.
-    fn commit(&self, group: Vec<(AppendRequest, Reply)>) -> Result<(), StoreError> {
+    fn commit(&self, group: Vec<Queued>) -> Result<(), StoreError> {
         let mut sealed: Vec<StoredEvent> = Vec::new();
         let mut sizes = Vec::new();
         let mut pending = Vec::new();
-        for (request, reply) in group {
+        for (request, clock, reply) in group {
             let before = sealed.len();
-            let admitted = self.admit(request, &mut sealed);
+            let admitted = self.admit(request, &clock, &mut sealed);
             sizes.push(sealed.len() - before);
             match admitted {
                 Ok((created, receipts)) => pending.push(Pending {
@@ -235,6 +275,7 @@ impl Worker {
     fn admit(
         &self,
         mut request: AppendRequest,
+        clock: &Clock,
         sealed: &mut Vec<StoredEvent>,
     ) -> Result<(bool, Vec<Receipt>), Vec<Problem>> {
         if let Some(receipts) = self.replay(&request.events, sealed)? {
@@ -242,9 +283,12 @@ impl Worker {
         }
         let mut state = self.ledger.state.write().expect("state lock");
         let places = admit_request(&state, &mut request.events, request.today)?;
+        stream_cap(&places)?;
         let mut receipts = Vec::with_capacity(places.len());
-        for (event, (stream, version)) in request.events.into_iter().zip(places) {
-            let placement = self.place(sealed, stream, version, &request.actor);
+        let events = request.events.into_iter().zip(places).enumerate();
+        for (index, (event, (stream, version))) in events {
+            let recorded_at = clock.recorded_at(index);
+            let placement = self.place(sealed, stream, version, &request.actor, recorded_at);
             let event = StoredEvent::seal(event, placement);
             state.apply(&event);
             receipts.push(Receipt::of(&event));
@@ -260,6 +304,7 @@ impl Worker {
         stream: StreamId,
         version: u64,
         actor: &str,
+        recorded_at: RecordedAt,
     ) -> Placement {
         let (position, prev_hash, last_recorded_at) = match sealed.last() {
             Some(event) => (event.position, event.hash, event.recorded_at),
@@ -271,12 +316,11 @@ impl Worker {
                 (read.head_position(), read.head_hash(), last)
             }
         };
-        let now = RecordedAt::from_datetime(Utc::now());
         Placement {
             position: position + 1,
             stream,
             version,
-            recorded_at: now.max(last_recorded_at),
+            recorded_at: recorded_at.max(last_recorded_at),
             actor: actor.to_owned(),
             prev_hash: if position == 0 {
                 Hash::GENESIS
@@ -329,5 +373,32 @@ impl Worker {
             position,
             reason: "an indexed event is missing from the log".to_owned(),
         })
+    }
+}
+
+/// The most events one stream may hold. A real entity has a handful (registered, closed, a
+/// closure retracted, closed again); without a cap, closing and retracting in a loop grows one
+/// stream without bound (issue 18, finding 2). Checked from the versions the rules assigned,
+/// so it costs nothing per event.
+pub const STREAM_EVENTS_MAX: u64 = 1000;
+
+/// Refuses (422) an event that would be past `STREAM_EVENTS_MAX` in its stream.
+fn stream_cap(places: &[(StreamId, u64)]) -> Result<(), Vec<Problem>> {
+    let problems: Vec<Problem> = places
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, version))| *version > STREAM_EVENTS_MAX)
+        .map(|(index, (stream, _))| {
+            let violation = Violation::StreamFull {
+                stream: *stream,
+                events_max: STREAM_EVENTS_MAX,
+            };
+            Problem::whole(index, violation)
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
     }
 }

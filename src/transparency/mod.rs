@@ -1,4 +1,4 @@
-//! Transparency (DESIGN §13): the Merkle tree over the log, its proofs, and checkpoints signed
+//! Transparency (CONTRACT §13): the Merkle tree over the log, its proofs, and checkpoints signed
 //! as C2SP signed notes with the ledger's Ed25519 key.
 //!
 //! The tree (`impact_events::merkle::MerkleTree`) follows the durable head lazily: whoever asks
@@ -20,7 +20,7 @@ use std::sync::{Mutex, MutexGuard};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey, Verifier as _, VerifyingKey};
-use impact_events::merkle::{self, Leaves, MerkleTree, ProofError};
+use impact_events::merkle::{self, Leaves, MerkleTree, ProofError, Source};
 use impact_events::Hash;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -166,26 +166,7 @@ fn checkpoint_text(origin: &str, size: u64, root: &Hash) -> String {
 
 /// Writes a file only the service's user may read, atomically, as the token file is written.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let io = |error| StoreError::io(path, error);
-    let temporary = path.with_extension("tmp");
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temporary)
-        .map_err(io)?;
-    out.set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(io)?;
-    out.write_all(bytes).map_err(io)?;
-    out.sync_all().map_err(io)?;
-    std::fs::rename(&temporary, path).map_err(io)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::File::open(dir)
-        .and_then(|dir| dir.sync_all())
-        .map_err(io)
+    crate::auth::write_private_file(path, bytes).map_err(|error| StoreError::io(path, error))
 }
 
 /// A public key that verifies checkpoints: what `GET /api/v1/checkpoint/key` gives.
@@ -398,6 +379,17 @@ impl Ledger {
         tree
     }
 
+    /// Answers from the tree caught up to the head, with the read model's event hashes as
+    /// the leaves it does not keep.
+    fn with_tree<T>(
+        &self,
+        answer: impl FnOnce(&Source<'_, EventHashes<'_>>, &ReadModel) -> T,
+    ) -> T {
+        let tree = self.tree();
+        let read = self.read.read().expect("read model lock");
+        answer(&tree.with(&EventHashes(&read)), &read)
+    }
+
     /// Refuses a tree size of 0 or beyond the durable head.
     fn check_size(&self, size: u64) -> Result<(), TransparencyError> {
         let head = self.durable_position();
@@ -413,9 +405,7 @@ impl Ledger {
         if size != 0 {
             self.check_size(size)?;
         }
-        let tree = self.tree();
-        let read = self.read.read().expect("read model lock");
-        Ok(merkle::root(&tree.with(&EventHashes(&read)), size))
+        Ok(self.with_tree(|tree, _| merkle::root(tree, size)))
     }
 
     /// The signed checkpoint of the tree of `size` events (the head when `None`; an empty
@@ -438,10 +428,10 @@ impl Ledger {
                 size: tree_size,
             });
         }
-        let tree = self.tree();
-        let read = self.read.read().expect("read model lock");
-        let event = read.projection.hash_at(position).expect("a durable event");
-        let hashes = merkle::path(&tree.with(&EventHashes(&read)), position - 1, tree_size);
+        let (event, hashes) = self.with_tree(|tree, read| {
+            let event = read.projection.hash_at(position).expect("a durable event");
+            (event, merkle::path(tree, position - 1, tree_size))
+        });
         Ok(InclusionProof {
             position,
             leaf_index: position - 1,
@@ -461,9 +451,7 @@ impl Ledger {
         if from > to {
             return Err(TransparencyError::Reversed { from, to });
         }
-        let tree = self.tree();
-        let read = self.read.read().expect("read model lock");
-        let hashes = merkle::proof(&tree.with(&EventHashes(&read)), from, to);
+        let hashes = self.with_tree(|tree, _| merkle::proof(tree, from, to));
         Ok(ConsistencyProof {
             from,
             to,
