@@ -200,13 +200,13 @@ pub const CODES: [&str; 59] = [
     "no-event",
     "retraction-of-retraction",
     "already-retracted",
+    "stream-full",
     "entity-stored",
     "version-mismatch",
     "cvr-held",
     "id-stored-other-content",
     "retry-partly-new",
     "stored-unreadable",
-    "stream-full",
 ];
 
 /// One broken rule or conflict, with the values it is about.
@@ -355,6 +355,11 @@ pub enum Violation {
     AlreadyRetracted {
         id: Uuid,
     },
+    /// The stream already holds the most events one entity may have (a close/retract loop).
+    StreamFull {
+        stream: StreamId,
+        events_max: u64,
+    },
 
     // Conflicts with what is stored (409).
     EntityStored {
@@ -376,11 +381,6 @@ pub enum Violation {
     },
     RetryPartlyNew,
     StoredUnreadable,
-    /// The stream already holds the most events one entity may have.
-    StreamFull {
-        stream: StreamId,
-        events_max: u64,
-    },
 }
 
 impl Violation {
@@ -453,13 +453,13 @@ impl Violation {
             NoEvent { .. } => "no-event",
             RetractionOfRetraction => "retraction-of-retraction",
             AlreadyRetracted { .. } => "already-retracted",
+            StreamFull { .. } => "stream-full",
             EntityStored { .. } => "entity-stored",
             VersionMismatch { .. } => "version-mismatch",
             CvrHeld { .. } => "cvr-held",
             IdStoredOtherContent { .. } => "id-stored-other-content",
             RetryPartlyNew => "retry-partly-new",
             StoredUnreadable => "stored-unreadable",
-            StreamFull { .. } => "stream-full",
         }
     }
 
@@ -774,6 +774,10 @@ impl Violation {
             NoEvent { id } => format!("no event {id} is stored"),
             RetractionOfRetraction => "a retraction cannot itself be retracted".to_owned(),
             AlreadyRetracted { id } => format!("event {id} is already retracted"),
+            StreamFull { stream, events_max } => format!(
+                "{stream} already holds {events_max} events, the most one entity may have; \
+                 an entity changed this often is a mistake: ask an administrator"
+            ),
             EntityStored { stream, position } => format!(
                 "{stream} is already stored (its first event is at position {position}); \
                  to correct it, retract that event in the same request, or use a new id for \
@@ -799,11 +803,6 @@ impl Violation {
                                events alone"
                 .to_owned(),
             StoredUnreadable => "the stored event could not be read".to_owned(),
-            StreamFull { stream, events_max } => format!(
-                "{stream} already holds {events_max} events, the most one entity may have; \
-                 nothing was stored. An entity changed this often is a mistake: ask an \
-                 administrator"
-            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -827,6 +826,10 @@ impl Violation {
             NoEvent { id } => format!("der er ingen gemt hændelse {id}"),
             RetractionOfRetraction => "en tilbagetrækning kan ikke selv trækkes tilbage".to_owned(),
             AlreadyRetracted { id } => format!("hændelse {id} er allerede trukket tilbage"),
+            StreamFull { stream, events_max } => format!(
+                "{stream} har allerede {events_max} hændelser, det højeste antal for én enhed; \
+                 en enhed, der ændres så tit, er en fejl: kontakt en administrator"
+            ),
             EntityStored { stream, position } => format!(
                 "{stream} er allerede gemt (dens første hændelse har position {position}); \
                  træk den hændelse tilbage i samme anmodning for at rette den, eller brug et \
@@ -852,10 +855,6 @@ impl Violation {
                                hændelser for sig"
                 .to_owned(),
             StoredUnreadable => "den gemte hændelse kunne ikke læses".to_owned(),
-            StreamFull { stream, events_max } => format!(
-                "{stream} har allerede {events_max} hændelser, det højeste én ting må have; \
-                 intet er gemt. En ting, der ændres så tit, er en fejl: spørg en administrator"
-            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -1071,6 +1070,10 @@ mod tests {
             NoEvent { id },
             RetractionOfRetraction,
             AlreadyRetracted { id },
+            StreamFull {
+                stream,
+                events_max: 1000,
+            },
             EntityStored {
                 stream,
                 position: 4,
@@ -1087,10 +1090,6 @@ mod tests {
             IdStoredOtherContent { id, position: 4 },
             RetryPartlyNew,
             StoredUnreadable,
-            StreamFull {
-                stream,
-                events_max: 1000,
-            },
         ]
     }
 
