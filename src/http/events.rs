@@ -60,25 +60,12 @@ async fn append_in(
         },
         _ => ApiError::BadRequest(rejection.body_text()),
     })?;
-    let today = copenhagen_today();
-    let events = read_events(&state, &body, today)?;
-    let request = AppendRequest {
-        events,
-        actor: caller.name,
-        today,
-    };
-    let appended = state
-        .writer
-        .append(request)
-        .await
-        .map_err(|error| match error {
-            AppendError::Refused(problems) if problems.iter().all(|problem| problem.conflict) => {
-                ApiError::Conflict(problems)
-            }
-            AppendError::Refused(problems) => ApiError::Unprocessable(problems),
-            AppendError::Busy => ApiError::Busy,
-            AppendError::Stopped => ApiError::Unavailable,
+    let values =
+        read_request(&body, state.limits.batch_events_max).map_err(|error| match error {
+            RequestError::Unreadable(violation) => ApiError::Unreadable(violation),
+            RequestError::Refused(problems) => ApiError::Unprocessable(problems),
         })?;
+    let appended = submit(&state, &caller, values).await?;
     let status = if appended.created {
         StatusCode::CREATED
     } else {
@@ -100,21 +87,46 @@ pub fn language_of(headers: &HeaderMap) -> Language {
         .map_or(Language::English, Language::from_accept_language)
 }
 
-/// Reads and parses every event of the body.
+/// The one path to append, shared by this API and the web forms (`crate::web::record`):
+/// parses each `EventIn` value, hands the request to the writer and says why it was refused
+/// (in English; `ApiError::in_language` renders the problems in another language).
+pub async fn submit(
+    state: &AppState,
+    caller: &Caller,
+    values: Vec<serde_json::Value>,
+) -> Result<crate::store::Appended, ApiError> {
+    caller.allow(STAFF_ADMIN)?;
+    let today = copenhagen_today();
+    let events = read_events(state, values, today)?;
+    let request = AppendRequest {
+        events,
+        actor: caller.name.clone(),
+        today,
+    };
+    state
+        .writer
+        .append(request)
+        .await
+        .map_err(|error| match error {
+            AppendError::Refused(problems) if problems.iter().all(|problem| problem.conflict) => {
+                ApiError::Conflict(problems)
+            }
+            AppendError::Refused(problems) => ApiError::Unprocessable(problems),
+            AppendError::Busy => ApiError::Busy,
+            AppendError::Stopped => ApiError::Unavailable,
+        })
+}
+
+/// Parses every event of the request.
 ///
 /// When some do not parse, nothing will be stored: the answer lists their problems and every
 /// problem of the events that did parse, including those against what is stored, in the order
-/// of the events, so one answer names everything to fix (DESIGN §8).
+/// of the events, so one answer names everything to fix (CONTRACT §8).
 fn read_events(
     state: &AppState,
-    body: &[u8],
+    values: Vec<serde_json::Value>,
     today: chrono::NaiveDate,
 ) -> Result<Vec<NewEvent>, ApiError> {
-    let values =
-        read_request(body, state.limits.batch_events_max).map_err(|error| match error {
-            RequestError::Unreadable(violation) => ApiError::Unreadable(violation),
-            RequestError::Refused(problems) => ApiError::Unprocessable(problems),
-        })?;
     let mut events = Vec::with_capacity(values.len());
     let mut problems = Vec::new();
     for (index, value) in values.into_iter().enumerate() {
