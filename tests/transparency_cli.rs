@@ -69,6 +69,41 @@ fn demo_ledger(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     (data, export)
 }
 
+/// A ledger whose history is not the demo's: one event of its own, then the demo (whose events
+/// are the same bytes in every data dir that holds only them, recorded at fixed instants).
+fn other_ledger(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let data = dir.join(name);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let state = impact_ledger::serve::open_state(&data).expect("the ledger opens");
+    let event = serde_json::json!({"type": "TrendNoted", "occurred_on": "2018-05-01",
+        "data": {"trend_id": uuid::Uuid::new_v4(), "title": "another ledger", "kind": "trend"}});
+    let event = impact_events::parse_event_in(0, event, uuid::Uuid::new_v4()).expect("valid");
+    let request = impact_ledger::store::AppendRequest {
+        events: vec![event],
+        actor: "other".to_owned(),
+        today: impact_ledger::http::events::copenhagen_today(),
+    };
+    runtime
+        .block_on(state.writer.append(request))
+        .expect("stored");
+    let ledger = state.ledger.clone();
+    drop(state);
+    // The writer thread lets go of the ledger once it sees every handle gone.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::sync::Arc::strong_count(&ledger) > 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the ledger is still held"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(ledger);
+    demo_ledger(dir, name)
+}
+
 /// The checkpoint of the offline report of `year` at `position`, written to `file`.
 fn report_checkpoint(data: &Path, year: &str, position: u64, file: &Path) -> String {
     let position = position.to_string();
@@ -256,8 +291,8 @@ fn checkpoints_verify_offline_online_and_with_the_script_and_forgeries_are_refus
         ],
         "changed after signing",
     );
-    // Another ledger: the same demo events recorded at other instants, under another key.
-    let (other, other_export) = demo_ledger(dir, "other");
+    // Another ledger: an event of its own first, then the demo events, under another key.
+    let (other, other_export) = other_ledger(dir, "other");
     refuses(
         &["verify", "--checkpoint", path(&old), "--data", path(&other)],
         "signed by another key",
