@@ -69,39 +69,35 @@ fn demo_ledger(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     (data, export)
 }
 
-/// A ledger whose history is not the demo's: one event of its own, then the demo (whose events
-/// are the same bytes in every data dir that holds only them, recorded at fixed instants).
-fn other_ledger(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+/// A ledger whose history differs from `export`'s at its first event: the note changed and
+/// every hash after it sealed again (the chain is whole, the history is not the same), imported
+/// into a new data dir.
+fn rewritten_ledger(dir: &Path, export: &Path, name: &str) -> (PathBuf, PathBuf) {
+    const RESEAL: &str = r#"
+import hashlib, json, sys
+previous = "0" * 64
+with open(sys.argv[1], encoding="utf-8") as source, open(sys.argv[2], "w", encoding="utf-8") as out:
+    for number, line in enumerate(source):
+        event = json.loads(line)
+        if number == 0:
+            event["note"] = "another history"
+        event["prev_hash"] = previous
+        del event["hash"]
+        canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        event["hash"] = previous = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        out.write(json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
+"#;
+    let rewritten = dir.join(format!("{name}.ndjson"));
+    let output = Command::new("python3")
+        .args(["-c", RESEAL, path(export), path(&rewritten)])
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "{}", stderr(&output));
     let data = dir.join(name);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let state = impact_ledger::serve::open_state(&data).expect("the ledger opens");
-    let event = serde_json::json!({"type": "TrendNoted", "occurred_on": "2018-05-01",
-        "data": {"trend_id": uuid::Uuid::new_v4(), "title": "another ledger", "kind": "trend"}});
-    let event = impact_events::parse_event_in(0, event, uuid::Uuid::new_v4()).expect("valid");
-    let request = impact_ledger::store::AppendRequest {
-        events: vec![event],
-        actor: "other".to_owned(),
-        today: impact_ledger::http::events::copenhagen_today(),
-    };
-    runtime
-        .block_on(state.writer.append(request))
-        .expect("stored");
-    let ledger = state.ledger.clone();
-    drop(state);
-    // The writer thread lets go of the ledger once it sees every handle gone.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::sync::Arc::strong_count(&ledger) > 1 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the ledger is still held"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    drop(ledger);
-    demo_ledger(dir, name)
+    succeeds(&["import", path(&rewritten), "--data", path(&data)]);
+    // Its key is made on first use: a report signs its checkpoint.
+    succeeds(&["report", "--year", "2023", "--data", path(&data)]);
+    (data, rewritten)
 }
 
 /// The checkpoint of the offline report of `year` at `position`, written to `file`.
@@ -291,8 +287,9 @@ fn checkpoints_verify_offline_online_and_with_the_script_and_forgeries_are_refus
         ],
         "changed after signing",
     );
-    // Another ledger: an event of its own first, then the demo events, under another key.
-    let (other, other_export) = other_ledger(dir, "other");
+    // Another ledger: the demo's history with its first event's note changed and the chain
+    // sealed again from there, imported into a data dir of its own (so under another key).
+    let (other, other_export) = rewritten_ledger(dir, &export, "other");
     refuses(
         &["verify", "--checkpoint", path(&old), "--data", path(&other)],
         "signed by another key",
