@@ -119,17 +119,7 @@ fn describe(error: AppendError) -> String {
     match error {
         AppendError::Refused(problems) => problems
             .iter()
-            .map(
-                |Problem {
-                     index,
-                     field,
-                     message,
-                     ..
-                 }| match field {
-                    Some(field) => format!("event {index} {field}: {message}"),
-                    None => format!("event {index}: {message}"),
-                },
-            )
+            .map(Problem::to_string)
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),

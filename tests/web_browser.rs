@@ -589,11 +589,36 @@ async fn correct_an_event(person: &Person) {
     )
     .await;
     person.submit("main form button.primary").await;
-    let corrected = person.path().await;
-    assert_ne!(corrected, old);
     assert!(person.text().await.contains("Delebiler i lokalsamfundet"));
-    // The old event says it was retracted, by which event and why.
+    // The entity keeps its id: its page shows the corrected title and the retraction.
     person.open(&old).await;
+    let title = person
+        .browser
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title, "Delebiler i lokalsamfundet");
+    let retracted = person
+        .browser
+        .find(Locator::Css("tr.is-retracted"))
+        .await
+        .unwrap();
+    assert!(retracted
+        .text()
+        .await
+        .unwrap()
+        .contains("stavefejl i titlen"));
+    // The old event says it was retracted, by which event and why.
+    retracted
+        .find(Locator::Css("a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let notice = person
         .browser
         .find(Locator::Css(".retracted"))

@@ -532,7 +532,7 @@ pub async fn submit(
             .await;
         }
     };
-    match crate::http::events::submit(&state.app, &visitor.caller, vec![event]).await {
+    match super::append(&state, &visitor, vec![event]).await {
         Ok(appended) => {
             let event_id = appended
                 .receipts
