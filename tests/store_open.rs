@@ -63,7 +63,7 @@ fn write_log(dir: &std::path::Path, events: &[StoredEvent], changed: &[StoredEve
 fn open(dir: &std::path::Path) -> Result<Ledger, StoreError> {
     for _ in 0..100 {
         match Ledger::open(dir) {
-            Err(StoreError::Open(_, reason)) if reason.contains("lock") => {
+            Err(StoreError::InUse(_)) => {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
             opened => return opened,

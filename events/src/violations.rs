@@ -1071,7 +1071,7 @@ mod tests {
             RetractionOfRetraction,
             AlreadyRetracted { id },
             StreamFull {
-                stream: stream.clone(),
+                stream,
                 events_max: 1000,
             },
             EntityStored {

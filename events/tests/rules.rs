@@ -1574,3 +1574,13 @@ fn stored_of(given: &[Value]) -> Vec<StoredEvent> {
 fn today() -> NaiveDate {
     NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap()
 }
+
+#[test]
+fn cvr_of_completes_seven_digits_with_the_check_digit() {
+    assert_eq!(rules::cvr_of(1015081).as_deref(), Some(CVR_VALID));
+    let made: Vec<String> = (2_000_000..2_000_100).filter_map(rules::cvr_of).collect();
+    assert!(made.len() > 80, "most stems have a check digit");
+    for cvr in made {
+        assert_eq!(rules::check_cvr(&cvr), Ok(()), "{cvr}");
+    }
+}

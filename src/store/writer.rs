@@ -541,13 +541,11 @@ fn stream_cap(places: &[(StreamId, u64)]) -> Result<(), Vec<Problem>> {
         .enumerate()
         .filter(|(_, (_, version))| *version > STREAM_EVENTS_MAX)
         .map(|(index, (stream, _))| {
-            Problem::whole(
-                index,
-                Violation::StreamFull {
-                    stream: *stream,
-                    events_max: STREAM_EVENTS_MAX,
-                },
-            )
+            let violation = Violation::StreamFull {
+                stream: *stream,
+                events_max: STREAM_EVENTS_MAX,
+            };
+            Problem::whole(index, violation)
         })
         .collect();
     if problems.is_empty() {
