@@ -31,31 +31,6 @@ fn sled() -> Sled {
     Sled(tempfile::tempdir().expect("a temp dir"))
 }
 
-#[test]
-fn sled_append_then_read_back() {
-    contract::append_then_read_back(&sled());
-}
-
-#[test]
-fn sled_append_on_a_stale_head_is_refused() {
-    contract::append_on_a_stale_head_is_refused(&sled());
-}
-
-#[test]
-fn sled_range_reads() {
-    contract::range_reads(&sled());
-}
-
-#[test]
-fn sled_head_after_reopen() {
-    contract::head_after_reopen(&sled());
-}
-
-#[test]
-fn sled_a_commit_is_atomic() {
-    contract::a_commit_is_atomic(&sled());
-}
-
 /// Streams on one `nats-server -js` of the test's own.
 struct Nats(cluster::Cluster);
 
@@ -70,30 +45,42 @@ fn nats() -> Nats {
     Nats(cluster::Cluster::start(1))
 }
 
-#[test]
-fn nats_append_then_read_back() {
-    contract::append_then_read_back(&nats());
+/// One test per property of the contract, for the engine `open` makes.
+macro_rules! contract_tests {
+    ($engine:ident, $open:expr) => {
+        mod $engine {
+            use super::*;
+
+            #[test]
+            fn append_then_read_back() {
+                contract::append_then_read_back(&$open);
+            }
+
+            #[test]
+            fn append_on_a_stale_head_is_refused() {
+                contract::append_on_a_stale_head_is_refused(&$open);
+            }
+
+            #[test]
+            fn range_reads() {
+                contract::range_reads(&$open);
+            }
+
+            #[test]
+            fn head_after_reopen() {
+                contract::head_after_reopen(&$open);
+            }
+
+            #[test]
+            fn a_commit_is_atomic() {
+                contract::a_commit_is_atomic(&$open);
+            }
+        }
+    };
 }
 
-#[test]
-fn nats_append_on_a_stale_head_is_refused() {
-    contract::append_on_a_stale_head_is_refused(&nats());
-}
-
-#[test]
-fn nats_range_reads() {
-    contract::range_reads(&nats());
-}
-
-#[test]
-fn nats_head_after_reopen() {
-    contract::head_after_reopen(&nats());
-}
-
-#[test]
-fn nats_a_commit_is_atomic() {
-    contract::a_commit_is_atomic(&nats());
-}
+contract_tests!(sled_log, sled());
+contract_tests!(nats_stream, nats());
 
 /// Two stores on one stream, as two ledger servers: the one that validated against an old
 /// head is refused by the server itself, and sees the other's commit after catching up.
