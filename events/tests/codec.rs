@@ -451,6 +451,23 @@ fn check_golden(name: &str, expected: &StoredEvent) {
         "{name}: the stored hash still matches"
     );
     assert_eq!(encode(expected), bytes, "{name} encodes to other bytes");
+    check_golden_json(name, &decoded);
+}
+
+/// The committed canonical JSON of `name` (the bytes that were hashed) must be what the decoded
+/// event writes: decoding, upcasting and writing give back the stored bytes.
+#[track_caller]
+fn check_golden_json(name: &str, decoded: &StoredEvent) {
+    let path = golden_path(name).with_extension("json");
+    if std::env::var_os("IMPACT_WRITE_GOLDEN").is_some_and(|value| value == "1") {
+        std::fs::write(&path, decoded.canonical_json()).unwrap();
+    }
+    let stored = std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    assert_eq!(
+        String::from_utf8_lossy(&decoded.canonical_json()),
+        String::from_utf8_lossy(&stored),
+        "{name}: the canonical JSON is the stored bytes"
+    );
 }
 
 #[test]
