@@ -1,8 +1,9 @@
-//! The event catalogue of schema 1 (DESIGN §3.2): one enum of past-tense facts.
+//! The event catalogue, today's (schema 2: DESIGN §3.2 and §11): one enum of past-tense facts.
 //!
-//! These types are part of the frozen storage format: the codec encodes `EventData` by variant
-//! index and every payload field in declaration order. Append new variants and fields at the end
-//! only, under a new format byte, never reorder.
+//! These types are the storage format of format byte 2: the codec encodes `EventData` by variant
+//! index and every payload field in declaration order. Append new variants at the end only,
+//! never reorder. Schema 1's types are frozen in `schema1.rs`; how a schema is added is
+//! ops/decisions/0004.
 
 use std::fmt;
 
@@ -10,8 +11,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The schema number written into every stored event.
-pub const SCHEMA: u16 = 1;
+/// The schema number written into every event stored now. An event keeps the schema it was
+/// stored under forever (it is hashed); older ones are read through `upcast.rs`.
+pub const SCHEMA: u16 = 2;
 
 /// A fact that happened in the world, with its payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,6 +325,23 @@ impl EventData {
             EventData::EventRetracted(_) => return None,
         };
         Some(StreamId { kind, id })
+    }
+
+    /// The first schema whose catalogue has this event's type: an event of an older schema
+    /// cannot be of it.
+    pub fn first_schema(&self) -> u16 {
+        match self {
+            EventData::StrategyAdopted(_)
+            | EventData::EnterpriseRegistered(_)
+            | EventData::EnterpriseClosed(_)
+            | EventData::PersonPlacedInEmployment(_)
+            | EventData::GrantAwarded(_)
+            | EventData::AgreementSigned(_)
+            | EventData::AgreementEnded(_)
+            | EventData::TrialStarted(_)
+            | EventData::TrendNoted(_)
+            | EventData::EventRetracted(_) => 1,
+        }
     }
 
     /// Whether this event brings an entity into being, and so needs a new stream.

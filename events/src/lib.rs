@@ -14,8 +14,10 @@ pub mod input;
 pub mod merkle;
 pub mod records;
 pub mod rules;
+pub mod schema1;
 pub mod stored;
 pub mod time;
+pub mod upcast;
 
 pub use catalogue::*;
 pub use chain::{ChainError, Verifier};

@@ -7,7 +7,7 @@ mod common;
 
 use common::{
     date, every_variant_chain, every_variant_full, every_variant_full_chain, every_variant_minimal,
-    new_event, recorded_at, seal_chain, uuid,
+    new_event, recorded_at, reseal_as_schema1, seal_chain, uuid,
 };
 use impact_events::*;
 use serde_json::{json, Value};
@@ -125,7 +125,9 @@ fn two_event_chain() -> Vec<StoredEvent> {
         ..event
     };
     chain.push(StoredEvent::seal(event, placement));
-    chain
+    // The digests were computed by Python for the events as the schema-1 binary sealed them;
+    // a schema-1 event keeps them forever.
+    reseal_as_schema1(chain)
 }
 
 #[test]
@@ -370,6 +372,13 @@ fn json_form_refuses_what_the_ledger_never_writes() {
     .is_err());
     assert!(changed("recorded_at", json!("2026-11-27T06:00:00.123Z")).is_err());
     assert!(changed("occurred_on", json!("2022-3-1")).is_err());
+    // A schema this binary does not know: its JSON may not be what today's types write.
+    assert!(changed("schema", json!(0)).is_err());
+    assert!(changed("schema", json!(SCHEMA + 1)).is_err());
+    assert!(
+        changed("schema", json!(1)).is_ok(),
+        "a schema-1 event of a schema-1 type"
+    );
     assert!(
         changed("type", json!("EnterpriseClosed")).is_err(),
         "data does not fit the type"

@@ -221,3 +221,20 @@ pub fn every_variant_full_chain() -> Vec<StoredEvent> {
         .collect();
     seal_chain(events)
 }
+
+/// The chain as the schema-1 binary sealed it: every event of schema 1 (types added later are
+/// left out), with `schema` 1 and the hashes that gives, linked again.
+pub fn reseal_as_schema1(chain: Vec<StoredEvent>) -> Vec<StoredEvent> {
+    let mut resealed: Vec<StoredEvent> = Vec::new();
+    for mut event in chain
+        .into_iter()
+        .filter(|event| event.data.first_schema() == 1)
+    {
+        event.schema = 1;
+        event.position = resealed.len() as u64 + 1;
+        event.prev_hash = resealed.last().map_or(Hash::GENESIS, |last| last.hash);
+        event.hash = event.compute_hash();
+        resealed.push(event);
+    }
+    resealed
+}
