@@ -62,7 +62,8 @@ fn tokens_path(dir: &Path) -> PathBuf {
     dir.join("tokens.json")
 }
 
-fn digest(secret: &str) -> [u8; 32] {
+/// The SHA-256 of a secret, as the token file keeps it.
+pub fn digest(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
@@ -249,12 +250,17 @@ impl Tokens {
 
     /// Finds the caller a secret belongs to, comparing every hash in constant time.
     pub fn authenticate(&self, secret: &str) -> Option<Caller> {
+        self.authenticate_digest(&digest(secret))
+    }
+
+    /// Finds the caller whose secret has this SHA-256: a web session keeps the digest, never
+    /// the secret, and asks again on every request, so a revoked token ends its sessions.
+    pub fn authenticate_digest(&self, presented: &[u8; 32]) -> Option<Caller> {
         self.refresh_if_stale();
-        let presented = digest(secret);
         let loaded = self.loaded.read().expect("tokens lock");
         let mut found = None;
         for (hash, caller) in &loaded.tokens {
-            if bool::from(hash.ct_eq(&presented)) {
+            if bool::from(hash.ct_eq(presented)) {
                 found = Some(caller.clone());
             }
         }

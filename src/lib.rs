@@ -13,3 +13,4 @@ pub mod reports;
 pub mod serve;
 pub mod store;
 pub mod transparency;
+pub mod web;

@@ -93,6 +93,12 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     // Before the ready line: a SIGTERM sent as soon as it is printed must stop the server
     // gracefully, not kill it (a signal without a handler yet takes the default action).
     let shutdown = shutdown_signal().context("installing the signal handlers")?;
+    // Before the ready line: scripts and tests stop reading stdout at the ready line, and a
+    // line printed after it would meet a closed pipe.
+    println!(
+        "Open http://{address}/ in a browser and log in with a token: the admin token printed \
+         when it was made, or a new one from `impact-ledger token new --role staff --name NAME`"
+    );
     println!("impact-ledger listening on http://{address}");
     let subscribers = state.subscribers.clone();
     accept_until_shutdown(listener, http::router(state), &config.limits, shutdown).await;
@@ -145,7 +151,7 @@ async fn accept_until_shutdown(
             permit = connections.clone().acquire_owned() => permit.expect("never closed"),
             () = &mut shutdown => break,
         };
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -159,7 +165,12 @@ async fn accept_until_shutdown(
         };
         let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
         stream.set_write_timeout(Some(write_timeout));
-        let service = TowerToHyperService::new(router.clone());
+        // The client's address, for the web login's per-address limit (`web::session`).
+        let with_peer = tower::Layer::layer(
+            &axum::Extension(axum::extract::ConnectInfo(peer)),
+            router.clone(),
+        );
+        let service = TowerToHyperService::new(with_peer);
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)

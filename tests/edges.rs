@@ -3,7 +3,8 @@
 //! port says so and makes nothing; `--listen localhost:0` is accepted; `config check` refuses
 //! a missing data dir; the last admin token is kept without --force; `søren` is a token name;
 //! `report` on a dir a server holds, and `report --as-of` before the first event, say so
-//! plainly, with no stack trace even under RUST_BACKTRACE=1; `connections_max` holds.
+//! plainly, with no stack trace even under RUST_BACKTRACE=1; `connections_max` holds; a client
+//! that stops reading is cut off after `write_timeout_ms`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -216,4 +217,69 @@ fn connections_beyond_connections_max_wait_until_one_closes() {
     drop(first);
     drop(second);
     assert!(answered_within(&mut third, Duration::from_secs(10)));
+}
+
+/// A client that stops reading its answer is cut off after `write_timeout_ms` (issue 18,
+/// finding 2): it subscribes to 12,000 events (about 6.6 MB, more than loopback's socket
+/// buffers hold) with a small receive window and reads nothing for 2 s; then what the buffers
+/// held ends in an end of stream. Without the timeout the live stream would stay open for ever.
+#[test]
+fn a_client_that_stops_reading_is_cut_off() {
+    let data = tempfile::tempdir().expect("a temp dir");
+    let output = run(
+        &["token", "new", "--role", "staff", "--name", "anna"],
+        data.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let token = String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned();
+    let server = Server::start(data.path(), &["--write-timeout-ms", "300"]);
+    let base = format!("http://{}", server.address);
+    for request in 0..12 {
+        let events: Vec<serde_json::Value> = (0..1000)
+            .map(|index| {
+                serde_json::json!({"type": "TrendNoted", "occurred_on": "2023-03-01",
+                    "data": {"trend_id": uuid::Uuid::from_u128(request * 1000 + index + 1),
+                             "title": format!("trend {index} {}", "x".repeat(450)), "kind": "trend"}})
+            })
+            .collect();
+        let response = ureq::post(&format!("{base}/api/v1/events"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .send_json(serde_json::json!({ "events": events }))
+            .expect("stored");
+        assert_eq!(response.status().as_u16(), 201);
+    }
+    // A small receive window, so that the server's writes stall soon (loopback buffers are
+    // megabytes by default).
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
+    socket.set_recv_buffer_size(4096).expect("a small buffer");
+    let address: std::net::SocketAddr = server.address.parse().expect("an address");
+    socket.connect(&address.into()).expect("a connection");
+    let mut stream: TcpStream = socket.into();
+    let request = format!(
+        "GET /api/v1/subscribe HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).expect("a write");
+    std::thread::sleep(Duration::from_secs(2));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
+    let mut received = 0;
+    let mut buffer = vec![0u8; 64 * 1024];
+    let ended = loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break true,
+            Ok(read) => received += read,
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    assert!(ended, "the stream stayed open after {received} bytes");
+    assert!(
+        received < 6_000_000,
+        "all {received} bytes came: the client never stalled the server"
+    );
 }

@@ -2,7 +2,8 @@
 //! answers a page at a time (finding 2); /verify runs at most `verifies_max` at once and
 //! /verify?foo, /export?foo are 400 (findings 7, 10); every answer is `nosniff` and
 //! `no-store` and an HTML answer carries a Content-Security-Policy (finding 10); a 503 at a
-//! limit is counted in /metrics (finding 9).
+//! limit is counted in /metrics (finding 9); a revoked token cuts its running export (finding
+//! 3); a cancelled verification stops early and a stream holds at most STREAM_EVENTS_MAX events.
 
 mod common;
 
@@ -186,4 +187,101 @@ async fn a_stream_holds_at_most_stream_events_max_events() {
         "{detail}"
     );
     assert_eq!(ledger.head().await.0 as u64, max);
+}
+
+/// Finding 3, the export: a token revoked while its export runs gets no further batch; the
+/// download is cut (fewer lines than the head position header says).
+#[tokio::test]
+async fn revoking_the_token_cuts_its_running_export() {
+    use http_body_util::BodyExt;
+    let ledger = TestLedger::new();
+    for request in 0..3 {
+        let trends = (0..1000)
+            .map(|index| trend(request * 1000 + index + 1))
+            .collect();
+        ledger.append_ok(trends).await;
+    }
+    let request = Request::get("/api/v1/export")
+        .header("authorization", format!("Bearer {}", ledger.auditor))
+        .body(Body::empty())
+        .expect("a request");
+    let response = ledger.router().oneshot(request).await.expect("an answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-ledger-head-position"], "3000");
+    let mut body = response.into_body();
+    let first = body
+        .frame()
+        .await
+        .expect("a first batch")
+        .expect("readable");
+    let mut lines = first
+        .into_data()
+        .expect("data")
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count();
+    assert!(lines > 0 && lines < 3000, "{lines}");
+
+    impact_ledger::auth::revoke_token(ledger.dir.path(), common::AUDITOR, false).expect("revoked");
+    // The server re-reads tokens.json at most once a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let mut cut = false;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                lines += frame
+                    .into_data()
+                    .map_or(0, |data| data.iter().filter(|b| **b == b'\n').count())
+            }
+            Err(_) => {
+                cut = true;
+                break;
+            }
+        }
+    }
+    assert!(
+        cut,
+        "the export ran to its end with a revoked token ({lines} lines)"
+    );
+    assert!(lines < 3000, "{lines}");
+}
+
+/// Finding 7, the cancellation: a verification whose request was dropped (its client left, or
+/// it timed out) stops at the next 1024 events instead of reading the log to its end.
+#[test]
+fn a_cancelled_verification_stops_early() {
+    use std::sync::atomic::AtomicBool;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let state = impact_ledger::serve::open_state(dir.path()).expect("opens");
+    runtime.block_on(async {
+        for request in 0..2 {
+            let events = (0..1000)
+                .map(|index| {
+                    let value = trend(request * 1000 + index + 1);
+                    let id = uuid::Uuid::new_v4();
+                    impact_events::parse_event_in(0, value, id).expect("a valid event")
+                })
+                .collect();
+            let append = impact_ledger::store::AppendRequest {
+                events,
+                actor: "anna".to_owned(),
+                today: impact_ledger::http::events::copenhagen_today(),
+            };
+            state.writer.append(append).await.expect("stored");
+        }
+    });
+    let log = &state.ledger.log;
+    let until = state.ledger.durable_position();
+    assert_eq!(until, 2000);
+    let finished = impact_ledger::audit::verify_log_unless(log, until, &AtomicBool::new(false));
+    assert!(finished.expect("reads").expect("not cancelled").ok());
+    let cancelled = impact_ledger::audit::verify_log_unless(log, until, &AtomicBool::new(true));
+    assert!(
+        cancelled.expect("reads").is_none(),
+        "a cancelled verification ran to its end"
+    );
 }

@@ -1,4 +1,4 @@
-//! Proves the lists of DESIGN §9 over real HTTP through `router()` with real sled in a temp dir:
+//! Proves the lists of CONTRACT §9 over real HTTP through `router()` with real sled in a temp dir:
 //! on the demo data each year's lists hold exactly what /status counts (31/34 enterprises,
 //! 100/118 people); each list, filter, `q`, page and `as_of`/`at_position` answers as the
 //! words say; retracted entities are not listed; bad parameters are 400 in plain words; every
@@ -433,6 +433,24 @@ async fn retracted_entities_are_not_listed_and_the_past_is_listed_as_it_was() {
         ))
         .await;
     assert_eq!(as_of["items"], at_position["items"]);
+    // A past fold finds an enterprise by id without the live projection's map.
+    let works = "5d3b0c1e-0000-4000-8000-000000000002";
+    let at_works = fixture
+        .get(&format!(
+            "/api/v1/placements?enterprise_id={works}&at_position=12"
+        ))
+        .await;
+    assert_eq!(
+        field(at_works["items"].as_array().unwrap(), "person_ref"),
+        [json!("SLA-P-000002")]
+    );
+    assert_eq!(at_works["items"][0]["enterprise_name"], "Grønt Værksted");
+    let before_works = fixture
+        .get(&format!(
+            "/api/v1/placements?enterprise_id={works}&at_position=1"
+        ))
+        .await;
+    assert_eq!(total(&before_works), 0, "not registered yet at position 1");
     assert_eq!(
         total(&fixture.get("/api/v1/enterprises?at_position=0").await),
         0

@@ -69,6 +69,37 @@ fn demo_ledger(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     (data, export)
 }
 
+/// A ledger whose history differs from `export`'s at its first event: the note changed and
+/// every hash after it sealed again (the chain is whole, the history is not the same), imported
+/// into a new data dir.
+fn rewritten_ledger(dir: &Path, export: &Path, name: &str) -> (PathBuf, PathBuf) {
+    const RESEAL: &str = r#"
+import hashlib, json, sys
+previous = "0" * 64
+with open(sys.argv[1], encoding="utf-8") as source, open(sys.argv[2], "w", encoding="utf-8") as out:
+    for number, line in enumerate(source):
+        event = json.loads(line)
+        if number == 0:
+            event["note"] = "another history"
+        event["prev_hash"] = previous
+        del event["hash"]
+        canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        event["hash"] = previous = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        out.write(json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
+"#;
+    let rewritten = dir.join(format!("{name}.ndjson"));
+    let output = Command::new("python3")
+        .args(["-c", RESEAL, path(export), path(&rewritten)])
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let data = dir.join(name);
+    succeeds(&["import", path(&rewritten), "--data", path(&data)]);
+    // Its key is made on first use: a report signs its checkpoint.
+    succeeds(&["report", "--year", "2023", "--data", path(&data)]);
+    (data, rewritten)
+}
+
 /// The checkpoint of the offline report of `year` at `position`, written to `file`.
 fn report_checkpoint(data: &Path, year: &str, position: u64, file: &Path) -> String {
     let position = position.to_string();
@@ -256,8 +287,9 @@ fn checkpoints_verify_offline_online_and_with_the_script_and_forgeries_are_refus
         ],
         "changed after signing",
     );
-    // Another ledger: the same demo events recorded at other instants, under another key.
-    let (other, other_export) = demo_ledger(dir, "other");
+    // Another ledger: the demo's history with its first event's note changed and the chain
+    // sealed again from there, imported into a data dir of its own (so under another key).
+    let (other, other_export) = rewritten_ledger(dir, &export, "other");
     refuses(
         &["verify", "--checkpoint", path(&old), "--data", path(&other)],
         "signed by another key",

@@ -1,12 +1,17 @@
 //! What a client sends (`EventIn`, DESIGN §3.1), read into a typed, normalised `NewEvent`.
 
+use std::cell::RefCell;
+
 use chrono::NaiveDate;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::catalogue::{error_path, DataError, EventData};
-use crate::rules::{normalize, Problem};
-use crate::time::parse_date;
+use crate::catalogue::{error_path, DataError, EventData, EVENT_TYPES};
+use crate::rules::{check_text, normalize};
+use crate::time::read_date;
+use crate::violations::{from_serde, Problem, Violation};
 
 /// The most characters a `note` may have.
 pub const NOTE_CHARS_MAX: usize = 1000;
@@ -60,14 +65,14 @@ pub fn parse_event_in(
         let message = error.inner().to_string();
         let path = error_path(error.path().to_string(), &message);
         vec![if path == "." {
-            Problem::whole(index, message)
+            Problem::whole(index, Violation::EventNotObject)
         } else {
-            Problem::new(index, &path, message)
+            Problem::new(index, &path, from_serde(&path, &message))
         }]
     })?;
     let mut problems = Vec::new();
-    let occurred_on = parse_date(&raw.occurred_on)
-        .map_err(|message| problems.push(Problem::new(index, "occurred_on", message)))
+    let occurred_on = read_date(&raw.occurred_on)
+        .map_err(|violation| problems.push(Problem::new(index, "occurred_on", violation)))
         .ok();
     let data = EventData::from_json(&raw.type_name, raw.data)
         .map(|mut data| {
@@ -96,25 +101,34 @@ pub fn parse_event_in(
             case_ref,
             note,
         }),
-        _ => Err(problems),
+        // Nothing of this request will be stored; the payload's own rules are listed too, so
+        // one answer names everything to fix.
+        (occurred_on, Some(data)) => {
+            crate::rules::check_payload(index, &data, occurred_on, &mut problems);
+            Err(problems)
+        }
+        (_, None) => Err(problems),
     }
 }
 
 fn data_problem(index: usize, error: DataError) -> Problem {
     match error {
-        DataError::UnknownType(_) => Problem::new(index, "type", error.to_string()),
+        DataError::UnknownType(name) => {
+            let known = EVENT_TYPES.iter().map(|name| (*name).to_owned()).collect();
+            Problem::new(index, "type", Violation::UnknownType { name, known })
+        }
         DataError::Invalid { path, message } => {
             let field = if path == "." {
                 "data".to_owned()
             } else {
                 format!("data.{path}")
             };
-            Problem::new(index, &field, message)
+            Problem::new(index, &field, from_serde(&path, &message))
         }
     }
 }
 
-/// Trims an optional envelope string: blank becomes a problem, too long becomes a problem.
+/// Cleans an optional envelope string: blank, too long or unclean text becomes a problem.
 fn optional_text(
     index: usize,
     field: &str,
@@ -122,19 +136,181 @@ fn optional_text(
     chars_max: usize,
     problems: &mut Vec<Problem>,
 ) -> Option<String> {
-    let trimmed = text?.trim().to_owned();
-    if trimmed.is_empty() {
-        problems.push(Problem::new(
-            index,
-            field,
-            "must not be blank; leave it out or send null",
-        ));
-    } else if trimmed.chars().count() > chars_max {
-        problems.push(Problem::new(
-            index,
-            field,
-            format!("must be at most {chars_max} characters"),
-        ));
+    let mut text = text?;
+    crate::text::normalize(&mut text);
+    if let Err(violation) = check_text(&text, chars_max) {
+        problems.push(Problem::new(index, field, violation));
     }
-    Some(trimmed)
+    Some(text)
+}
+
+/// Why a request body was not read: it is not JSON text at all (400), or its shape or its
+/// members are wrong (422).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestError {
+    Unreadable(Violation),
+    Refused(Vec<Problem>),
+}
+
+/// Reads an append's body `{"events": [...]}` into its events' JSON values.
+///
+/// Refuses what serde_json alone lets through: a member written twice at any level (serde_json
+/// keeps the last, a proxy or log may keep the first). Problems of the request as a whole name
+/// the member `events` and no event.
+pub fn read_request(body: &[u8], events_max: usize) -> Result<Vec<Value>, RequestError> {
+    let text =
+        std::str::from_utf8(body).map_err(|_| RequestError::Unreadable(Violation::NotUtf8))?;
+    let value = read_json(text)?;
+    let Value::Object(members) = value else {
+        return Err(request_problem(Violation::BodyNotObject));
+    };
+    let mut problems = Vec::new();
+    if !members.contains_key("events") {
+        problems.push(Problem::request("events", Violation::EventsMissing));
+    }
+    for name in members.keys().filter(|name| *name != "events") {
+        let violation = Violation::UnknownRequestMember { name: name.clone() };
+        problems.push(Problem::request(name, violation));
+    }
+    if !problems.is_empty() {
+        return Err(RequestError::Refused(problems));
+    }
+    let Some(Value::Array(events)) = members.into_iter().next().map(|(_, events)| events) else {
+        return Err(request_problem(Violation::EventsNotList));
+    };
+    if events.is_empty() {
+        return Err(request_problem(Violation::EventsEmpty { events_max }));
+    }
+    if events.len() > events_max {
+        let count = events.len();
+        return Err(request_problem(Violation::TooManyEvents {
+            count,
+            events_max,
+        }));
+    }
+    Ok(events)
+}
+
+fn request_problem(violation: Violation) -> RequestError {
+    RequestError::Refused(vec![Problem::request("events", violation)])
+}
+
+/// Parses JSON text as serde_json would, refusing a member written twice in one object.
+fn read_json(text: &str) -> Result<Value, RequestError> {
+    let duplicate = RefCell::new(None);
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let read = Strict {
+        path: String::new(),
+        duplicate: &duplicate,
+    }
+    .deserialize(&mut reader)
+    .and_then(|value| reader.end().map(|()| value));
+    match (read, duplicate.into_inner()) {
+        (Ok(value), _) => Ok(value),
+        (Err(_), Some(path)) => Err(RequestError::Refused(vec![duplicate_problem(&path)])),
+        (Err(error), None) => Err(RequestError::Unreadable(Violation::NotJson {
+            detail: error.to_string(),
+        })),
+    }
+}
+
+/// `events[3].data.name` → event 3, member `data.name`; `events` → the request's member.
+fn duplicate_problem(path: &str) -> Problem {
+    let name = path.rsplit('.').next().unwrap_or(path).to_owned();
+    let violation = Violation::DuplicateMember { name };
+    let in_event = path
+        .strip_prefix("events[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(index, rest)| Some((index.parse().ok()?, rest.strip_prefix('.')?)));
+    match in_event {
+        Some((index, field)) => Problem::new(index, field, violation),
+        None => Problem::request(path, violation),
+    }
+}
+
+/// Builds a `serde_json::Value`, noting the path of the first member written twice.
+struct Strict<'d> {
+    path: String,
+    duplicate: &'d RefCell<Option<String>>,
+}
+
+impl Strict<'_> {
+    fn at(&self, path: String) -> Self {
+        Strict {
+            path,
+            duplicate: self.duplicate,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) =
+            seq.next_element_seed(self.at(format!("{}[{}]", self.path, items.len())))?
+        {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = serde_json::Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                name.clone()
+            } else {
+                format!("{}.{name}", self.path)
+            };
+            if members.contains_key(&name) {
+                *self.duplicate.borrow_mut() = Some(path);
+                return Err(serde::de::Error::custom("a member is written twice"));
+            }
+            let value = map.next_value_seed(self.at(path))?;
+            members.insert(name, value);
+        }
+        Ok(Value::Object(members))
+    }
 }

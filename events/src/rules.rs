@@ -10,7 +10,6 @@ use std::collections::HashSet;
 use foldhash::HashMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::catalogue::*;
@@ -18,7 +17,10 @@ use crate::index::PositionIndex;
 use crate::input::NewEvent;
 use crate::records::Records;
 use crate::stored::StoredEvent;
+use crate::text::{check_clean, contains_cpr};
 use crate::time::earliest_date;
+pub use crate::violations::Problem;
+use crate::violations::Violation;
 
 /// The most characters a name, title, counterparty, funder or reason may have.
 pub const TEXT_CHARS_MAX: usize = 500;
@@ -38,48 +40,6 @@ pub const STRATEGY_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 /// `json.dumps` write the same digits.
 pub const PAYLOAD_INTEGER_MAX: i64 = 9_007_199_254_740_991;
 
-/// One thing wrong with one event of a request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Problem {
-    /// The event's place in the request, from 0.
-    pub index: usize,
-    /// The member at fault, e.g. `data.cvr` or `expected_version`.
-    pub field: Option<String>,
-    pub message: String,
-    /// A conflict with what is already stored (409) rather than a broken rule (422).
-    pub conflict: bool,
-}
-
-impl Problem {
-    /// A broken rule in the member `field` of event `index`.
-    pub fn new(index: usize, field: &str, message: impl Into<String>) -> Self {
-        Problem {
-            index,
-            field: Some(field.to_owned()),
-            message: message.into(),
-            conflict: false,
-        }
-    }
-
-    /// A broken rule about event `index` as a whole.
-    pub fn whole(index: usize, message: impl Into<String>) -> Self {
-        Problem {
-            index,
-            field: None,
-            message: message.into(),
-            conflict: false,
-        }
-    }
-
-    fn conflict(index: usize, field: &str, message: impl Into<String>) -> Self {
-        Problem {
-            conflict: true,
-            ..Problem::new(index, field, message)
-        }
-    }
-}
-
 /// What the ledger knows about one stored event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EventEntry {
@@ -96,8 +56,18 @@ struct Entity {
     created_by: Uuid,
     /// The id of the closing or ending event, while it stands.
     ended_by: Option<Uuid>,
+    /// The date of that closing or ending.
+    ended_on: Option<NaiveDate>,
     /// The creating event was retracted: the entity no longer exists.
     retracted: bool,
+    /// An enterprise's CVR number, as a number (8 digits fit).
+    cvr: Option<u32>,
+}
+
+impl Entity {
+    fn exists(&self) -> bool {
+        !self.retracted
+    }
 }
 
 /// Everything the rules need to know about the stored log.
@@ -117,6 +87,11 @@ pub struct LedgerState {
     retracted_by: HashMap<u64, u64>,
     enterprises: HashMap<Uuid, Entity>,
     agreements: HashMap<Uuid, Entity>,
+    /// CVR number → the enterprise that holds it and is not closed: one lookup for "one CVR,
+    /// one open enterprise" (DESIGN §8). Enterprises are few; this stays small.
+    open_cvrs: HashMap<u32, Uuid>,
+    /// The name of every enterprise registered with a CVR, for the answer that names a holder.
+    cvr_names: HashMap<Uuid, Box<str>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -124,6 +99,8 @@ struct EventSlot {
     id: Uuid,
     stream: StreamId,
     is_retraction: bool,
+    /// The event created its stream's entity (a correction may create it again, DESIGN §8).
+    creates: bool,
     /// The position of the same stream's event before this one, 0 for a stream's first.
     previous: u32,
 }
@@ -200,6 +177,7 @@ impl LedgerState {
             id: event.id,
             stream: event.stream,
             is_retraction: matches!(event.data, EventData::EventRetracted(_)),
+            creates: event.data.creates_stream(),
             previous: previous.map_or(0, |previous| {
                 u32::try_from(previous).expect("positions fit in u32")
             }),
@@ -210,6 +188,8 @@ impl LedgerState {
             events,
             enterprises,
             agreements,
+            open_cvrs,
+            cvr_names,
         } = overlay.into_changes();
         for entry in events.into_values() {
             if let Some(retraction) = entry.retracted_by {
@@ -218,6 +198,22 @@ impl LedgerState {
         }
         self.enterprises.extend(enterprises);
         self.agreements.extend(agreements);
+        for (cvr, holder) in open_cvrs {
+            match holder {
+                Some(enterprise_id) => self.open_cvrs.insert(cvr, enterprise_id),
+                None => self.open_cvrs.remove(&cvr),
+            };
+        }
+        self.cvr_names.extend(cvr_names);
+    }
+
+    /// The id of the latest event that created `stream`'s entity; walks the stream back, which
+    /// only a creating event naming a stored id does (a conflict or a correction).
+    fn creator(&self, stream: &StreamId) -> Option<Uuid> {
+        self.stream_back(stream)
+            .map(|position| self.slot(position))
+            .find(|slot| slot.creates)
+            .map(|slot| slot.id)
     }
 }
 
@@ -228,12 +224,19 @@ pub struct Overlay<'a> {
     versions: HashMap<StreamId, u64>,
     enterprises: HashMap<Uuid, Entity>,
     agreements: HashMap<Uuid, Entity>,
+    /// A CVR's holder as changed by the request; `None`: no open holder any more.
+    open_cvrs: HashMap<u32, Option<Uuid>>,
+    cvr_names: HashMap<Uuid, Box<str>>,
+    /// The latest creating event of a stream within the request.
+    creators: HashMap<StreamId, Uuid>,
 }
 
 struct Changes {
     events: HashMap<Uuid, EventEntry>,
     enterprises: HashMap<Uuid, Entity>,
     agreements: HashMap<Uuid, Entity>,
+    open_cvrs: HashMap<u32, Option<Uuid>>,
+    cvr_names: HashMap<Uuid, Box<str>>,
 }
 
 impl<'a> Overlay<'a> {
@@ -244,6 +247,9 @@ impl<'a> Overlay<'a> {
             versions: HashMap::default(),
             enterprises: HashMap::default(),
             agreements: HashMap::default(),
+            open_cvrs: HashMap::default(),
+            cvr_names: HashMap::default(),
+            creators: HashMap::default(),
         }
     }
 
@@ -252,7 +258,46 @@ impl<'a> Overlay<'a> {
             events: self.events,
             enterprises: self.enterprises,
             agreements: self.agreements,
+            open_cvrs: self.open_cvrs,
+            cvr_names: self.cvr_names,
         }
+    }
+
+    /// The open enterprise that holds `cvr`, if any.
+    fn cvr_holder(&self, cvr: u32) -> Option<Uuid> {
+        match self.open_cvrs.get(&cvr) {
+            Some(holder) => *holder,
+            None => self.base.open_cvrs.get(&cvr).copied(),
+        }
+    }
+
+    fn cvr_name(&self, enterprise_id: &Uuid) -> String {
+        self.cvr_names
+            .get(enterprise_id)
+            .or_else(|| self.base.cvr_names.get(enterprise_id))
+            .map_or_else(String::new, |name| name.to_string())
+    }
+
+    /// Gives `cvr` to `enterprise_id` (`Some`) or takes it from `from` (`None`), leaving any
+    /// other holder alone.
+    fn move_cvr(&mut self, cvr: Option<u32>, enterprise_id: Uuid, open: bool) {
+        let Some(cvr) = cvr else { return };
+        let holder = self.cvr_holder(cvr);
+        if open && holder.is_none() {
+            self.open_cvrs.insert(cvr, Some(enterprise_id));
+        } else if !open && holder == Some(enterprise_id) {
+            self.open_cvrs.insert(cvr, None);
+        }
+    }
+
+    /// The creating event of `stream` that stands (is not retracted), if any.
+    fn standing_creator(&self, stream: &StreamId) -> Option<EventEntry> {
+        let creator = match self.creators.get(stream) {
+            Some(id) => Some(*id),
+            None => self.base.creator(stream),
+        }?;
+        self.event(&creator)
+            .filter(|entry| entry.retracted_by.is_none())
     }
 
     fn event(&self, id: &Uuid) -> Option<EventEntry> {
@@ -286,11 +331,23 @@ impl<'a> Overlay<'a> {
             created_on: occurred_on,
             created_by: id,
             ended_by: None,
+            ended_on: None,
             retracted: false,
+            cvr: None,
         };
+        if let Some(stream) = data.own_stream().filter(|_| data.creates_stream()) {
+            self.creators.insert(stream, id);
+        }
         match data {
             EventData::EnterpriseRegistered(data) => {
-                self.enterprises.insert(data.enterprise_id, created);
+                let cvr = data.cvr.as_deref().and_then(|cvr| cvr.parse().ok());
+                let entity = Entity { cvr, ..created };
+                self.enterprises.insert(data.enterprise_id, entity);
+                if cvr.is_some() {
+                    self.cvr_names
+                        .insert(data.enterprise_id, data.name.as_str().into());
+                }
+                self.move_cvr(cvr, data.enterprise_id, true);
             }
             EventData::AgreementSigned(data) => {
                 self.agreements.insert(data.agreement_id, created);
@@ -298,12 +355,15 @@ impl<'a> Overlay<'a> {
             EventData::EnterpriseClosed(data) => {
                 if let Some(mut entity) = self.enterprise(&data.enterprise_id) {
                     entity.ended_by = Some(id);
+                    entity.ended_on = Some(occurred_on);
                     self.enterprises.insert(data.enterprise_id, entity);
+                    self.move_cvr(entity.cvr, data.enterprise_id, false);
                 }
             }
             EventData::AgreementEnded(data) => {
                 if let Some(mut entity) = self.agreement(&data.agreement_id) {
                     entity.ended_by = Some(id);
+                    entity.ended_on = Some(occurred_on);
                     self.agreements.insert(data.agreement_id, entity);
                 }
             }
@@ -320,50 +380,60 @@ impl<'a> Overlay<'a> {
         entry.retracted_by = Some(position);
         self.events.insert(target, entry);
         let id = entry.stream.id;
-        let (table, base) = match entry.stream.kind {
-            StreamKind::Enterprise => (&mut self.enterprises, &self.base.enterprises),
-            StreamKind::Agreement => (&mut self.agreements, &self.base.agreements),
+        let is_enterprise = match entry.stream.kind {
+            StreamKind::Enterprise => true,
+            StreamKind::Agreement => false,
             _ => return,
         };
-        let Some(mut entity) = table.get(&id).or_else(|| base.get(&id)).copied() else {
+        let found = if is_enterprise {
+            self.enterprise(&id)
+        } else {
+            self.agreement(&id)
+        };
+        let Some(mut entity) = found else {
             return;
         };
         if entity.created_by == target {
             entity.retracted = true;
         } else if entity.ended_by == Some(target) {
             entity.ended_by = None;
+            entity.ended_on = None;
         }
-        table.insert(id, entity);
+        if is_enterprise {
+            let open = entity.exists() && entity.ended_by.is_none();
+            self.move_cvr(entity.cvr, id, open);
+            self.enterprises.insert(id, entity);
+        } else {
+            self.agreements.insert(id, entity);
+        }
     }
 
-    /// Checks one event of a request and, if it passes, takes it into the overlay.
+    /// Checks one event of a request and takes it into the overlay.
     ///
-    /// Returns the stream and version the event will have.
+    /// Returns the stream and version the event will have. A refused event is taken into the
+    /// overlay too when its stream is known, so that the events after it are judged as the
+    /// client meant them and report only their own problems; nothing of a refused request is
+    /// ever stored.
     pub fn admit(
         &mut self,
         index: usize,
-        event: &mut NewEvent,
+        event: &NewEvent,
         today: NaiveDate,
     ) -> Result<(StreamId, u64), Vec<Problem>> {
-        let mut problems = Vec::new();
-        problems.extend(check_alone(index, event, today));
+        let mut problems = check_alone(index, event, today);
         let stream = self.check_references(index, event, &mut problems);
         let version = stream.map(|stream| self.version(&stream) + 1);
         if let (Some(expected), Some(version)) = (event.expected_version, version) {
             let actual = version - 1;
             // Not `expected + 1`: a client may send u64::MAX.
             if expected != actual {
-                problems.push(Problem::conflict(
-                    index,
-                    "expected_version",
-                    format!("expected version {expected}, but the stream is at version {actual}"),
-                ));
+                let violation = Violation::VersionMismatch { expected, actual };
+                problems.push(Problem::new(index, "expected_version", violation));
             }
         }
-        if !problems.is_empty() {
+        let (Some(stream), Some(version)) = (stream, version) else {
             return Err(problems);
-        }
-        let (stream, version) = (stream.expect("no problems"), version.expect("no problems"));
+        };
         self.versions.insert(stream, version);
         let entry = EventEntry {
             position: 0,
@@ -374,7 +444,11 @@ impl<'a> Overlay<'a> {
         self.events.insert(event.id, entry);
         // Positions are not known yet; within a request only "is retracted" matters.
         self.take_effects(event.id, event.occurred_on, &event.data, u64::MAX);
-        Ok((stream, version))
+        if problems.is_empty() {
+            Ok((stream, version))
+        } else {
+            Err(problems)
+        }
     }
 
     /// The rules that depend on what is stored; returns the event's stream when it has one.
@@ -386,22 +460,17 @@ impl<'a> Overlay<'a> {
     ) -> Option<StreamId> {
         if let Some(stream) = event.data.own_stream() {
             if event.data.creates_stream() && self.version(&stream) > 0 {
-                problems.push(Problem::conflict(
-                    index,
-                    &format!("data.{}", id_field(&event.data)),
-                    format!(
-                        "{stream} already exists; a new {} needs a new id",
-                        stream.kind.prefix()
-                    ),
-                ));
+                self.check_new_stream(index, &event.data, stream, problems);
             }
         }
+        let on = event.occurred_on;
         match &event.data {
+            EventData::EnterpriseRegistered(data) => self.check_cvr_free(index, data, problems),
             EventData::EnterpriseClosed(data) => {
-                self.check_closing(index, event.occurred_on, data.enterprise_id, problems)
+                self.check_closing(index, on, data.enterprise_id, problems)
             }
             EventData::AgreementEnded(data) => {
-                self.check_ending(index, event.occurred_on, data.agreement_id, problems)
+                self.check_ending(index, on, data.agreement_id, problems)
             }
             EventData::PersonPlacedInEmployment(PersonPlacedInEmployment {
                 enterprise_id: Some(enterprise_id),
@@ -411,7 +480,7 @@ impl<'a> Overlay<'a> {
                 enterprise_id: Some(enterprise_id),
                 ..
             }) => {
-                self.check_enterprise_exists(index, *enterprise_id, problems);
+                self.check_within_life(index, on, *enterprise_id, problems);
             }
             EventData::EventRetracted(data) => return self.check_retraction(index, data, problems),
             _ => {}
@@ -419,33 +488,103 @@ impl<'a> Overlay<'a> {
         event.data.own_stream()
     }
 
-    fn check_enterprise_exists(&self, index: usize, id: Uuid, problems: &mut Vec<Problem>) {
-        if self.enterprise(&id).is_none_or(|entity| entity.retracted) {
-            let message = format!("no enterprise {id} is registered");
-            problems.push(Problem::new(index, "data.enterprise_id", message));
+    /// A creating event needs a new stream, or one whose creating event stands retracted (a
+    /// correction that keeps the entity's id, DESIGN §8).
+    fn check_new_stream(
+        &self,
+        index: usize,
+        data: &EventData,
+        stream: StreamId,
+        problems: &mut Vec<Problem>,
+    ) {
+        let Some(creator) = self.standing_creator(&stream) else {
+            return;
+        };
+        let field = format!("data.{}", id_field(data));
+        let violation = if creator.position == 0 {
+            Violation::EntityTwiceInRequest { stream }
+        } else {
+            Violation::EntityStored {
+                stream,
+                position: creator.position,
+            }
+        };
+        problems.push(Problem::new(index, &field, violation));
+    }
+
+    /// One CVR, one open enterprise.
+    fn check_cvr_free(
+        &self,
+        index: usize,
+        data: &EnterpriseRegistered,
+        problems: &mut Vec<Problem>,
+    ) {
+        let Some(cvr) = data.cvr.as_deref() else {
+            return;
+        };
+        let holder = cvr
+            .parse()
+            .ok()
+            .and_then(|number| self.cvr_holder(number))
+            .filter(|holder| *holder != data.enterprise_id);
+        if let Some(enterprise_id) = holder {
+            let violation = Violation::CvrHeld {
+                cvr: cvr.to_owned(),
+                enterprise_id,
+                name: self.cvr_name(&enterprise_id),
+            };
+            problems.push(Problem::new(index, "data.cvr", violation));
+        }
+    }
+
+    /// A placement or a grant at an enterprise happens within the enterprise's life.
+    fn check_within_life(
+        &self,
+        index: usize,
+        on: NaiveDate,
+        id: Uuid,
+        problems: &mut Vec<Problem>,
+    ) {
+        match self.enterprise(&id).filter(Entity::exists) {
+            None => problems.push(Problem::new(
+                index,
+                "data.enterprise_id",
+                Violation::NoEnterprise { id },
+            )),
+            Some(entity) if on < entity.created_on => problems.push(Problem::new(
+                index,
+                "occurred_on",
+                Violation::BeforeRegistration {
+                    registered_on: entity.created_on,
+                },
+            )),
+            Some(Entity {
+                ended_on: Some(closed_on),
+                ..
+            }) if on > closed_on => problems.push(Problem::new(
+                index,
+                "occurred_on",
+                Violation::AfterClosure { closed_on },
+            )),
+            Some(_) => {}
         }
     }
 
     fn check_closing(&self, index: usize, on: NaiveDate, id: Uuid, problems: &mut Vec<Problem>) {
         let field = "data.enterprise_id";
-        match self.enterprise(&id).filter(|entity| !entity.retracted) {
-            None => problems.push(Problem::new(
-                index,
-                field,
-                format!("no enterprise {id} is registered"),
-            )),
+        match self.enterprise(&id).filter(Entity::exists) {
+            None => problems.push(Problem::new(index, field, Violation::NoEnterprise { id })),
             Some(entity) if entity.ended_by.is_some() => problems.push(Problem::new(
                 index,
                 field,
-                format!("enterprise {id} is already closed"),
+                Violation::EnterpriseAlreadyClosed { id },
             )),
             Some(entity) if on < entity.created_on => problems.push(Problem::new(
                 index,
                 "occurred_on",
-                format!(
-                    "must not be before the enterprise's registration on {}",
-                    entity.created_on
-                ),
+                Violation::BeforeRegistration {
+                    registered_on: entity.created_on,
+                },
             )),
             Some(_) => {}
         }
@@ -453,24 +592,19 @@ impl<'a> Overlay<'a> {
 
     fn check_ending(&self, index: usize, on: NaiveDate, id: Uuid, problems: &mut Vec<Problem>) {
         let field = "data.agreement_id";
-        match self.agreement(&id).filter(|entity| !entity.retracted) {
-            None => problems.push(Problem::new(
-                index,
-                field,
-                format!("no agreement {id} is signed"),
-            )),
+        match self.agreement(&id).filter(Entity::exists) {
+            None => problems.push(Problem::new(index, field, Violation::NoAgreement { id })),
             Some(entity) if entity.ended_by.is_some() => problems.push(Problem::new(
                 index,
                 field,
-                format!("agreement {id} has already ended"),
+                Violation::AgreementAlreadyEnded { id },
             )),
             Some(entity) if on < entity.created_on => problems.push(Problem::new(
                 index,
                 "occurred_on",
-                format!(
-                    "must not be before the agreement was signed on {}",
-                    entity.created_on
-                ),
+                Violation::BeforeSigning {
+                    signed_on: entity.created_on,
+                },
             )),
             Some(_) => {}
         }
@@ -483,26 +617,22 @@ impl<'a> Overlay<'a> {
         problems: &mut Vec<Problem>,
     ) -> Option<StreamId> {
         let field = "data.event_id";
-        let target = data.event_id;
-        let Some(entry) = self.event(&target) else {
-            problems.push(Problem::new(
-                index,
-                field,
-                format!("no event {target} is stored"),
-            ));
+        let id = data.event_id;
+        let Some(entry) = self.event(&id) else {
+            problems.push(Problem::new(index, field, Violation::NoEvent { id }));
             return None;
         };
         if entry.is_retraction {
             problems.push(Problem::new(
                 index,
                 field,
-                "a retraction cannot itself be retracted",
+                Violation::RetractionOfRetraction,
             ));
         } else if entry.retracted_by.is_some() {
             problems.push(Problem::new(
                 index,
                 field,
-                format!("event {target} is already retracted"),
+                Violation::AlreadyRetracted { id },
             ));
         }
         Some(entry.stream)
@@ -517,17 +647,38 @@ pub fn admit_request(
     events: &mut [NewEvent],
     today: NaiveDate,
 ) -> Result<Vec<(StreamId, u64)>, Vec<Problem>> {
+    let (placed, problems) = admit_each(state, events.iter().enumerate(), today);
+    if problems.is_empty() {
+        Ok(placed)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Every problem of the events that parsed, each with its place in the request: what a request
+/// some of whose events did not parse answers besides their parse problems (DESIGN §8, "every
+/// problem at once"). Nothing of such a request is stored.
+pub fn problems_of<'e>(
+    state: &LedgerState,
+    events: impl IntoIterator<Item = (usize, &'e NewEvent)>,
+    today: NaiveDate,
+) -> Vec<Problem> {
+    admit_each(state, events, today).1
+}
+
+fn admit_each<'e>(
+    state: &LedgerState,
+    events: impl IntoIterator<Item = (usize, &'e NewEvent)>,
+    today: NaiveDate,
+) -> (Vec<(StreamId, u64)>, Vec<Problem>) {
     let mut overlay = Overlay::new(state);
     let mut problems = Vec::new();
-    let mut placed = Vec::with_capacity(events.len());
+    let mut placed = Vec::new();
     let mut seen_ids = HashSet::new();
-    for (index, event) in events.iter_mut().enumerate() {
+    for (index, event) in events {
         if !seen_ids.insert(event.id) {
-            let message = format!(
-                "event id {} appears more than once in this request",
-                event.id
-            );
-            problems.push(Problem::new(index, "id", message));
+            let violation = Violation::IdTwiceInRequest { id: event.id };
+            problems.push(Problem::new(index, "id", violation));
             continue;
         }
         match overlay.admit(index, event, today) {
@@ -535,11 +686,7 @@ pub fn admit_request(
             Err(found) => problems.extend(found),
         }
     }
-    if problems.is_empty() {
-        Ok(placed)
-    } else {
-        Err(problems)
-    }
+    (placed, problems)
 }
 
 fn id_field(data: &EventData) -> &'static str {
@@ -560,7 +707,7 @@ pub fn check_alone(index: usize, event: &NewEvent, today: NaiveDate) -> Vec<Prob
     let mut problems = Vec::new();
     check_date(index, event.occurred_on, today, &mut problems);
     check_size(index, event, &mut problems);
-    check_payload(index, &event.data, event.occurred_on, &mut problems);
+    check_payload(index, &event.data, Some(event.occurred_on), &mut problems);
     problems
 }
 
@@ -570,66 +717,78 @@ fn check_size(index: usize, event: &NewEvent, problems: &mut Vec<Problem>) {
         .saturating_add(text(&event.note))
         .saturating_add(text(&event.case_ref));
     if bytes > EVENT_BYTES_MAX {
-        let message =
-            format!("the event takes {bytes} bytes; one event may take at most {EVENT_BYTES_MAX}");
-        problems.push(Problem::whole(index, message));
+        let violation = Violation::EventTooLarge {
+            bytes,
+            bytes_max: EVENT_BYTES_MAX,
+        };
+        problems.push(Problem::whole(index, violation));
     }
 }
 
 fn check_date(index: usize, date: NaiveDate, today: NaiveDate, problems: &mut Vec<Problem>) {
-    if date > today {
-        let message = format!("{date} is in the future (today is {today} in Copenhagen)");
-        problems.push(Problem::new(index, "occurred_on", message));
+    let violation = if date > today {
+        Violation::InFuture { date, today }
     } else if date < earliest_date() {
-        let message = format!("{date} is before {}; check the year", earliest_date());
-        problems.push(Problem::new(index, "occurred_on", message));
-    }
+        Violation::TooEarly {
+            date,
+            earliest: earliest_date(),
+        }
+    } else {
+        return;
+    };
+    problems.push(Problem::new(index, "occurred_on", violation));
 }
 
-/// Trims every string of a payload, so that what is stored is what was meant.
+/// Writes every string of a new payload in the one form it is stored and compared in: trimmed,
+/// NFC, and a `person_ref` in upper case (`sla-p-009001` and `SLA-P-009001` are one person).
 pub(crate) fn normalize(data: &mut EventData) {
-    fn trim(text: &mut String) {
-        let trimmed = text.trim();
-        if trimmed.len() != text.len() {
-            *text = trimmed.to_owned();
-        }
-    }
-    fn trim_option(text: &mut Option<String>) {
+    use crate::text::normalize as clean;
+    fn clean_option(text: &mut Option<String>) {
         if let Some(text) = text {
-            trim(text);
+            clean(text);
         }
     }
     match data {
-        EventData::StrategyAdopted(data) => trim(&mut data.name),
+        EventData::StrategyAdopted(data) => clean(&mut data.name),
         EventData::EnterpriseRegistered(data) => {
-            trim(&mut data.name);
-            trim_option(&mut data.cvr);
+            clean(&mut data.name);
+            clean_option(&mut data.cvr);
         }
-        EventData::EnterpriseClosed(data) => trim_option(&mut data.reason),
-        EventData::PersonPlacedInEmployment(data) => trim(&mut data.person_ref),
+        EventData::EnterpriseClosed(data) => clean_option(&mut data.reason),
+        EventData::PersonPlacedInEmployment(data) => {
+            clean(&mut data.person_ref);
+            if data
+                .person_ref
+                .bytes()
+                .any(|byte| byte.is_ascii_lowercase())
+            {
+                data.person_ref.make_ascii_uppercase();
+            }
+        }
         EventData::GrantAwarded(data) => {
-            trim(&mut data.funder);
-            trim_option(&mut data.purpose);
+            clean(&mut data.funder);
+            clean_option(&mut data.purpose);
         }
-        EventData::AgreementSigned(data) => trim(&mut data.counterparty),
-        EventData::AgreementEnded(data) => trim_option(&mut data.reason),
+        EventData::AgreementSigned(data) => clean(&mut data.counterparty),
+        EventData::AgreementEnded(data) => clean_option(&mut data.reason),
         EventData::TrialStarted(data) => {
-            trim(&mut data.title);
-            data.partners.iter_mut().flatten().for_each(trim);
+            clean(&mut data.title);
+            data.partners.iter_mut().flatten().for_each(clean);
         }
         EventData::TrendNoted(data) => {
-            trim(&mut data.title);
-            trim_option(&mut data.source);
+            clean(&mut data.title);
+            clean_option(&mut data.source);
         }
-        EventData::EventRetracted(data) => trim(&mut data.reason),
+        EventData::EventRetracted(data) => clean(&mut data.reason),
     }
 }
 
-/// The rules that need nothing but the event itself.
-fn check_payload(
+/// The rules that need nothing but the payload itself (and `occurred_on`, when it could be
+/// read, for an agreement's `valid_to`).
+pub(crate) fn check_payload(
     index: usize,
     data: &EventData,
-    occurred_on: NaiveDate,
+    occurred_on: Option<NaiveDate>,
     problems: &mut Vec<Problem>,
 ) {
     let mut check = Checker { index, problems };
@@ -647,40 +806,26 @@ fn check_payload(
         EventData::GrantAwarded(data) => {
             check.text("funder", &data.funder);
             if data.amount_ore <= 0 {
-                check.problem("amount_ore", "must be a whole number of øre greater than 0");
+                check.problem("amount_ore", Violation::AmountNotPositive);
             } else if data.amount_ore > PAYLOAD_INTEGER_MAX {
-                check.problem(
-                    "amount_ore",
-                    format!("must be at most {PAYLOAD_INTEGER_MAX} øre"),
-                );
+                let max = PAYLOAD_INTEGER_MAX;
+                check.problem("amount_ore", Violation::IntegerTooLarge { max });
             }
             check.optional_text("purpose", &data.purpose);
             check.sdgs(&data.sdgs);
         }
         EventData::AgreementSigned(data) => {
             check.text("counterparty", &data.counterparty);
-            if data.valid_to.is_some_and(|valid_to| valid_to < occurred_on) {
-                check.problem(
-                    "valid_to",
-                    "must not be before the agreement was signed (occurred_on)",
-                );
+            if data
+                .valid_to
+                .zip(occurred_on)
+                .is_some_and(|(valid_to, occurred_on)| valid_to < occurred_on)
+            {
+                check.problem("valid_to", Violation::ValidToBeforeSigned);
             }
         }
         EventData::AgreementEnded(data) => check.optional_text("reason", &data.reason),
-        EventData::TrialStarted(data) => {
-            check.text("title", &data.title);
-            if data
-                .partners
-                .as_ref()
-                .is_some_and(|partners| partners.len() > PARTNERS_MAX)
-            {
-                check.problem("partners", format!("at most {PARTNERS_MAX} partners"));
-            }
-            for (position, partner) in data.partners.iter().flatten().enumerate() {
-                check.text(&format!("partners[{position}]"), partner);
-            }
-            check.sdgs(&data.sdgs);
-        }
+        EventData::TrialStarted(data) => check.trial(data),
         EventData::TrendNoted(data) => {
             check.text("title", &data.title);
             check.optional_text("source", &data.source);
@@ -696,19 +841,17 @@ struct Checker<'p> {
 }
 
 impl Checker<'_> {
-    fn problem(&mut self, field: &str, message: impl Into<String>) {
-        self.problems
-            .push(Problem::new(self.index, &format!("data.{field}"), message));
+    fn problem(&mut self, field: &str, violation: Violation) {
+        self.problems.push(Problem::new(
+            self.index,
+            &format!("data.{field}"),
+            violation,
+        ));
     }
 
     fn text(&mut self, field: &str, text: &str) {
-        if text.is_empty() {
-            self.problem(field, "must not be empty");
-        } else if text.chars().count() > TEXT_CHARS_MAX {
-            self.problem(
-                field,
-                format!("must be at most {TEXT_CHARS_MAX} characters"),
-            );
+        if let Err(violation) = check_text(text, TEXT_CHARS_MAX) {
+            self.problem(field, violation);
         }
     }
 
@@ -721,81 +864,97 @@ impl Checker<'_> {
     fn sdgs(&mut self, sdgs: &Option<Vec<u8>>) {
         let mut seen = HashSet::new();
         for (position, goal) in sdgs.iter().flatten().enumerate() {
+            let field = format!("sdgs[{position}]");
             if !(1..=17).contains(goal) {
-                self.problem(
-                    &format!("sdgs[{position}]"),
-                    format!("{goal} is not a UN goal; goals are 1 to 17"),
-                );
+                self.problem(&field, Violation::NotAGoal { goal: *goal });
             } else if !seen.insert(goal) {
-                self.problem(
-                    &format!("sdgs[{position}]"),
-                    format!("goal {goal} is listed twice"),
-                );
+                self.problem(&field, Violation::GoalTwice { goal: *goal });
             }
         }
     }
 
     fn cvr(&mut self, cvr: &str) {
-        if let Err(message) = check_cvr(cvr) {
-            self.problem("cvr", message);
+        if let Err(violation) = check_cvr(cvr) {
+            self.problem("cvr", violation);
         }
     }
 
     fn person_ref(&mut self, person_ref: &str) {
-        if let Err(message) = check_person_ref(person_ref) {
-            self.problem("person_ref", message);
+        if let Err(violation) = check_person_ref(person_ref) {
+            self.problem("person_ref", violation);
         }
+    }
+
+    fn trial(&mut self, data: &TrialStarted) {
+        self.text("title", &data.title);
+        if data
+            .partners
+            .as_ref()
+            .is_some_and(|partners| partners.len() > PARTNERS_MAX)
+        {
+            let partners_max = PARTNERS_MAX;
+            self.problem("partners", Violation::TooManyPartners { partners_max });
+        }
+        for (position, partner) in data.partners.iter().flatten().enumerate() {
+            self.text(&format!("partners[{position}]"), partner);
+        }
+        self.sdgs(&data.sdgs);
     }
 
     fn strategy(&mut self, data: &StrategyAdopted) {
         self.text("name", &data.name);
         for (field, year) in [("from_year", data.from_year), ("to_year", data.to_year)] {
             if !STRATEGY_YEARS.contains(&year) {
-                self.problem(field, format!("{year} is not a plausible year"));
+                self.problem(field, Violation::ImplausibleYear { year });
             }
         }
         if data.from_year > data.to_year {
-            self.problem("to_year", "must not be before from_year");
+            self.problem("to_year", Violation::YearsReversed);
         }
         if data.targets.is_empty() {
-            self.problem("targets", "a strategy needs at least one target");
+            self.problem("targets", Violation::NoTargets);
         }
         let mut seen = HashSet::new();
         for (position, target) in data.targets.iter().enumerate() {
             let field = format!("targets[{position}]");
             match (target.metric, target.per) {
                 (Metric::PeopleEmployed, Per::Year) | (Metric::EnterprisesActive, Per::Period) => {}
-                (Metric::PeopleEmployed, Per::Period) => self.problem(
-                    &format!("{field}.per"),
-                    "people_employed is counted per year",
-                ),
-                (Metric::EnterprisesActive, Per::Year) => self.problem(
-                    &format!("{field}.per"),
-                    "enterprises_active is counted per period",
-                ),
+                (metric, _) => {
+                    self.problem(&format!("{field}.per"), Violation::WrongPer { metric })
+                }
             }
             if target.value < 0 {
-                self.problem(&format!("{field}.value"), "must not be negative");
+                self.problem(&format!("{field}.value"), Violation::Negative);
             } else if target.value > PAYLOAD_INTEGER_MAX {
+                let max = PAYLOAD_INTEGER_MAX;
                 self.problem(
                     &format!("{field}.value"),
-                    format!("must be at most {PAYLOAD_INTEGER_MAX}"),
+                    Violation::IntegerTooLarge { max },
                 );
             }
             if !seen.insert(target.metric) {
-                self.problem(
-                    &format!("{field}.metric"),
-                    "this metric already has a target in this strategy",
-                );
+                self.problem(&format!("{field}.metric"), Violation::MetricTwice);
             }
         }
     }
 }
 
+/// The rules of every free text a client sends: not empty, not too long, clean (no control
+/// characters, no bidi overrides, no CPR number).
+pub fn check_text(text: &str, chars_max: usize) -> Result<(), Violation> {
+    if text.is_empty() {
+        Err(Violation::Blank)
+    } else if text.chars().count() > chars_max {
+        Err(Violation::TooLong { chars_max })
+    } else {
+        check_clean(text)
+    }
+}
+
 /// A CVR number is 8 digits whose weighted sum (2,7,6,5,4,3,2,1) is divisible by 11.
-pub fn check_cvr(cvr: &str) -> Result<(), String> {
+pub fn check_cvr(cvr: &str) -> Result<(), Violation> {
     if cvr.len() != 8 || !cvr.bytes().all(|byte| byte.is_ascii_digit()) {
-        return Err("a CVR number is exactly 8 digits".to_owned());
+        return Err(Violation::CvrDigits);
     }
     const WEIGHTS: [u32; 8] = [2, 7, 6, 5, 4, 3, 2, 1];
     let sum: u32 = cvr
@@ -804,35 +963,35 @@ pub fn check_cvr(cvr: &str) -> Result<(), String> {
         .map(|(digit, weight)| u32::from(digit - b'0') * weight)
         .sum();
     if sum % 11 != 0 {
-        return Err(format!(
-            "{cvr} fails the CVR modulus-11 check; check for a typing mistake"
-        ));
+        return Err(Violation::CvrChecksum {
+            cvr: cvr.to_owned(),
+        });
     }
     Ok(())
 }
 
-/// A person_ref is a pseudonym: 1-64 of `[A-Za-z0-9_-]`, and never shaped like a CPR number.
-pub fn check_person_ref(person_ref: &str) -> Result<(), String> {
+/// A person_ref is a pseudonym: 1-64 of `[A-Za-z0-9_-]`, and never holds a CPR number.
+pub fn check_person_ref(person_ref: &str) -> Result<(), Violation> {
     let length = person_ref.len();
     if length == 0 || length > PERSON_REF_CHARS_MAX {
-        return Err(format!("must be 1 to {PERSON_REF_CHARS_MAX} characters"));
+        return Err(Violation::PersonRefLength {
+            chars_max: PERSON_REF_CHARS_MAX,
+        });
     }
     if !person_ref
         .bytes()
         .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
     {
-        return Err("may only hold letters A-Z, digits, '_' and '-'".to_owned());
+        return Err(Violation::PersonRefCharacters);
     }
-    if is_cpr_shaped(person_ref) {
-        return Err(
-            "looks like a CPR number; send the pseudonymous reference from the case system, never a CPR number"
-                .to_owned(),
-        );
+    if contains_cpr(person_ref) || is_cpr_shaped(person_ref) {
+        return Err(Violation::CprNumber);
     }
     Ok(())
 }
 
-/// Ten digits, or six digits, a dash and four digits.
+/// Ten digits, or six digits, a hyphen and four, whether or not the six form a date: a whole
+/// `person_ref` of that shape is refused even when `contains_cpr` finds no real date in it.
 fn is_cpr_shaped(text: &str) -> bool {
     let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
     match text.len() {

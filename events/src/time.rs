@@ -62,15 +62,24 @@ pub fn earliest_date() -> NaiveDate {
 
 /// Parses an ISO calendar date written exactly as `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let shaped = text.len() == 10
+    read_date(text).map_err(|_| format!("`{text}` is not a valid date of the form YYYY-MM-DD"))
+}
+
+/// Reads a date a client sent: `YYYY-MM-DD`, naming a day of the calendar.
+pub fn read_date(text: &str) -> Result<NaiveDate, crate::violations::Violation> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| is_date_shaped(text))
+        .ok_or_else(|| crate::violations::date_violation(text))
+}
+
+/// Four digits, a hyphen, two digits, a hyphen, two digits.
+pub fn is_date_shaped(text: &str) -> bool {
+    text.len() == 10
         && text.bytes().enumerate().all(|(index, byte)| {
             matches!(index, 4 | 7) == (byte == b'-')
                 && (index == 4 || index == 7 || byte.is_ascii_digit())
-        });
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .filter(|_| shaped)
-        .ok_or_else(|| format!("`{text}` is not a valid date of the form YYYY-MM-DD"))
+        })
 }
 
 /// Writes a date as `YYYY-MM-DD`.

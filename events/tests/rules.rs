@@ -62,29 +62,36 @@ fn check(given: &[Value], request: &[Value], expect: &[&str]) {
     );
 }
 
-/// Parses every event of the request (a request with parse problems stops there, as in the
-/// server) and then admits them all.
+/// Parses every event of the request and then admits them all; when some do not parse, their
+/// problems and every problem of the ones that did are listed in event order, as the server
+/// answers (`rules::problems_of`).
 fn render(state: &LedgerState, request: &[Value], today: NaiveDate) -> Vec<String> {
     let mut events = Vec::new();
     let mut problems = Vec::new();
     for (index, value) in request.iter().enumerate() {
         let fresh_id = short_id(&format!("2{index:02x}"));
         match parse_event_in(index, value.clone(), fresh_id) {
-            Ok(event) => events.push(event),
+            Ok(event) => events.push((index, event)),
             Err(found) => problems.extend(found),
         }
     }
     let outcome = if problems.is_empty() {
-        admit_request(state, &mut events, today)
+        let mut events: Vec<NewEvent> = events.drain(..).map(|(_, event)| event).collect();
+        let outcome = admit_request(state, &mut events, today);
+        let events = events.into_iter().enumerate().collect();
+        (outcome, events)
     } else {
-        Err(problems)
+        let parsed = events.iter().map(|(index, event)| (*index, event));
+        problems.extend(rules::problems_of(state, parsed, today));
+        problems.sort_by_key(|problem| problem.index);
+        (Err(problems), events)
     };
+    let (outcome, events): (_, Vec<(usize, NewEvent)>) = outcome;
     let lines: Vec<String> = match outcome {
         Ok(placed) => placed
             .iter()
             .zip(&events)
-            .enumerate()
-            .map(|(index, ((stream, version), event))| {
+            .map(|((stream, version), (index, event))| {
                 format!("{index} {stream} v{version} {}", event.data.to_json())
             })
             .collect(),
@@ -93,7 +100,9 @@ fn render(state: &LedgerState, request: &[Value], today: NaiveDate) -> Vec<Strin
             .map(|problem| {
                 format!(
                     "{} {} {} {}",
-                    problem.index,
+                    problem
+                        .index
+                        .map_or("-".to_owned(), |index| index.to_string()),
                     problem.field.as_deref().unwrap_or("-"),
                     if problem.conflict { 409 } else { 422 },
                     problem.message
@@ -270,38 +279,38 @@ fn unknown_members_and_types_are_refused() {
     let cases: &[(Value, &str)] = &[
         (
             with(register("e01"), json!({"typo": 1})),
-            "0 typo 422 unknown field `typo`",
+            "0 typo 422 there is no member typo here; check the spelling (the members are id, type,",
         ),
         (
             with_data(register("e01"), json!({"nmae": "Café"})),
-            "0 data.nmae 422 unknown field `nmae`",
+            "0 data.nmae 422 there is no member nmae here",
         ),
         (
             with_data(
                 strategy("501"),
                 json!({"targets": [{"metric": "people_employed", "per": "year", "value": 1, "unit": "people"}]}),
             ),
-            "0 data.targets[0].unit 422 unknown field `unit`",
+            "0 data.targets[0].unit 422 there is no member unit here; check the spelling (the members are metric, per and value)",
         ),
         (
             event("EnterpriseRegisterd", "2022-03-01", json!({})),
-            "0 type 422 unknown event type `EnterpriseRegisterd`",
+            "0 type 422 there is no event type EnterpriseRegisterd; use StrategyAdopted, ",
         ),
         (
             event("enterprise_registered", "2022-03-01", json!({})),
-            "0 type 422 unknown event type",
+            "0 type 422 there is no event type",
         ),
         (
             json!({"occurred_on": "2022-03-01", "data": {}}),
-            "0 type 422 missing field `type`",
+            "0 type 422 type is missing; it is required",
         ),
         (
             json!({"type": "EnterpriseClosed", "data": {}}),
-            "0 occurred_on 422 missing field `occurred_on`",
+            "0 occurred_on 422 occurred_on is missing",
         ),
         (
             without_data(register("e01"), "name"),
-            "0 data.name 422 missing field `name`",
+            "0 data.name 422 name is missing",
         ),
         (
             with(register("e01"), json!({"id": "not-a-uuid"})),
@@ -317,7 +326,7 @@ fn unknown_members_and_types_are_refused() {
         ),
         (
             with(register("e01"), json!({"data": null})),
-            "0 data 422 invalid type: null",
+            "0 data 422 must be an object in curly braces {...}",
         ),
     ];
     for (request, expect) in cases {
@@ -339,9 +348,9 @@ fn every_parse_problem_of_a_request_is_listed() {
             with(close("e02"), json!({"note": " "})),
         ],
         &[
-            "1 occurred_on 422 `2022-3-1` is not a valid date",
-            "1 data.kind 422 unknown variant `company`",
-            "2 note 422 must not be blank",
+            "1 occurred_on 422 2022-3-1 is not a date written YYYY-MM-DD",
+            "1 data.kind 422 \"company\" is not allowed here; use enterprise or initiative",
+            "2 note 422 must not be empty",
         ],
     );
 }
@@ -362,20 +371,24 @@ fn occurred_on_is_a_real_date_between_1900_and_today() {
         &["0 occurred_on 422 1899-12-31 is before 1900-01-01"],
     );
     for bad in [
-        "2023-02-29",
-        "2022-13-01",
         "2022-3-1",
         "01-03-2022",
         "2022-03-01T00:00:00Z",
         " 2022-03-01",
         "",
     ] {
-        check(&[], &[on(bad)], &["0 occurred_on 422 `"]);
+        let expected = format!("0 occurred_on 422 {bad} is not a date written YYYY-MM-DD");
+        check(&[], &[on(bad)], &[&expected]);
+    }
+    // Written right, but no such day: said so, not "invalid".
+    for bad in ["2023-02-29", "2026-02-30", "2022-13-01", "2022-04-31"] {
+        let expected = format!("0 occurred_on 422 {bad} does not exist in the calendar");
+        check(&[], &[on(bad)], &[&expected]);
     }
     check(
         &[],
         &[with(register("e01"), json!({"occurred_on": 20220301}))],
-        &["0 occurred_on 422 invalid type: integer"],
+        &["0 occurred_on 422 must be a date written YYYY-MM-DD, e.g. 2024-03-01"],
     );
 }
 
@@ -405,7 +418,7 @@ fn envelope_texts_are_trimmed_and_bounded() {
     check(
         &[],
         &[with(register("e01"), json!({"case_ref": "\t "}))],
-        &["0 case_ref 422 must not be blank"],
+        &["0 case_ref 422 must not be empty"],
     );
     check(
         &[],
@@ -527,7 +540,7 @@ fn cvr_is_eight_digits_passing_modulus_11() {
     check(
         &[],
         &[with_cvr(json!(10150817))],
-        &["0 data.cvr 422 invalid type: integer"],
+        &["0 data.cvr 422 must be text in double quotes"],
     );
 }
 
@@ -559,14 +572,21 @@ fn person_ref_is_a_pseudonym_and_never_a_cpr_number() {
         check(
             &[],
             &[with_ref(bad_charset)],
-            &["0 data.person_ref 422 may only hold letters A-Z, digits, '_' and '-'"],
+            &["0 data.person_ref 422 may only hold letters A-Z, digits, _ and -"],
         );
     }
-    for cpr in ["0101901234", "010190-1234", " 3112999999 ", "0000000000"] {
+    for cpr in [
+        "0101901234",
+        "010190-1234",
+        " 3112999999 ",
+        "0000000000",
+        "CPR-0101901234",
+        "sla-p-010190-1234",
+    ] {
         check(
             &[],
             &[with_ref(cpr)],
-            &["0 data.person_ref 422 looks like a CPR number"],
+            &["0 data.person_ref 422 holds what looks like a CPR number"],
         );
     }
 }
@@ -594,7 +614,9 @@ fn employment_type_is_one_of_six() {
         check(
             &[],
             &[with_data(place("b01"), json!({ "employment_type": wrong }))],
-            &["0 data.employment_type 422 unknown variant"],
+            &[&format!(
+                "0 data.employment_type 422 \"{wrong}\" is not allowed here; use ordinary, flexjob,"
+            )],
         );
     }
 }
@@ -622,7 +644,9 @@ fn kinds_are_closed_lists() {
         check(
             &[],
             &[with_data(base.clone(), json!({ "kind": wrong }))],
-            &["0 data.kind 422 unknown variant"],
+            &[&format!(
+                "0 data.kind 422 \"{wrong}\" is not allowed here; use "
+            )],
         );
     }
 }
@@ -654,18 +678,18 @@ fn amount_ore_is_a_positive_integer() {
         check(
             &[],
             &[with_amount(float)],
-            &["0 data.amount_ore 422 invalid type: floating point"],
+            &["0 data.amount_ore 422 must be a whole number of øre, e.g. 15000050 for 150.000,50 kr."],
         );
     }
     check(
         &[],
         &[with_amount(json!("100"))],
-        &["0 data.amount_ore 422 invalid type: string"],
+        &["0 data.amount_ore 422 must be a whole number of øre, e.g."],
     );
     check(
         &[],
         &[with_amount(json!(u64::MAX))],
-        &["0 data.amount_ore 422 invalid value"],
+        &["0 data.amount_ore 422 must be a whole number of øre, e.g."],
     );
 }
 
@@ -681,7 +705,7 @@ fn sdgs_are_goals_1_to_17_listed_once() {
             &[],
             &[with_sdgs(json!([8, 0, 18]))],
             &[
-                "0 data.sdgs[1] 422 0 is not a UN goal; goals are 1 to 17",
+                "0 data.sdgs[1] 422 0 is not a UN goal; the goals are 1 to 17",
                 "0 data.sdgs[2] 422 18 is not a UN goal",
             ],
         );
@@ -694,13 +718,13 @@ fn sdgs_are_goals_1_to_17_listed_once() {
             check(
                 &[],
                 &[with_sdgs(unreadable)],
-                &["0 data.sdgs[0] 422 invalid"],
+                &["0 data.sdgs[0] 422 must be a UN goal number from 1 to 17"],
             );
         }
         check(
             &[],
             &[with_sdgs(json!(8))],
-            &["0 data.sdgs 422 invalid type: integer"],
+            &["0 data.sdgs 422 must be a list in square brackets [...]"],
         );
     }
 }
@@ -745,21 +769,21 @@ fn strategy_targets_pair_metric_and_period() {
         &[with_targets(
             json!([{"metric": "enterprises_active", "per": "period", "value": 40.5}]),
         )],
-        &["0 data.targets[0].value 422 invalid type: floating point"],
+        &["0 data.targets[0].value 422 must be a whole number, e.g. 30"],
     );
     check(
         &[],
         &[with_targets(
             json!([{"metric": "grants_won", "per": "year", "value": 1}]),
         )],
-        &["0 data.targets[0].metric 422 unknown variant `grants_won`"],
+        &["0 data.targets[0].metric 422 \"grants_won\" is not allowed here; use people_employed or enterprises_active"],
     );
     check(
         &[],
         &[with_targets(
             json!([{"metric": "people_employed", "per": "month", "value": 1}]),
         )],
-        &["0 data.targets[0].per 422 unknown variant `month`"],
+        &["0 data.targets[0].per 422 \"month\" is not allowed here; use year or period"],
     );
     check(
         &[],
@@ -794,7 +818,7 @@ fn strategy_years_run_forwards() {
     check(
         &[],
         &[years(2022, 99_999_999_999)],
-        &["0 data.to_year 422 invalid value"],
+        &["0 data.to_year 422 must be a year written as a whole number"],
     );
 }
 
@@ -810,20 +834,41 @@ fn creating_events_need_a_new_stream() {
         (trend("d01"), "data.trend_id", "trend-#d01"),
     ];
     for (creation, field, stream) in creations {
-        let already = format!("0 {field} 409 {stream} already exists; a new ");
+        // Sent again with a new event id: the entity is stored, and where is said.
+        let already = format!(
+            "0 {field} 409 {stream} is already stored (its first event is at position 1); to \
+             correct it, retract that event in the same request"
+        );
         check(
             std::slice::from_ref(&creation),
             std::slice::from_ref(&creation),
             &[&already],
         );
-        // The same entity id twice in one request: the second one conflicts.
-        let again = format!("1 {field} 409 {stream} already exists");
+        // The same entity id twice in one request: the second one is refused.
+        let again = format!(
+            "1 {field} 422 {stream} is already created by an earlier event of this request"
+        );
         check(&[], &[creation.clone(), creation.clone()], &[&again]);
-        // Retracting the creation does not free its id.
+        // A correction: once its creating event is retracted, the id may be created again, in
+        // the same stream (version 3), in the same request as the retraction or later.
+        let recreated = format!("0 {stream} v3");
         check(
             &[creation.clone(), retract("100")],
             std::slice::from_ref(&creation),
-            &[&already],
+            &[&recreated],
+        );
+        check(
+            std::slice::from_ref(&creation),
+            &[retract("100"), creation.clone()],
+            &[&format!("0 {stream} v2"), &format!("1 {stream} v3")],
+        );
+        // The retracted creation stays retracted: created again, the standing one is the new.
+        let stored_again =
+            format!("0 {field} 409 {stream} is already stored (its first event is at position 3)");
+        check(
+            &[creation.clone(), retract("100"), creation.clone()],
+            std::slice::from_ref(&creation),
+            &[&stored_again],
         );
     }
 }
@@ -982,12 +1027,12 @@ fn retractions_name_a_standing_event_and_say_why() {
     check(
         &[register("e01")],
         &[without_data(retract("100"), "reason")],
-        &["0 data.reason 422 missing field `reason`"],
+        &["0 data.reason 422 reason is missing; it is required"],
     );
     check(
         &[register("e01")],
         &[with_data(retract("100"), json!({"reason": null}))],
-        &["0 data.reason 422 invalid type: null"],
+        &["0 data.reason 422 must be text in double quotes"],
     );
 }
 
@@ -1022,17 +1067,15 @@ fn a_request_sees_its_own_earlier_events() {
             "3 enterprise-#e01 v4",
         ],
     );
-    // An event refused earlier in the request does not exist for the later ones.
+    // An event refused earlier in the request is still seen by the later ones, so each event
+    // reports only its own problems (nothing of the request is stored).
     check(
         &[],
         &[
             with_data(register("e01"), json!({"cvr": "10150818"})),
             close("e01"),
         ],
-        &[
-            "0 data.cvr 422 10150818 fails the CVR modulus-11 check",
-            "1 data.enterprise_id 422 no enterprise #e01 is registered",
-        ],
+        &["0 data.cvr 422 10150818 fails the CVR modulus-11 check"],
     );
 }
 
@@ -1047,9 +1090,9 @@ fn every_problem_is_listed_with_its_index() {
             register("e01"),
         ],
         &[
-            "1 data.amount_ore 422 must be a whole number",
+            "1 data.amount_ore 422 must be a whole number of øre greater than 0",
             "1 data.sdgs[0] 422 18 is not a UN goal",
-            "3 data.enterprise_id 409 enterprise-#e01 already exists",
+            "3 data.enterprise_id 409 enterprise-#e01 is already stored (its first event is at position 1)",
         ],
     );
 }
@@ -1182,4 +1225,352 @@ fn a_retry_is_recognised_by_its_content() {
         with(given, json!({"occurred_on": "2022-03-02"})),
         false,
     );
+}
+
+// DESIGN §8, rules at the door.
+
+/// Every free-text member a client sends, each set to `text` on an otherwise valid event.
+fn every_free_text(text: &str) -> Vec<(Value, &'static str)> {
+    let texts = |event: Value, member: &str| with_data(event, json!({ member: text }));
+    vec![
+        (texts(strategy("501"), "name"), "data.name"),
+        (texts(register("e02"), "name"), "data.name"),
+        (texts(close("e01"), "reason"), "data.reason"),
+        (texts(grant("901"), "funder"), "data.funder"),
+        (texts(grant("901"), "purpose"), "data.purpose"),
+        (texts(sign("a02"), "counterparty"), "data.counterparty"),
+        (texts(end("a01"), "reason"), "data.reason"),
+        (texts(trial("701"), "title"), "data.title"),
+        (
+            with_data(
+                trial("701"),
+                json!({ "partners": ["Slagelse Bibliotek", text] }),
+            ),
+            "data.partners[1]",
+        ),
+        (texts(trend("d01"), "title"), "data.title"),
+        (texts(trend("d01"), "source"), "data.source"),
+        (texts(retract("100"), "reason"), "data.reason"),
+        (with(grant("901"), json!({ "note": text })), "note"),
+        (with(grant("901"), json!({ "case_ref": text })), "case_ref"),
+    ]
+}
+
+/// The events `every_free_text` needs stored first: the enterprise, agreement and event named.
+fn free_text_given() -> Vec<Value> {
+    vec![grant("9ff"), register("e01"), sign("a01")]
+}
+
+#[test]
+fn no_cpr_number_in_any_free_text() {
+    let given = free_text_given();
+    for cpr in [
+        "Borger 010190-1234, Jens Hansen",
+        "0101901234",
+        "cpr 010190 1234",
+        "født 290200-4321",
+    ] {
+        for (event, field) in every_free_text(cpr) {
+            let expected = format!("0 {field} 422 holds what looks like a CPR number");
+            check(&given, &[event], &[&expected]);
+        }
+    }
+    for harmless in [
+        "aftale 2024-000123",
+        "sagsnr. 24-004614",
+        "320190-1234 er ingen dato",
+        "290201-1234 heller ikke",
+        "konto 12345678901234",
+        "tlf. 58 57 36 00",
+    ] {
+        for (event, field) in every_free_text(harmless) {
+            assert_admitted(&given, event, &format!("{harmless} in {field}"));
+        }
+    }
+}
+
+#[test]
+fn no_control_character_or_bidi_override_in_any_free_text() {
+    let given = free_text_given();
+    for (text, code_point) in [
+        ("Café\u{0}", "U+0000"),
+        ("\u{1b}[31mrød", "U+001B"),
+        ("bip\u{7}", "U+0007"),
+        ("slet\u{7f}", "U+007F"),
+        ("a\u{85}b", "U+0085"),
+        ("txt.exe\u{202e}fdp", "U+202E"),
+        ("\u{2066}isolate", "U+2066"),
+        ("to\nlinjer", "U+000A"),
+    ] {
+        for (event, field) in every_free_text(text) {
+            let expected = format!(
+                "0 {field} 422 holds the invisible control character {code_point}; type the text again"
+            );
+            check(&given, &[event], &[&expected]);
+        }
+    }
+}
+
+#[test]
+fn names_are_stored_nfc_normalised_and_person_refs_upper_case() {
+    let decomposed = with_data(register("e01"), json!({"name": " Cafe\u{301} Kronen "}));
+    check(
+        &[],
+        &[decomposed],
+        &[
+            r##"0 enterprise-#e01 v1 {"cvr":null,"enterprise_id":"#e01","kind":"enterprise","name":"Café Kronen""##,
+        ],
+    );
+    let noted = with(
+        grant("901"),
+        json!({"note": "Fonde\u{301}t", "case_ref": " 24-1 "}),
+    );
+    let mut events = vec![parse_event_in(0, noted, short_id("200")).unwrap()];
+    assert_eq!(events[0].note.as_deref(), Some("Fond\u{e9}t"));
+    assert_eq!(events[0].case_ref.as_deref(), Some("24-1"));
+    admit_request(&LedgerState::default(), &mut events, today()).unwrap();
+    let lower = with_data(place("b01"), json!({"person_ref": " sla-p-009001 "}));
+    check(
+        &[],
+        &[lower],
+        &[
+            r##"0 placement-#b01 v1 {"employment_type":"ordinary","enterprise_id":null,"person_ref":"SLA-P-009001""##,
+        ],
+    );
+}
+
+#[test]
+fn one_cvr_one_open_enterprise() {
+    let holder = with_data(
+        register("e01"),
+        json!({"cvr": CVR_VALID, "name": "Café Kronen"}),
+    );
+    let second = with_data(register("e02"), json!({"cvr": CVR_VALID}));
+    let held = "0 data.cvr 409 CVR 10150817 belongs to the open enterprise Café Kronen (#e01); close it first";
+    check(
+        std::slice::from_ref(&holder),
+        std::slice::from_ref(&second),
+        &[held],
+    );
+    // In one request the second registration sees the first.
+    let held_here = "1 data.cvr 409 CVR 10150817 belongs to the open enterprise Café Kronen (#e01)";
+    check(&[], &[holder.clone(), second.clone()], &[held_here]);
+    // Closed, or its registration retracted: the number is free.
+    check(
+        &[holder.clone(), close("e01")],
+        std::slice::from_ref(&second),
+        &["0 enterprise-#e02 v1"],
+    );
+    check(
+        &[holder.clone(), retract("100")],
+        std::slice::from_ref(&second),
+        &["0 enterprise-#e02 v1"],
+    );
+    // Its closure retracted: open again, and holding the number again.
+    check(
+        &[holder.clone(), close("e01"), retract("101")],
+        std::slice::from_ref(&second),
+        &["0 data.cvr 409 CVR 10150817 belongs to the open enterprise Café Kronen (#e01)"],
+    );
+    // Without a CVR, or with another, nothing is held.
+    let other = with_data(register("e03"), json!({"cvr": "25913736"}));
+    check(
+        std::slice::from_ref(&holder),
+        &[register("e02"), other],
+        &["0 enterprise-#e02 v1", "1 "],
+    );
+}
+
+#[test]
+fn placements_and_grants_happen_within_the_enterprises_life() {
+    // Registered 2022-03-01, closed 2023-06-30.
+    let at = |event: Value, occurred_on: &str| {
+        with(
+            with_data(event, json!({"enterprise_id": id("e01")})),
+            json!({"occurred_on": occurred_on}),
+        )
+    };
+    let open = [register("e01")];
+    let closed = [register("e01"), close("e01")];
+    for event in [place("b01"), grant("901")] {
+        for on in ["2022-03-01", "2023-06-30"] {
+            assert_admitted(&closed, at(event.clone(), on), on);
+        }
+        assert_admitted(&open, at(event.clone(), "2024-06-15"), "open");
+        check(
+            &closed,
+            &[at(event.clone(), "2022-02-28")],
+            &["0 occurred_on 422 must not be before the enterprise's registration on 2022-03-01"],
+        );
+        check(
+            &closed,
+            &[at(event.clone(), "2023-07-01")],
+            &["0 occurred_on 422 must not be after the enterprise's closure on 2023-06-30"],
+        );
+        // A retracted closure no longer bounds it.
+        let reopened = [register("e01"), close("e01"), retract("101")];
+        assert_admitted(&reopened, at(event.clone(), "2024-01-01"), "reopened");
+    }
+}
+
+#[test]
+fn every_problem_of_every_event_is_listed_with_the_stored_state() {
+    // Event 0 does not parse; the others do, and their problems against what is stored are
+    // listed too, in the order of the events.
+    check(
+        &[register("e01"), close("e01")],
+        &[
+            with_data(grant("901"), json!({"amount_ore": 150000.5})),
+            with(
+                with_data(place("b01"), json!({"enterprise_id": id("e01")})),
+                json!({"occurred_on": "2024-01-01"}),
+            ),
+            close("e01"),
+            retract("1ff"),
+        ],
+        &[
+            "0 data.amount_ore 422 must be a whole number of øre, e.g. 15000050 for 150.000,50 kr.",
+            "1 occurred_on 422 must not be after the enterprise's closure on 2023-06-30",
+            "2 data.enterprise_id 422 enterprise #e01 is already closed",
+            "3 data.event_id 422 no event #1ff is stored",
+        ],
+    );
+}
+
+#[test]
+fn a_correction_retracts_and_records_again_in_one_request() {
+    let wrong = with_data(place("b01"), json!({"employment_type": "ordinary"}));
+    let right = with_data(place("b01"), json!({"employment_type": "wage_subsidy"}));
+    check(
+        std::slice::from_ref(&wrong),
+        &[retract("100"), right.clone()],
+        &[
+            "0 placement-#b01 v2",
+            r##"1 placement-#b01 v3 {"employment_type":"wage_subsidy""##,
+        ],
+    );
+    // A registration corrected: what named the enterprise still finds it.
+    let renamed = with_data(register("e01"), json!({"name": "Café Kronen ApS"}));
+    check(
+        &[register("e01")],
+        &[retract("100"), renamed, close("e01")],
+        &[
+            "0 enterprise-#e01 v2",
+            "1 enterprise-#e01 v3",
+            "2 enterprise-#e01 v4",
+        ],
+    );
+    // Without the retraction, the entity is stored: a 409 that says where.
+    check(
+        std::slice::from_ref(&wrong),
+        std::slice::from_ref(&right),
+        &["0 data.placement_id 409 placement-#b01 is already stored (its first event is at position 1)"],
+    );
+}
+
+#[test]
+fn a_retry_is_judged_by_a_pure_rule() {
+    let given = [grant("901")];
+    let state = state_of(&given);
+    let stored = stored_of(&given);
+    let same = parse_event_in(
+        0,
+        with(grant("901"), json!({"id": id("100")})),
+        short_id("fff"),
+    )
+    .unwrap();
+    let changed = parse_event_in(
+        0,
+        with(
+            with_data(grant("901"), json!({"funder": "Fonden Y"})),
+            json!({"id": id("100")}),
+        ),
+        short_id("fff"),
+    )
+    .unwrap();
+    let new = parse_event_in(
+        1,
+        with(grant("902"), json!({"id": id("2aa")})),
+        short_id("fff"),
+    )
+    .unwrap();
+    assert_eq!(
+        stored_positions(&state, std::slice::from_ref(&same)),
+        vec![Some(1)]
+    );
+    assert_eq!(
+        judge_retry(std::slice::from_ref(&same), &[Some(&stored[0])]),
+        Ok(Retry::Repeat)
+    );
+    assert_eq!(
+        judge_retry(std::slice::from_ref(&new), &[None]),
+        Ok(Retry::New)
+    );
+    let conflicts = judge_retry(&[changed, new], &[Some(&stored[0]), None]).unwrap_err();
+    let codes: Vec<(Option<usize>, &str)> = conflicts
+        .iter()
+        .map(|problem| (problem.index, problem.code))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            (Some(0), "id-stored-other-content"),
+            (Some(1), "retry-partly-new")
+        ]
+    );
+    assert!(conflicts.iter().all(|problem| problem.conflict));
+    assert!(conflicts[0]
+        .message
+        .contains("already stored at position 1 with other content"));
+}
+
+/// Asserts that `event` alone is admitted after `given`.
+#[track_caller]
+fn assert_admitted(given: &[Value], event: Value, case: &str) {
+    let mut events = vec![parse_event_in(0, event, short_id("200"))
+        .unwrap_or_else(|problems| panic!("{case}: {problems:?}"))];
+    let state = state_of(given);
+    if let Err(problems) = admit_request(&state, &mut events, today()) {
+        panic!("{case}: {problems:?}");
+    }
+}
+
+/// The state after `given`, each admitted and applied as the writer does.
+fn state_of(given: &[Value]) -> LedgerState {
+    let mut state = LedgerState::default();
+    for event in stored_of(given) {
+        state.apply(&event);
+    }
+    state
+}
+
+/// `given` admitted one by one and sealed at positions 1, 2, ...
+fn stored_of(given: &[Value]) -> Vec<StoredEvent> {
+    let mut state = LedgerState::default();
+    let mut prev_hash = Hash::GENESIS;
+    let mut stored = Vec::new();
+    for (index, value) in given.iter().enumerate() {
+        let mut events =
+            vec![parse_event_in(0, value.clone(), short_id(&format!("1{index:02x}"))).unwrap()];
+        let (stream, version) = admit_request(&state, &mut events, today()).unwrap()[0];
+        let event = StoredEvent::seal(
+            events.remove(0),
+            Placement {
+                position: index as u64 + 1,
+                stream,
+                version,
+                recorded_at: RecordedAt(1_700_000_000_000_000 + index as i64),
+                actor: "anna".to_owned(),
+                prev_hash,
+            },
+        );
+        prev_hash = event.hash;
+        state.apply(&event);
+        stored.push(event);
+    }
+    stored
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap()
 }

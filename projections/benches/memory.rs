@@ -6,13 +6,15 @@
 //! does, for N events, what a start did per event before the hashes moved to the background
 //! (decode, `Verifier::check`, `LedgerState::apply`, `Projection::apply`), for
 //! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='memory::start_path'`.
+//! With `-- lists` it times the lists of DESIGN §9 on the 1M projection (a page of 100 from
+//! each list, with and without a year and `q`, and a past fold made for lists).
 //! Not a criterion benchmark: one measurement, printed. Never part of `cargo test`.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use impact_events::{codec, LedgerState, Verifier};
-use impact_projections::Projection;
+use impact_projections::{EnterpriseQuery, EntryQuery, PlacementQuery, Projection};
 
 #[path = "../../events/benches/mix/mod.rs"]
 mod mix;
@@ -87,8 +89,82 @@ fn start_path(records: &[Vec<u8>]) -> (LedgerState, Projection) {
     (state, projection)
 }
 
+/// Milliseconds per call of `answer`, the best of five, and what it answered.
+fn best_of_five<T>(mut answer: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..5 {
+        let started = Instant::now();
+        last = Some(black_box(answer()));
+        best = best.min(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    (best, last.expect("five calls"))
+}
+
+/// A list query that answers its total.
+type Total<'a> = Box<dyn Fn() -> u64 + 'a>;
+
+fn lists() {
+    let events = Mix::new(6, false, EVENTS as u64 / 3).events(EVENTS);
+    let before = resident_mb();
+    let mut projection = Projection::with_capacity(EVENTS);
+    events.iter().for_each(|event| projection.apply(event));
+    println!("Projection with lists: {:.0} MB", resident_mb() - before);
+    let queries = [
+        (None, None),
+        (Some(2023), None),
+        (None, Some("kronen 12")),
+        (Some(2023), Some("p-00001")),
+    ];
+    for (year, q) in queries {
+        let q = q.map(str::to_owned);
+        let p = &projection;
+        let placements = PlacementQuery {
+            year,
+            q: q.clone(),
+            ..PlacementQuery::default()
+        };
+        let enterprises = EnterpriseQuery {
+            year,
+            q: q.clone(),
+            ..EnterpriseQuery::default()
+        };
+        let entries = EntryQuery {
+            year,
+            q: q.clone(),
+            ..EntryQuery::default()
+        };
+        let entries_too = EntryQuery {
+            year,
+            q: q.clone(),
+            ..EntryQuery::default()
+        };
+        let lists: [(&str, Total<'_>); 4] = [
+            ("placements", Box::new(|| p.placements(&placements).total)),
+            (
+                "enterprises",
+                Box::new(|| p.enterprises(&enterprises).total),
+            ),
+            ("trends", Box::new(|| p.trends(&entries).total)),
+            ("grants", Box::new(|| p.grants(&entries_too).total)),
+        ];
+        for (list, answer) in lists {
+            let (millis, total) = best_of_five(answer);
+            println!("{list} year {year:?} q {q:?}: {millis:.1} ms, total {total}");
+        }
+    }
+    for position in [EVENTS as u64 - 1, EVENTS as u64 / 2] {
+        let (figures, _) = best_of_five(|| projection.past(position).fold().position());
+        let (lists, _) = best_of_five(|| projection.past_with_lists(position).fold().position());
+        println!("past({position}) folded: {figures:.0} ms for figures, {lists:.0} ms for lists");
+    }
+}
+
 fn main() {
     let arguments: Vec<String> = std::env::args().collect();
+    if arguments.iter().any(|argument| argument == "lists") {
+        return lists();
+    }
     let start = arguments
         .iter()
         .position(|argument| argument == "start-path");

@@ -50,6 +50,15 @@
 //! enterprises), and some 300 MB, mostly the record per event id that a retraction may need.
 //! `Clone` copies all of it (0.5 s at 1M events): fold a prefix for "as of" questions instead.
 //!
+//! # Lists
+//!
+//! `Projection::enterprises`, `placements`, `grants`, `agreements`, `trials` and `trends`
+//! answer the lists of CONTRACT §9 (`search.rs`): a query in, a `Page` of hits out, each hit the
+//! position of the entity's creating event, so the caller reads the entity's own fields from
+//! the stored event. The items of a year are exactly what its figures count. A fold of the past
+//! answers lists only when made by `Projection::past_with_lists`; `past` keeps the figures'
+//! fold as lean as before.
+//!
 //! # Events that break the rules
 //!
 //! `impact-events` refuses invalid events before they are stored, so a stored log obeys its

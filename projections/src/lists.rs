@@ -1,4 +1,4 @@
-//! What the lists of DESIGN §9 need beyond the figures: the searchable names of the entities,
+//! What the lists of CONTRACT §9 need beyond the figures: the searchable names of the entities,
 //! and per year the positions of the placements, grants, trials and trends that occurred in it.
 //!
 //! Everything else a list shows is either already in the projection (an enterprise's

@@ -1,7 +1,6 @@
 //! The `Projection`: one incremental fold over the log, and how each event changes it.
 
 use foldhash::{HashMap, HashSet};
-use std::collections::hash_map::Entry;
 
 use chrono::{Datelike, NaiveDate};
 use impact_events::{
@@ -321,12 +320,17 @@ impl Projection {
                 Fact::Strategy(slot(self.strategies.len() - 1))
             }
             EventData::EnterpriseRegistered(registered) => {
-                let Entry::Vacant(vacant) = self.enterprise_slots.entry(registered.enterprise_id)
-                else {
+                // Registered again after its registration was retracted (a correction that
+                // keeps the id, DESIGN §8): a new slot, which the id names from now on.
+                let standing = self
+                    .enterprise_slots
+                    .get(&registered.enterprise_id)
+                    .is_some_and(|slot| !self.enterprises[*slot as usize].registration_retracted);
+                if standing {
                     return Fact::Nothing;
-                };
+                }
                 let slot = slot(self.enterprises.len());
-                vacant.insert(slot);
+                self.enterprise_slots.insert(registered.enterprise_id, slot);
                 let cvr = registered.cvr.as_deref();
                 self.lists
                     .add_enterprise(registered.enterprise_id, &registered.name, cvr);
@@ -374,11 +378,16 @@ impl Projection {
                 }
             }
             EventData::AgreementSigned(signed) => {
-                let Entry::Vacant(vacant) = self.agreement_slots.entry(signed.agreement_id) else {
+                // As for an enterprise: signed again after its signing was retracted.
+                let standing = self
+                    .agreement_slots
+                    .get(&signed.agreement_id)
+                    .is_some_and(|slot| !self.agreements[*slot as usize].retracted);
+                if standing {
                     return Fact::Nothing;
-                };
+                }
                 let slot = slot(self.agreements.len());
-                vacant.insert(slot);
+                self.agreement_slots.insert(signed.agreement_id, slot);
                 self.lists.add_agreement(&signed.counterparty);
                 self.sign(signed.kind, At::of(event), signed.valid_to);
                 Fact::Signing {

@@ -1,10 +1,10 @@
-//! The lists of DESIGN §9 as queries over the projection: a query in, a page of hits out.
+//! The lists of CONTRACT §9 as queries over the projection: a query in, a page of hits out.
 //!
 //! A hit names the position of the event that created the entity (its registration, signing,
 //! placement, award, start or note) and what only the projection knows (a standing closure or
 //! ending, placements counted at an enterprise, an enterprise's name); the caller reads the
 //! entity's own fields from the stored event at that position. Retracted entities are never
-//! listed: they count nowhere (DESIGN §4), and the items of a year are exactly the entities
+//! listed: they count nowhere (CONTRACT §4), and the items of a year are exactly the entities
 //! its figures count.
 //!
 //! Cost: one pass over the candidates (the enterprises, the agreements, or the year's

@@ -92,6 +92,12 @@ pub async fn export(
     super::check_query_keys(&uri, &[])?;
     caller.allow(AUDITOR_ADMIN)?;
     let still_valid = StillValid::new(&state, &request_headers, &caller);
+    Ok(export_body(state, still_valid))
+}
+
+/// The export's answer, cut when `still_valid` stops holding; shared with the web's download
+/// (`web::audit`), which checks the role itself.
+pub fn export_body(state: AppState, still_valid: StillValid) -> Response {
     let (head_position, head_hash) = {
         let read = state.ledger.read.read().expect("read model lock");
         (read.head_position(), read.head_hash())
@@ -127,7 +133,7 @@ pub async fn export(
             HeaderValue::from_str(&head_hash.to_hex()).expect("hex is a valid header value"),
         ),
     ];
-    Ok((StatusCode::OK, headers, Body::from_stream(chunks)).into_response())
+    (StatusCode::OK, headers, Body::from_stream(chunks)).into_response()
 }
 
 /// Reads the next batch of export lines after `after`.

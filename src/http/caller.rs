@@ -43,15 +43,22 @@ pub fn bearer_secret(headers: &HeaderMap) -> Option<&str> {
 #[derive(Clone)]
 pub struct StillValid {
     tokens: std::sync::Arc<crate::auth::Tokens>,
-    secret: String,
+    /// The SHA-256 of the token, as a web session keeps it (never the secret itself).
+    digest: [u8; 32],
     caller: Caller,
 }
 
 impl StillValid {
     pub fn new(state: &AppState, headers: &HeaderMap, caller: &Caller) -> Self {
+        let secret = bearer_secret(headers).unwrap_or_default();
+        StillValid::of_digest(state, crate::auth::digest(secret), caller)
+    }
+
+    /// For a web session, which knows its token only by its digest.
+    pub fn of_digest(state: &AppState, digest: [u8; 32], caller: &Caller) -> Self {
         StillValid {
             tokens: state.tokens.clone(),
-            secret: bearer_secret(headers).unwrap_or_default().to_owned(),
+            digest,
             caller: caller.clone(),
         }
     }
@@ -59,7 +66,7 @@ impl StillValid {
     /// True while the token is stored with the same name and role (re-read at most once a
     /// second, as for every request).
     pub fn check(&self) -> bool {
-        self.tokens.authenticate(&self.secret).as_ref() == Some(&self.caller)
+        self.tokens.authenticate_digest(&self.digest).as_ref() == Some(&self.caller)
     }
 }
 

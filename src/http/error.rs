@@ -4,7 +4,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use impact_events::Problem;
+use impact_events::{Language, Problem, Violation};
 use serde::Serialize;
 
 use crate::auth::Role;
@@ -13,6 +13,8 @@ use crate::auth::Role;
 pub enum ApiError {
     /// The request cannot be read: malformed JSON, a bad query parameter or path.
     BadRequest(String),
+    /// The body is not UTF-8 or not JSON text, said in the answer's language.
+    Unreadable(Violation),
     Unauthorized,
     Forbidden {
         allowed: &'static [Role],
@@ -54,7 +56,9 @@ pub struct ProblemDocument {
     status: u16,
     /// What to fix.
     detail: String,
-    /// Every problem of the request's events (409 and 422 only).
+    /// Every problem of the request (409 and 422 only), in the order of the events: each with
+    /// the event's `index` (absent for a problem of the request as a whole, e.g. `events`),
+    /// the `field`, a stable `code` and the `message` (Danish with `Accept-Language: da`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<Problem>,
 }
@@ -62,7 +66,7 @@ pub struct ProblemDocument {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Unreadable(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -83,7 +87,7 @@ impl ApiError {
     /// A short name for the kind of problem, the last part of its `type` URI.
     fn slug(&self) -> &'static str {
         match self {
-            ApiError::BadRequest(_) => "bad-request",
+            ApiError::BadRequest(_) | ApiError::Unreadable(_) => "bad-request",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden { .. } => "forbidden",
             ApiError::NotFound(_) => "not-found",
@@ -103,7 +107,7 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
-            ApiError::BadRequest(_) => "the request cannot be read",
+            ApiError::BadRequest(_) | ApiError::Unreadable(_) => "the request cannot be read",
             ApiError::Unauthorized => "a valid bearer token is required",
             ApiError::Forbidden { .. } => "this token's role may not do this",
             ApiError::NotFound(_) => "not found",
@@ -124,6 +128,7 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             ApiError::BadRequest(detail) | ApiError::NotFound(detail) => detail.clone(),
+            ApiError::Unreadable(violation) => violation.to_string(),
             ApiError::Unauthorized => {
                 "send `Authorization: Bearer <token>` with a token from `impact-ledger token new`"
                     .to_owned()
@@ -135,7 +140,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "this path does not take that method".to_owned(),
             ApiError::Conflict(problems) | ApiError::Unprocessable(problems) => {
                 let count = problems.len();
-                let first = problems.first().map(describe).unwrap_or_default();
+                let first = problems.first().map(Problem::to_string).unwrap_or_default();
                 if count == 1 {
                     first
                 } else {
@@ -166,10 +171,22 @@ impl ApiError {
     }
 }
 
-fn describe(problem: &Problem) -> String {
-    match &problem.field {
-        Some(field) => format!("events[{}].{field}: {}", problem.index, problem.message),
-        None => format!("events[{}]: {}", problem.index, problem.message),
+impl ApiError {
+    /// The same error with the messages of its problems in `language` (the API's own words,
+    /// titles and details around them stay English).
+    pub fn in_language(self, language: Language) -> Self {
+        let translate = |problems: Vec<Problem>| {
+            problems
+                .into_iter()
+                .map(|problem| problem.in_language(language))
+                .collect()
+        };
+        match self {
+            ApiError::Conflict(problems) => ApiError::Conflict(translate(problems)),
+            ApiError::Unprocessable(problems) => ApiError::Unprocessable(translate(problems)),
+            ApiError::Unreadable(violation) => ApiError::BadRequest(violation.render(language)),
+            other => other,
+        }
     }
 }
 

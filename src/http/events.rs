@@ -3,12 +3,15 @@
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
-use impact_events::{parse_event_in, Problem, StoredEvent};
-use serde::Deserialize;
+use impact_events::{
+    parse_event_in, read_request, EventData, Language, NewEvent, RequestError, StoredEvent,
+};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::caller::{STAFF_ADMIN, STAFF_AUDITOR_ADMIN};
@@ -16,13 +19,6 @@ use super::error::{internal, ApiError};
 use super::{json_response, AppState};
 use crate::auth::Caller;
 use crate::store::{AppendError, AppendRequest};
-
-/// The body of an append: `{"events": [EventIn, ...]}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AppendBody {
-    events: Vec<serde_json::Value>,
-}
 
 /// Append 1 to 1000 events, all or none.
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
@@ -47,31 +43,29 @@ pub async fn append(
 ) -> Result<Response, ApiError> {
     caller.allow(STAFF_ADMIN)?;
     require_json(&headers)?;
+    let language = language_of(&headers);
+    append_in(state, caller, body)
+        .await
+        .map_err(|error| error.in_language(language))
+}
+
+async fn append_in(
+    state: AppState,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge {
             bytes_max: state.limits.body_bytes_max,
         },
         _ => ApiError::BadRequest(rejection.body_text()),
     })?;
-    let today = copenhagen_today();
-    let events = read_events(&body, state.limits.batch_events_max, today)?;
-    let request = AppendRequest {
-        events,
-        actor: caller.name,
-        today,
-    };
-    let appended = state
-        .writer
-        .append(request)
-        .await
-        .map_err(|error| match error {
-            AppendError::Refused(problems) if problems.iter().all(|problem| problem.conflict) => {
-                ApiError::Conflict(problems)
-            }
-            AppendError::Refused(problems) => ApiError::Unprocessable(problems),
-            AppendError::Busy => ApiError::Busy,
-            AppendError::Stopped => ApiError::Unavailable,
+    let values =
+        read_request(&body, state.limits.batch_events_max).map_err(|error| match error {
+            RequestError::Unreadable(violation) => ApiError::Unreadable(violation),
+            RequestError::Refused(problems) => ApiError::Unprocessable(problems),
         })?;
+    let appended = submit(&state, &caller, values).await?;
     let status = if appended.created {
         StatusCode::CREATED
     } else {
@@ -84,26 +78,58 @@ pub async fn append(
         .into_response())
 }
 
-/// Parses and checks the shape of every event; nothing here looks at what is stored.
+/// The language of the answer's messages: Danish when the client asks for it
+/// (`Accept-Language: da`), English otherwise.
+pub fn language_of(headers: &HeaderMap) -> Language {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .map_or(Language::English, Language::from_accept_language)
+}
+
+/// The one path to append, shared by this API and the web forms (`crate::web::record`):
+/// parses each `EventIn` value, hands the request to the writer and says why it was refused
+/// (in English; `ApiError::in_language` renders the problems in another language).
+pub async fn submit(
+    state: &AppState,
+    caller: &Caller,
+    values: Vec<serde_json::Value>,
+) -> Result<crate::store::Appended, ApiError> {
+    caller.allow(STAFF_ADMIN)?;
+    let today = copenhagen_today();
+    let events = read_events(state, values, today)?;
+    let request = AppendRequest {
+        events,
+        actor: caller.name.clone(),
+        today,
+    };
+    state
+        .writer
+        .append(request)
+        .await
+        .map_err(|error| match error {
+            AppendError::Refused(problems) if problems.iter().all(|problem| problem.conflict) => {
+                ApiError::Conflict(problems)
+            }
+            AppendError::Refused(problems) => ApiError::Unprocessable(problems),
+            AppendError::Busy => ApiError::Busy,
+            AppendError::Stopped => ApiError::Unavailable,
+        })
+}
+
+/// Parses every event of the request.
+///
+/// When some do not parse, nothing will be stored: the answer lists their problems and every
+/// problem of the events that did parse, including those against what is stored, in the order
+/// of the events, so one answer names everything to fix (CONTRACT §8).
 fn read_events(
-    body: &[u8],
-    batch_events_max: usize,
+    state: &AppState,
+    values: Vec<serde_json::Value>,
     today: chrono::NaiveDate,
-) -> Result<Vec<impact_events::NewEvent>, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|error| ApiError::BadRequest(format!("the body is not valid JSON: {error}")))?;
-    let whole = |message: String| ApiError::Unprocessable(vec![Problem::whole(0, message)]);
-    let body: AppendBody = serde_json::from_value(value)
-        .map_err(|error| whole(format!("the body must be {{\"events\": [...]}}: {error}")))?;
-    if body.events.is_empty() || body.events.len() > batch_events_max {
-        let count = body.events.len();
-        return Err(whole(format!(
-            "send 1 to {batch_events_max} events per request, not {count}"
-        )));
-    }
-    let mut events = Vec::with_capacity(body.events.len());
+) -> Result<Vec<NewEvent>, ApiError> {
+    let mut events = Vec::with_capacity(values.len());
     let mut problems = Vec::new();
-    for (index, value) in body.events.into_iter().enumerate() {
+    for (index, value) in values.into_iter().enumerate() {
         match parse_event_in(index, value, Uuid::new_v4()) {
             Ok(event) => events.push((index, event)),
             Err(found) => problems.extend(found),
@@ -112,11 +138,7 @@ fn read_events(
     if problems.is_empty() {
         return Ok(events.into_iter().map(|(_, event)| event).collect());
     }
-    // Nothing will be stored; list the problems of the events that did parse too, so one
-    // answer names everything to fix (what needs the stored state is checked only later).
-    for (index, event) in &events {
-        problems.extend(impact_events::rules::check_alone(*index, event, today));
-    }
+    problems.extend(state.ledger.problems_of(&events, today));
     problems.sort_by_key(|problem| problem.index);
     Err(ApiError::Unprocessable(problems))
 }
@@ -193,8 +215,26 @@ pub async fn page(
             .expect("a number")
             .as_bytes(),
     );
+    body.extend_from_slice(b",\"retractions\":");
+    let retractions = retractions_of(&state, &events)?;
+    serde_json::to_writer(&mut body, &retractions).expect("retractions serialize");
     body.push(b'}');
     Ok(json_response(body))
+}
+
+/// The retraction of each event of `events` that was retracted, by the retracted event's id.
+fn retractions_of(
+    state: &AppState,
+    events: &[StoredEvent],
+) -> Result<std::collections::BTreeMap<Uuid, Retraction>, ApiError> {
+    let mut retractions = std::collections::BTreeMap::new();
+    for event in events {
+        let retraction = state.ledger.retraction_of(&event.id).map_err(internal)?;
+        if let Some(retraction) = retraction.as_ref().and_then(Retraction::of) {
+            retractions.insert(event.id, retraction);
+        }
+    }
+    Ok(retractions)
 }
 
 /// Writes events as a comma-separated list of their canonical JSON, as hashed.
@@ -211,7 +251,13 @@ pub fn write_events(body: &mut Vec<u8>, events: &[StoredEvent]) {
 #[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "the event's id (a UUID)")),
     responses(
-        (status = 200, description = "the event", body = super::openapi::StoredEvent),
+        (status = 200, description = "the event, exactly as hashed; if it was retracted, the headers say by which event, when and why (the body never changes)", body = super::openapi::StoredEvent,
+            headers(
+                ("Retracted-By" = String, description = "the id of the EventRetracted that retracted this event; absent if it stands"),
+                ("Retracted-By-Position" = u64, description = "that retraction's position"),
+                ("Retracted-At" = String, description = "that retraction's recorded_at"),
+                ("Retraction-Reason" = String, description = "its reason, as an RFC 8187 ext-value: UTF-8'' then the UTF-8 bytes percent-encoded"),
+            )),
         (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "this role may not", body = super::error::ProblemDocument, content_type = "application/problem+json"),
@@ -228,5 +274,53 @@ pub async fn one(
         .map_err(|_| ApiError::BadRequest(format!("`{id}` is not an event id (a UUID)")))?;
     let event = state.ledger.event_by_id(&id).map_err(internal)?;
     let event = event.ok_or_else(|| ApiError::NotFound(format!("no event {id} is stored")))?;
-    Ok(json_response(event.canonical_json()))
+    let retraction = state.ledger.retraction_of(&id).map_err(internal)?;
+    let mut response = json_response(event.canonical_json());
+    if let Some(retraction) = retraction.as_ref().and_then(Retraction::of) {
+        retraction.write_headers(response.headers_mut());
+    }
+    Ok(response)
+}
+
+/// Which event retracted a stored event, when and why: said beside the event, never in it (the
+/// event is returned exactly as hashed).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Retraction {
+    /// The retracting event's id.
+    pub id: Uuid,
+    pub position: u64,
+    /// When the ledger stored the retraction.
+    pub recorded_at: String,
+    pub reason: String,
+}
+
+impl Retraction {
+    /// The retraction an `EventRetracted` is; `None` for any other event.
+    pub fn of(event: &StoredEvent) -> Option<Self> {
+        let EventData::EventRetracted(data) = &event.data else {
+            return None;
+        };
+        Some(Retraction {
+            id: event.id,
+            position: event.position,
+            recorded_at: event.recorded_at.to_string(),
+            reason: data.reason.clone(),
+        })
+    }
+
+    /// `Retracted-By`, `Retracted-By-Position`, `Retracted-At` and `Retraction-Reason` (the
+    /// reason percent-encoded as UTF-8, as RFC 8187 does for header values: a header holds only
+    /// ASCII).
+    fn write_headers(&self, headers: &mut HeaderMap) {
+        let reason = utf8_percent_encode(&self.reason, NON_ALPHANUMERIC).to_string();
+        for (name, value) in [
+            ("retracted-by", self.id.to_string()),
+            ("retracted-by-position", self.position.to_string()),
+            ("retracted-at", self.recorded_at.clone()),
+            ("retraction-reason", format!("UTF-8''{reason}")),
+        ] {
+            let value = HeaderValue::from_str(&value).expect("ASCII without controls");
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
 }

@@ -57,7 +57,13 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    router_with(state, crate::web::Settings::default())
+}
+
+/// The router with the web pages' session settings (tests shorten the idle expiry).
+pub fn router_with(state: AppState, web: crate::web::Settings) -> Router {
     let limits = state.limits;
+    let pages = crate::web::router(state.clone(), web);
     // Ordinary requests: answered within request_timeout_ms (408 beyond).
     let ordinary = Router::new()
         .route("/api/v1/events", get(events::page).post(events::append))
@@ -93,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/subscribe", get(subscribe::subscribe));
     ordinary
         .merge(streams)
+        .merge(pages)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.body_bytes_max))

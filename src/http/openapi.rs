@@ -118,6 +118,9 @@ pub struct EventsPage {
     pub events: Vec<StoredEvent>,
     /// Pass as `after` for the next page; null on the last page.
     pub next_after: Option<u64>,
+    /// For each event of the page that was retracted, keyed by its id: by which event, when and
+    /// why. Beside the events, never in them: each event stays exactly as hashed.
+    pub retractions: std::collections::BTreeMap<uuid::Uuid, super::events::Retraction>,
 }
 
 #[allow(dead_code)]

@@ -642,7 +642,9 @@ fn capitalised(text: &str) -> String {
     }
 }
 
-/// The UN's colour of each goal, so the tags look like the icons readers know.
+/// The UN's colour of each goal, so the tags look like the icons readers know. It marks the
+/// tag's edge; the text is dark on light, since white on several of these colours (yellow,
+/// orange) is below WCAG AA contrast.
 fn sdg_colour(goal: u8) -> &'static str {
     const COLOURS: [&str; 17] = [
         "#e5243b", "#dda63a", "#4c9f38", "#c5192d", "#ff3a21", "#26bde2", "#fcc30b", "#a21942",
@@ -729,10 +731,10 @@ tfoot th, tfoot td { font-weight: 700; border-top: 1pt solid var(--ink); border-
 .nowrap { white-space: nowrap; }
 .hash, code { font-family: "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace; font-size: 8.5pt; }
 .goals { list-style: none; padding: 0; margin: 1mm 0 0; display: grid; grid-template-columns: 1fr 1fr 1fr; gap: 2mm; }
-.goal { display: flex; align-items: center; gap: 2mm; background: var(--goal); color: #fff; padding: 1.5mm 2.5mm; font-size: 9pt; }
+.goal { display: flex; align-items: center; gap: 2mm; background: var(--soft); color: var(--ink); border-left: 5mm solid var(--goal); padding: 1.5mm 2.5mm; font-size: 9pt; }
 .goal-number { font-weight: 800; font-size: 13pt; min-width: 6mm; }
 .goal-name { flex: 1; line-height: 1.2; }
-.goal-count { font-weight: 700; background: rgba(255,255,255,0.22); padding: 0 1.8mm; }
+.goal-count { font-weight: 700; background: #fff; padding: 0 1.8mm; }
 footer { border-top: 1pt solid var(--rule); padding-top: 3mm; font-size: 9pt; color: var(--muted); }
 footer h2 { font-size: 10.5pt; }
 footer strong { color: var(--ink); }

@@ -19,6 +19,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The same language for the rules' messages (`impact_events::Violation::render`).
+    pub fn language(self) -> impact_events::Language {
+        match self {
+            Lang::Da => impact_events::Language::Danish,
+            Lang::En => impact_events::Language::English,
+        }
+    }
+
     /// Parses `da` or `en`.
     pub fn parse(text: &str) -> Option<Lang> {
         match text {

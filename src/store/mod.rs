@@ -316,6 +316,31 @@ impl Ledger {
         }
     }
 
+    /// The durable retraction of the event `id`, if it was retracted (DESIGN §8: wherever a
+    /// retracted event is read, it says by which event, when and why).
+    pub fn retraction_of(&self, id: &Uuid) -> Result<Option<StoredEvent>, StoreError> {
+        let state = self.state.read().expect("state lock");
+        let by = state.event(id).and_then(|entry| entry.retracted_by);
+        drop(state);
+        match by {
+            Some(position) if position <= self.durable_position() => self.log.get(position),
+            _ => Ok(None),
+        }
+    }
+
+    /// Every problem the rules find in `events` (each with its place in the request), against
+    /// the stored state: for a request that will be refused anyway because some of its events
+    /// did not parse, so that one answer names everything to fix. Stores nothing.
+    pub fn problems_of(
+        &self,
+        events: &[(usize, impact_events::NewEvent)],
+        today: chrono::NaiveDate,
+    ) -> Vec<impact_events::Problem> {
+        let state = self.state.read().expect("state lock");
+        let events = events.iter().map(|(index, event)| (*index, event));
+        impact_events::rules::problems_of(&state, events, today)
+    }
+
     /// The durable events of a stream, in version order.
     pub fn stream(&self, stream: &StreamId) -> Result<Vec<StoredEvent>, StoreError> {
         Ok(self.stream_page(stream, 0, usize::MAX)?.0)

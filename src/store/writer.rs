@@ -11,7 +11,8 @@ use std::thread;
 
 use chrono::{NaiveDate, Utc};
 use impact_events::{
-    admit_request, Hash, NewEvent, Placement, Problem, RecordedAt, StoredEvent, StreamId,
+    admit_request, judge_retry, stored_positions, Hash, NewEvent, Placement, Problem, RecordedAt,
+    Retry, StoredEvent, StreamId, Violation,
 };
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -329,7 +330,8 @@ impl Worker {
         }
     }
 
-    /// Recognises a retry: every event id already stored with the same content.
+    /// Recognises a retry (`impact_events::judge_retry`): every event id already stored with
+    /// the same content.
     ///
     /// Returns the original receipts, `None` when no id is known, or the conflicts.
     fn replay(
@@ -337,54 +339,28 @@ impl Worker {
         events: &[NewEvent],
         sealed: &[StoredEvent],
     ) -> Result<Option<Vec<Receipt>>, Vec<Problem>> {
-        let known: Vec<Option<u64>> = {
+        let known = {
             let state = self.ledger.state.read().expect("state lock");
-            events
-                .iter()
-                .map(|event| {
-                    event
-                        .id_from_client
-                        .then(|| state.event(&event.id))
-                        .flatten()
-                })
-                .map(|entry| entry.map(|entry| entry.position))
-                .collect()
+            stored_positions(&state, events)
         };
         if known.iter().all(Option::is_none) {
             return Ok(None);
         }
-        let mut problems = Vec::new();
-        let mut receipts = Vec::new();
-        for (index, (event, position)) in events.iter().zip(&known).enumerate() {
-            let Some(position) = *position else {
-                let message = "this event is new, but others of the request are already stored: \
-                               retry the original request unchanged, or send new events alone";
-                problems.push(conflict(index, "id", message.to_owned()));
-                continue;
-            };
-            let stored = self.load(position, sealed).map_err(|error| {
-                tracing::error!(%error, "reading a stored event for a retry");
-                vec![conflict(
-                    index,
-                    "id",
-                    "the stored event could not be read".to_owned(),
-                )]
-            })?;
-            if stored.same_content(event) {
-                receipts.push(Receipt::of(&stored));
-            } else {
-                let message = format!(
-                    "event id {} is already stored at position {position} with other content; \
-                     a new event needs a new id",
-                    event.id
-                );
-                problems.push(conflict(index, "id", message));
-            }
+        let mut stored = Vec::with_capacity(known.len());
+        for (index, position) in known.iter().enumerate() {
+            let loaded = position
+                .map(|position| self.load(position, sealed))
+                .transpose()
+                .map_err(|error| {
+                    tracing::error!(%error, "reading a stored event for a retry");
+                    vec![Problem::new(index, "id", Violation::StoredUnreadable)]
+                })?;
+            stored.push(loaded);
         }
-        if problems.is_empty() {
-            Ok(Some(receipts))
-        } else {
-            Err(problems)
+        let stored_refs: Vec<Option<&StoredEvent>> = stored.iter().map(Option::as_ref).collect();
+        match judge_retry(events, &stored_refs)? {
+            Retry::New => Ok(None),
+            Retry::Repeat => Ok(Some(stored.iter().flatten().map(Receipt::of).collect())),
         }
     }
 
@@ -397,15 +373,6 @@ impl Worker {
             position,
             reason: "an indexed event is missing from the log".to_owned(),
         })
-    }
-}
-
-fn conflict(index: usize, field: &str, message: String) -> Problem {
-    Problem {
-        index,
-        field: Some(field.to_owned()),
-        message,
-        conflict: true,
     }
 }
 
@@ -424,11 +391,10 @@ fn stream_cap(places: &[(StreamId, u64)]) -> Result<(), Vec<Problem>> {
         .map(|(index, (stream, _))| {
             Problem::whole(
                 index,
-                format!(
-                    "{stream} already holds {STREAM_EVENTS_MAX} events, the most one entity may \
-                     have; nothing was stored. An entity changed this often is a mistake: \
-                     ask an administrator"
-                ),
+                Violation::StreamFull {
+                    stream: stream.clone(),
+                    events_max: STREAM_EVENTS_MAX,
+                },
             )
         })
         .collect();

@@ -76,6 +76,11 @@ impl TestLedger {
         }
     }
 
+    /// The router, for a test that reads an answer's body a frame at a time.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     /// Sends a request built by the caller and returns the whole answer.
     pub async fn send(&self, request: Request<Body>) -> Answer {
         let response = self
