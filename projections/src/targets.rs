@@ -39,7 +39,8 @@ pub struct TargetStatus {
     pub metric: Metric,
     pub per: Per,
     pub target: i64,
-    pub actual: i64,
+    /// Null for a metric this build does not measure yet (`retention_6m_pct`: issue 14).
+    pub actual: Option<i64>,
     /// actual / target × 100, one decimal; null when the target is 0.
     pub attainment_pct: Option<f64>,
     /// actual ≥ target.
@@ -70,7 +71,7 @@ impl Projection {
             .iter()
             .map(|target| {
                 let actual = self.actual(target.metric, year);
-                let outlook = (target.per == Per::Period).then(|| {
+                let outlook = (target.per == Per::Period && actual.is_some()).then(|| {
                     let series = self.series(target.metric, adopted.from_year, year);
                     let last_step = i64::from(adopted.to_year) - i64::from(adopted.from_year);
                     outlook(&series, last_step, target.value)
@@ -80,8 +81,10 @@ impl Projection {
                     per: target.per,
                     target: target.value,
                     actual,
-                    attainment_pct: attainment_tenths(actual, target.value).map(tenths_to_f64),
-                    met: actual >= target.value,
+                    attainment_pct: actual
+                        .and_then(|actual| attainment_tenths(actual, target.value))
+                        .map(tenths_to_f64),
+                    met: actual.is_some_and(|actual| actual >= target.value),
                     outlook,
                 }
             })
@@ -106,22 +109,24 @@ impl Projection {
         })
     }
 
-    fn actual(&self, metric: Metric, year: i32) -> i64 {
-        let actual = match metric {
-            Metric::PeopleEmployed => self.years.people_employed(year),
-            Metric::EnterprisesActive => {
-                return self.years.enterprises_active(year).iter().sum();
-            }
-        };
-        i64::try_from(actual).unwrap_or(i64::MAX)
+    fn actual(&self, metric: Metric, year: i32) -> Option<i64> {
+        let count = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        Some(match metric {
+            Metric::PeopleEmployed => count(self.years.people_employed(year)),
+            Metric::EnterprisesActive => self.years.enterprises_active(year).iter().sum(),
+            Metric::GrantsTotalOre => self.status(year).grants.total_ore,
+            Metric::AgreementsActive => count(self.status(year).agreements.active),
+            Metric::TrialsStarted => count(self.status(year).trials.started),
+            Metric::RetentionSixMonthsPct => return None,
+        })
     }
 
     /// The metric at the end of each year from `first` to `last`.
     fn series(&self, metric: Metric, first: i32, last: i32) -> Vec<i64> {
         match metric {
             Metric::EnterprisesActive => self.years.enterprises_active_series(first, last),
-            Metric::PeopleEmployed => (first..=last)
-                .map(|year| self.actual(Metric::PeopleEmployed, year))
+            other => (first..=last)
+                .filter_map(|year| self.actual(other, year))
                 .collect(),
         }
     }

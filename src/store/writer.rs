@@ -392,7 +392,7 @@ fn stream_cap(places: &[(StreamId, u64)]) -> Result<(), Vec<Problem>> {
             Problem::whole(
                 index,
                 Violation::StreamFull {
-                    stream: stream.clone(),
+                    stream: *stream,
                     events_max: STREAM_EVENTS_MAX,
                 },
             )
