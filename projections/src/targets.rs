@@ -7,7 +7,9 @@ use impact_events::{Metric, Per};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::projection::{Projection, Strategy};
+use chrono::Datelike;
+
+use crate::projection::{Projection, Revision, Strategy};
 
 /// The targets in force for `year` and the actual figures against them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -16,8 +18,23 @@ pub struct Targets {
     pub year: i32,
     pub as_of_position: u64,
     pub strategy: StrategyRef,
-    /// In the order the strategy lists them.
+    /// The revision (`StrategyRevised`) every listed target comes from: the latest standing
+    /// revision of the strategy in force from a date on or before the year's end. Null: the
+    /// targets are those the strategy was adopted with.
+    pub revision: Option<RevisionRef>,
+    /// In the order the strategy (or its revision) lists them.
     pub targets: Vec<TargetStatus>,
+}
+
+/// Which `StrategyRevised` a year's targets come from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionRef {
+    pub event_id: Uuid,
+    pub position: u64,
+    /// In force from this date on.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub occurred_on: chrono::NaiveDate,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -66,8 +83,9 @@ impl Projection {
     pub fn targets(&self, year: i32) -> Option<Targets> {
         let strategy = self.strategy_in_force(year)?;
         let adopted = &strategy.adopted;
-        let targets = adopted
-            .targets
+        let revision = self.revision_in_force(adopted.strategy_id, year);
+        let in_force = revision.map_or(&adopted.targets, |revision| &revision.revised.targets);
+        let targets = in_force
             .iter()
             .map(|target| {
                 let actual = self.actual(target.metric, year);
@@ -98,7 +116,21 @@ impl Projection {
                 from_year: adopted.from_year,
                 to_year: adopted.to_year,
             },
+            revision: revision.map(|revision| RevisionRef {
+                event_id: revision.event_id,
+                position: revision.position,
+                occurred_on: revision.occurred_on,
+            }),
             targets,
+        })
+    }
+
+    /// The latest-recorded standing revision of `strategy_id` in force by the end of `year`.
+    fn revision_in_force(&self, strategy_id: Uuid, year: i32) -> Option<&Revision> {
+        self.revisions.iter().rev().find(|revision| {
+            !revision.retracted
+                && revision.revised.strategy_id == strategy_id
+                && revision.occurred_on.year() <= year
         })
     }
 
