@@ -28,23 +28,13 @@ fn fresh() -> String {
     Uuid::new_v4().to_string()
 }
 
-/// A CVR number no other enterprise of this test binary holds (one CVR, one open enterprise):
-/// seven digits from a counter and the check digit that makes the weighted sum divisible by 11.
+/// A CVR number no other enterprise of this test binary holds (one CVR, one open enterprise).
 fn fresh_cvr() -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(2_000_000);
-    const WEIGHTS: [u32; 7] = [2, 7, 6, 5, 4, 3, 2];
     loop {
-        let stem = NEXT
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            .to_string();
-        let sum: u32 = stem
-            .bytes()
-            .zip(WEIGHTS)
-            .map(|(digit, weight)| u32::from(digit - b'0') * weight)
-            .sum();
-        let check = (11 - sum % 11) % 11;
-        if check < 10 {
-            return format!("{stem}{check}");
+        let seven = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(cvr) = impact_events::rules::cvr_of(seven) {
+            return cvr;
         }
     }
 }

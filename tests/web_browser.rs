@@ -1,8 +1,8 @@
 //! The web app as a person uses it, in Debian's Chromium driven headless through WebDriver
 //! (chromedriver, fantoccini): the real binary serves the demo data; a staff member logs in,
-//! records every event type through its form, sees a refusal explained with the values kept,
-//! corrects an event, finds it in a list, opens the report; an auditor verifies the chain;
-//! both log out. On every page axe-core (from the npm registry, installed into target/ by this
+//! records every event type through its form (an ending from the agreement's page, a
+//! retraction from the event's), sees a refusal explained with the values kept, corrects an
+//! event, finds it in a list, opens the report; an auditor verifies the chain; both log out. On every page axe-core (from the npm registry, installed into target/ by this
 //! test) must find no serious or critical WCAG 2.1 A/AA violation.
 //!
 //! Without chromium, chromedriver or npm the test fails and says how to install them: it
@@ -372,6 +372,7 @@ async fn staff_and_auditor(person: &Person, staff: &str, auditor: &str) {
     refusal_keeps_the_values(person).await;
     correct_an_event(person).await;
     find_in_lists(person).await;
+    end_and_retract(person).await;
 
     person.open("/reports/annual/2023").await;
     assert!(person
@@ -588,11 +589,36 @@ async fn correct_an_event(person: &Person) {
     )
     .await;
     person.submit("main form button.primary").await;
-    let corrected = person.path().await;
-    assert_ne!(corrected, old);
     assert!(person.text().await.contains("Delebiler i lokalsamfundet"));
-    // The old event says it was retracted, by which event and why.
+    // The entity keeps its id: its page shows the corrected title and the retraction.
     person.open(&old).await;
+    let title = person
+        .browser
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title, "Delebiler i lokalsamfundet");
+    let retracted = person
+        .browser
+        .find(Locator::Css("tr.is-retracted"))
+        .await
+        .unwrap();
+    assert!(retracted
+        .text()
+        .await
+        .unwrap()
+        .contains("stavefejl i titlen"));
+    // The old event says it was retracted, by which event and why.
+    retracted
+        .find(Locator::Css("a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let notice = person
         .browser
         .find(Locator::Css(".retracted"))
@@ -655,4 +681,86 @@ async fn find_in_lists(person: &Person) {
         .unwrap();
     assert!(person.path().await.starts_with("/trends/"));
     person.check_accessible("a trend's page").await;
+}
+
+/// AgreementEnded through the agreement's own page, then that ending retracted from its event.
+async fn end_and_retract(person: &Person) {
+    person.open("/agreements?q=frivilligcenter").await;
+    person
+        .browser
+        .find(Locator::Css("tbody tr a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let agreement = person.path().await;
+    assert!(agreement.starts_with("/agreements/"), "{agreement}");
+    person
+        .browser
+        .find(Locator::LinkText("Afslut aftalen"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(person
+        .path()
+        .await
+        .starts_with("/record/AgreementEnded?agreement_id="));
+    person.check_accessible("/record/AgreementEnded").await;
+    fill(
+        person,
+        &[
+            Typed::Date("occurred_on", "2024-06-30"),
+            Typed::Text("reason", "projektet sluttede"),
+        ],
+    )
+    .await;
+    person.submit("main form button.primary").await;
+    assert_eq!(
+        person.path().await,
+        agreement,
+        "back on the agreement's page"
+    );
+    assert!(person.text().await.contains("Aftale ophørt"));
+    // The ending is the stream's second event; retract it from its own page.
+    let ending = person
+        .browser
+        .find(Locator::Css("tbody tr:nth-child(2) a"))
+        .await
+        .unwrap();
+    ending.click().await.unwrap();
+    person
+        .browser
+        .find(Locator::LinkText("Tilbagekald"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    person.check_accessible("a retraction").await;
+    person
+        .type_into("retract_reason", "registreret ved en fejl")
+        .await;
+    person.submit("main form button.warning").await;
+    let notice = person
+        .browser
+        .find(Locator::Css(".retracted"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("registreret ved en fejl"), "{notice}");
+    person.open(&agreement).await;
+    let retracted = person
+        .browser
+        .find(Locator::Css("tr.is-retracted"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(retracted.contains("tilbagekaldt af"), "{retracted}");
 }

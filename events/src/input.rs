@@ -200,7 +200,7 @@ fn read_json(text: &str) -> Result<Value, RequestError> {
     let duplicate = RefCell::new(None);
     let mut reader = serde_json::Deserializer::from_str(text);
     let read = Strict {
-        path: String::new(),
+        path: Path::Root,
         duplicate: &duplicate,
     }
     .deserialize(&mut reader)
@@ -228,22 +228,41 @@ fn duplicate_problem(path: &str) -> Problem {
     }
 }
 
-/// Builds a `serde_json::Value`, noting the path of the first member written twice.
-struct Strict<'d> {
-    path: String,
-    duplicate: &'d RefCell<Option<String>>,
+/// Where a value sits in the body, as links to its parent on the stack: written out as
+/// `events[3].data.name` only when a member is written twice, so reading allocates nothing
+/// for it.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Member(&'p Path<'p>, &'p str),
+    Item(&'p Path<'p>, usize),
 }
 
-impl Strict<'_> {
-    fn at(&self, path: String) -> Self {
-        Strict {
-            path,
-            duplicate: self.duplicate,
+impl Path<'_> {
+    fn write(&self, text: &mut String) {
+        match self {
+            Path::Root => {}
+            Path::Member(Path::Root, name) => text.push_str(name),
+            Path::Member(parent, name) => {
+                parent.write(text);
+                text.push('.');
+                text.push_str(name);
+            }
+            Path::Item(parent, index) => {
+                parent.write(text);
+                text.push_str(&format!("[{index}]"));
+            }
         }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Strict<'_> {
+/// Builds a `serde_json::Value`, noting the path of the first member written twice.
+struct Strict<'d, 'p> {
+    path: Path<'p>,
+    duplicate: &'d RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Strict<'_, '_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -251,7 +270,7 @@ impl<'de> DeserializeSeed<'de> for Strict<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Strict<'_> {
+impl<'de> Visitor<'de> for Strict<'_, '_> {
     type Value = Value;
 
     fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -288,29 +307,80 @@ impl<'de> Visitor<'de> for Strict<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) =
-            seq.next_element_seed(self.at(format!("{}[{}]", self.path, items.len())))?
-        {
-            items.push(item);
+        loop {
+            let seed = Strict {
+                path: Path::Item(&self.path, items.len()),
+                duplicate: self.duplicate,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(item) => items.push(item),
+                None => return Ok(Value::Array(items)),
+            }
         }
-        Ok(Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut members = serde_json::Map::new();
         while let Some(name) = map.next_key::<String>()? {
-            let path = if self.path.is_empty() {
-                name.clone()
-            } else {
-                format!("{}.{name}", self.path)
-            };
+            let path = Path::Member(&self.path, &name);
             if members.contains_key(&name) {
-                *self.duplicate.borrow_mut() = Some(path);
+                let mut written = String::new();
+                path.write(&mut written);
+                *self.duplicate.borrow_mut() = Some(written);
                 return Err(serde::de::Error::custom("a member is written twice"));
             }
-            let value = map.next_value_seed(self.at(path))?;
+            let seed = Strict {
+                path,
+                duplicate: self.duplicate,
+            };
+            let value = map.next_value_seed(seed)?;
             members.insert(name, value);
         }
         Ok(Value::Object(members))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(body: &str) -> Vec<(Option<usize>, Option<String>, &'static str)> {
+        match read_request(body.as_bytes(), 1000) {
+            Err(RequestError::Refused(problems)) => problems
+                .into_iter()
+                .map(|problem| (problem.index, problem.field, problem.code))
+                .collect(),
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_member_written_twice_is_named_by_its_path_at_any_depth() {
+        let nested = r#"{"events":[{},{"data":{"targets":[{"metric":1,"metric":2}]}}]}"#;
+        let field = Some("data.targets[0].metric".to_owned());
+        assert_eq!(refused(nested), [(Some(1), field, "duplicate-member")]);
+        let top = r#"{"events":[],"events":[{}]}"#;
+        let field = Some("events".to_owned());
+        assert_eq!(refused(top), [(None, field, "duplicate-member")]);
+        // The same name in two objects is no duplicate.
+        let apart = r#"{"events":[{"a":{"x":1},"b":{"x":1}}]}"#;
+        assert_eq!(
+            read_request(apart.as_bytes(), 1000).map(|events| events.len()),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_or_not_json_is_unreadable() {
+        let latin1 = b"{\"events\":[{\"note\":\"Caf\xe9\"}]}";
+        assert_eq!(
+            read_request(latin1, 1000),
+            Err(RequestError::Unreadable(Violation::NotUtf8))
+        );
+        let trailing = read_request(b"{\"events\":[{}]} x", 1000);
+        assert!(matches!(
+            trailing,
+            Err(RequestError::Unreadable(Violation::NotJson { .. }))
+        ));
     }
 }

@@ -988,18 +988,30 @@ pub fn check_cvr(cvr: &str) -> Result<(), Violation> {
     if cvr.len() != 8 || !cvr.bytes().all(|byte| byte.is_ascii_digit()) {
         return Err(Violation::CvrDigits);
     }
-    const WEIGHTS: [u32; 8] = [2, 7, 6, 5, 4, 3, 2, 1];
-    let sum: u32 = cvr
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
-        .sum();
-    if sum % 11 != 0 {
+    if cvr_weighted_sum(cvr) % 11 != 0 {
         return Err(Violation::CvrChecksum {
             cvr: cvr.to_owned(),
         });
     }
     Ok(())
+}
+
+/// The sum of a CVR number's digits weighted 2,7,6,5,4,3,2,1 (of as many digits as it has).
+fn cvr_weighted_sum(digits: &str) -> u32 {
+    const WEIGHTS: [u32; 8] = [2, 7, 6, 5, 4, 3, 2, 1];
+    digits
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
+        .sum()
+}
+
+/// The CVR number that seven digits begin, or `None` when its check digit would have to be 10
+/// (the register skips those).
+pub fn cvr_of(seven: u32) -> Option<String> {
+    let digits = format!("{seven:07}");
+    let check = (11 - cvr_weighted_sum(&digits) % 11) % 11;
+    (check < 10).then(|| format!("{digits}{check}"))
 }
 
 /// A person_ref is a pseudonym: 1-64 of `[A-Za-z0-9_-]`, and never holds a CPR number.

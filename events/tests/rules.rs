@@ -1575,6 +1575,16 @@ fn today() -> NaiveDate {
     NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap()
 }
 
+#[test]
+fn cvr_of_completes_seven_digits_with_the_check_digit() {
+    assert_eq!(rules::cvr_of(1015081).as_deref(), Some(CVR_VALID));
+    let made: Vec<String> = (2_000_000..2_000_100).filter_map(rules::cvr_of).collect();
+    assert!(made.len() > 80, "most stems have a check digit");
+    for cvr in made {
+        assert_eq!(rules::check_cvr(&cvr), Ok(()), "{cvr}");
+    }
+}
+
 // Catalogue 2 (DESIGN §11): what happened after a placement, a grant, an agreement, a trial and
 // a strategy was recorded.
 

@@ -89,7 +89,7 @@ pub fn language_of(headers: &HeaderMap) -> Language {
 
 /// The one path to append, shared by this API and the web forms (`crate::web::record`):
 /// parses each `EventIn` value, hands the request to the writer and says why it was refused
-/// (in English; `ApiError::in_language` renders the problems in another language).
+/// (in English; `ApiError::in_language` translates).
 pub async fn submit(
     state: &AppState,
     caller: &Caller,
@@ -117,7 +117,7 @@ pub async fn submit(
         })
 }
 
-/// Parses every event of the request.
+/// Parses every event of a request.
 ///
 /// When some do not parse, nothing will be stored: the answer lists their problems and every
 /// problem of the events that did parse, including those against what is stored, in the order

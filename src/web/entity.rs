@@ -101,8 +101,9 @@ pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
             return layout::failure(&visitor);
         }
     };
-    let title = title_of(lang, &events[0].0);
-    let body = render(&visitor, &stream, &title, &events);
+    let creation = standing_creation(&events);
+    let title = title_of(lang, &events[creation].0);
+    let body = render(&visitor, &stream, &title, &events, creation);
     respond(
         StatusCode::OK,
         layout::page(lang, &visitor.here, Some(&visitor), &title, body),
@@ -118,9 +119,35 @@ fn title_of(lang: Lang, creation: &StoredEvent) -> String {
         .unwrap_or_else(|| what(lang, creation))
 }
 
-fn render(visitor: &Visitor, stream: &StreamId, title: &str, events: &[Standing]) -> Markup {
+/// The index of the creating event that stands: after a correction the stream holds the old
+/// creation (retracted) and the corrected one; with none standing, the last.
+fn standing_creation(events: &[Standing]) -> usize {
+    let creates = |event: &StoredEvent| {
+        form_of(event.data.type_name()).is_some_and(|form| form.creates.is_some())
+    };
+    let creations = || {
+        events
+            .iter()
+            .enumerate()
+            .filter(|(_, (event, _))| creates(event))
+    };
+    creations()
+        .filter(|(_, (_, retraction))| retraction.is_none())
+        .map(|(index, _)| index)
+        .next_back()
+        .or_else(|| creations().map(|(index, _)| index).next_back())
+        .unwrap_or(0)
+}
+
+fn render(
+    visitor: &Visitor,
+    stream: &StreamId,
+    title: &str,
+    events: &[Standing],
+    creation: usize,
+) -> Markup {
     let lang = visitor.lang;
-    let (creation, retraction) = &events[0];
+    let (creation, retraction) = &events[creation];
     let creation_retracted = retraction.is_some();
     let id = stream.id;
     html! {

@@ -302,10 +302,7 @@ pub async fn retract(
         Err(page) => return page,
     };
     let request = vec![retraction(view.event.id, &fields)];
-    match crate::http::events::submit(&state.app, &visitor.caller, request)
-        .await
-        .map_err(|error| error.in_language(visitor.lang.language()))
-    {
+    match super::append(&state, &visitor, request).await {
         Ok(_) => see_other(&format!("/events/{}", view.event.id)),
         Err(ApiError::Unprocessable(problems) | ApiError::Conflict(problems)) => {
             let problems = problems
@@ -350,13 +347,8 @@ pub async fn correct_form(
     };
     let mut values = record::values_of(form, &view.event);
     values.push(("id".to_owned(), Uuid::new_v4().to_string()));
-    // TODO(rules): once a corrected creating event may reuse its entity's id (the `rules`
-    // helper's change), keep the old id here so links to the entity stay good. Until then the
-    // ledger refuses an entity id used twice (409), so the corrected entity gets a new one.
-    if let Some(member) = form.creates {
-        values.retain(|(name, _)| name != member);
-        values.push((member.to_owned(), Uuid::new_v4().to_string()));
-    }
+    // The corrected event keeps the entity's id (the rules allow it once the old creating
+    // event stands retracted, DESIGN §8), so links to the entity stay good.
     let filled = Filled {
         values: Fields(values),
         problems: Vec::new(),
@@ -445,10 +437,7 @@ pub async fn correct(
         }
     };
     let request = vec![retraction(view.event.id, &fields), corrected];
-    match crate::http::events::submit(&state.app, &visitor.caller, request)
-        .await
-        .map_err(|error| error.in_language(visitor.lang.language()))
-    {
+    match super::append(&state, &visitor, request).await {
         Ok(appended) => {
             let new_id = appended
                 .receipts

@@ -197,3 +197,19 @@ pub fn see_other(location: &str) -> Response {
     )
         .into_response()
 }
+
+/// Appends through the API's one path (`http::events::submit`), with the problems of a
+/// refusal in the visitor's language.
+pub async fn append(
+    state: &WebState,
+    visitor: &Visitor,
+    values: Vec<serde_json::Value>,
+) -> Result<crate::store::Appended, crate::http::error::ApiError> {
+    let language = match visitor.lang {
+        Lang::Da => impact_events::Language::Danish,
+        Lang::En => impact_events::Language::English,
+    };
+    crate::http::events::submit(&state.app, &visitor.caller, values)
+        .await
+        .map_err(|error| error.in_language(language))
+}

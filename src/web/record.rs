@@ -532,10 +532,7 @@ pub async fn submit(
             .await;
         }
     };
-    match crate::http::events::submit(&state.app, &visitor.caller, vec![event])
-        .await
-        .map_err(|error| error.in_language(visitor.lang.language()))
-    {
+    match super::append(&state, &visitor, vec![event]).await {
         Ok(appended) => {
             let event_id = appended
                 .receipts
@@ -608,13 +605,22 @@ async fn refused(
     };
     let problems = problems
         .into_iter()
-        .map(|problem| Problem {
-            field: problem
+        .map(|problem| {
+            let input = problem
                 .field
                 .as_deref()
-                .and_then(|field| input_of(form, field))
-                .map(str::to_owned),
-            message: problem.message,
+                .and_then(|field| input_of(form, field));
+            // A required input left empty: plain words rather than the API's "send null".
+            let empty = input.is_some_and(|name| fields.text(name).is_none());
+            let message = if empty {
+                lang.pick("Udfyld feltet", "Fill in this field").to_owned()
+            } else {
+                problem.message
+            };
+            Problem {
+                field: input.map(str::to_owned),
+                message,
+            }
         })
         .collect();
     show(
