@@ -1993,7 +1993,7 @@ async fn a_stored_event_is_the_receipt_and_the_sent_event_with_every_member() {
     assert_eq!(stored["stream"], format!("enterprise-{enterprise}"));
     assert_eq!(stored["version"], 1);
     assert_eq!(stored["type"], "EnterpriseRegistered");
-    assert_eq!(stored["schema"], 1);
+    assert_eq!(stored["schema"], impact_events::SCHEMA);
     assert_eq!(stored["occurred_on"], "2022-03-01");
     assert_eq!(stored["actor"], STAFF);
     for member in ["correlation_id", "case_ref", "note"] {

@@ -220,6 +220,12 @@ impl Modify for BearerToken {
         impact_events::TrialStarted,
         impact_events::TrendNoted,
         impact_events::EventRetracted,
+        impact_events::PlacementEnded,
+        impact_events::GrantPaid,
+        impact_events::GrantReturned,
+        impact_events::AgreementRenewed,
+        impact_events::TrialConcluded,
+        impact_events::StrategyRevised,
     )),
     modifiers(&BearerToken),
     tags((name = "events"), (name = "audit"), (name = "figures"), (name = "lists"), (name = "operations"), (name = "transparency"))
