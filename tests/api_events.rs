@@ -2074,6 +2074,13 @@ async fn a_stream_lists_its_events_in_version_order_retractions_included() {
             "the stream shows the stored event"
         );
     }
+    // Beside the events, never in them: the closure was retracted, by which event and why.
+    let retractions = stream["retractions"].as_object().unwrap();
+    assert_eq!(retractions.len(), 1, "{stream}");
+    let closure = &retractions[&closing.to_string()];
+    assert_eq!(closure["id"], events[2]["id"]);
+    assert_eq!(closure["position"], 4);
+    assert_eq!(closure["reason"], events[2]["data"]["reason"]);
     let (status, _, _) = ledger
         .get(&format!(
             "/api/v1/streams/enterprise-{}",

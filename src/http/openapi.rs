@@ -133,6 +133,9 @@ pub struct StreamAnswer {
     pub events: Vec<StoredEvent>,
     /// Ask again with `after` = this for the next page; null on the last page.
     pub next_after: Option<u64>,
+    /// For each event of the page that was retracted, keyed by its id: by which event, when and
+    /// why. Beside the events, never in them: each event stays exactly as hashed.
+    pub retractions: std::collections::BTreeMap<uuid::Uuid, super::events::Retraction>,
 }
 
 #[allow(dead_code)]
