@@ -164,6 +164,14 @@ impl Site {
         self.state.ledger.durable_position()
     }
 
+    /// Records through a form that must be accepted; returns the id its redirect names.
+    async fn recorded(&self, session: &str, event_type: &str, members: &[(&str, &str)]) -> String {
+        let answer = self.record(session, event_type, members).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        let location = answer.location.expect("a redirect");
+        location.rsplit('/').next().unwrap_or_default().to_owned()
+    }
+
     /// Opens the form of `event_type` and posts it with `members` (and its CSRF and ids).
     async fn record(&self, session: &str, event_type: &str, members: &[(&str, &str)]) -> Page {
         let path = format!("/record/{event_type}");
@@ -509,8 +517,8 @@ async fn unknown_ids_and_types_are_404() {
 async fn every_form_records_through_the_append_path() {
     let site = Site::default();
     let session = site.login(&site.staff).await;
-    let registered = site
-        .record(
+    let enterprise_id = site
+        .recorded(
             &session,
             "EnterpriseRegistered",
             &[
@@ -524,17 +532,6 @@ async fn every_form_records_through_the_append_path() {
             ],
         )
         .await;
-    assert_eq!(
-        registered.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        registered.body
-    );
-    let enterprise_id = registered
-        .location
-        .unwrap()
-        .trim_start_matches("/enterprises/")
-        .to_owned();
     let cases: &[(&str, Vec<(&str, &str)>)] = &[
         (
             "PersonPlacedInEmployment",
@@ -952,8 +949,8 @@ async fn the_lists_show_one_row_per_item_filtered_and_log_person_reads() {
 async fn a_clerks_first_mistakes_are_all_named_and_line_breaks_are_not_refused() {
     let site = Site::default();
     let staff = site.login(&site.staff).await;
-    let registered = site
-        .record(
+    let enterprise_id = site
+        .recorded(
             &staff,
             "EnterpriseRegistered",
             &[
@@ -964,19 +961,8 @@ async fn a_clerks_first_mistakes_are_all_named_and_line_breaks_are_not_refused()
             ],
         )
         .await;
-    assert_eq!(
-        registered.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        registered.body
-    );
     let (_, stored) = api_event(&site, 1).await;
     assert_eq!(stored["note"], "Første linje anden linje");
-    let enterprise_id = registered
-        .location
-        .unwrap()
-        .trim_start_matches("/enterprises/")
-        .to_owned();
 
     let refused = site
         .record(
