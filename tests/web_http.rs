@@ -164,6 +164,14 @@ impl Site {
         self.state.ledger.durable_position()
     }
 
+    /// Records through a form that must be accepted; returns the id its redirect names.
+    async fn recorded(&self, session: &str, event_type: &str, members: &[(&str, &str)]) -> String {
+        let answer = self.record(session, event_type, members).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        let location = answer.location.expect("a redirect");
+        location.rsplit('/').next().unwrap_or_default().to_owned()
+    }
+
     /// Opens the form of `event_type` and posts it with `members` (and its CSRF and ids).
     async fn record(&self, session: &str, event_type: &str, members: &[(&str, &str)]) -> Page {
         let path = format!("/record/{event_type}");
@@ -509,8 +517,8 @@ async fn unknown_ids_and_types_are_404() {
 async fn every_form_records_through_the_append_path() {
     let site = Site::default();
     let session = site.login(&site.staff).await;
-    let registered = site
-        .record(
+    let enterprise_id = site
+        .recorded(
             &session,
             "EnterpriseRegistered",
             &[
@@ -524,17 +532,6 @@ async fn every_form_records_through_the_append_path() {
             ],
         )
         .await;
-    assert_eq!(
-        registered.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        registered.body
-    );
-    let enterprise_id = registered
-        .location
-        .unwrap()
-        .trim_start_matches("/enterprises/")
-        .to_owned();
     let cases: &[(&str, Vec<(&str, &str)>)] = &[
         (
             "PersonPlacedInEmployment",
@@ -923,6 +920,15 @@ async fn the_lists_show_one_row_per_item_filtered_and_log_person_reads() {
         0
     );
 
+    let this_year = site.get("/?year=2026", &staff).await;
+    assert!(
+        this_year
+            .body
+            .contains("Det seneste år med tal er <a href=\"/?year=2024\">2024</a>"),
+        "an empty year points to the latest with figures: {}",
+        this_year.body
+    );
+
     let auditor = site.login(&site.auditor).await;
     let placements = site.get("/placements?year=2024", &staff).await;
     assert_eq!(body_rows(&placements), 1);
@@ -932,5 +938,104 @@ async fn the_lists_show_one_row_per_item_filtered_and_log_person_reads() {
         audit.body.contains("/api/v1/placements") || audit.body.contains("/placements"),
         "the read is in the access log"
     );
-    assert!(audit.body.contains("anna (staff)"), "{}", audit.body);
+    assert!(audit.body.contains("anna (medarbejder)"), "{}", audit.body);
+}
+
+/// What a clerk meets on a first day (found by trying the app as one): a CPR number in a note
+/// does not hide that the placement is dated before its enterprise existed (every problem at
+/// once, DESIGN §8); a note or reason typed on two lines in its textarea is stored on one line
+/// rather than refused for its line break; the audit page speaks one language.
+#[tokio::test]
+async fn a_clerks_first_mistakes_are_all_named_and_line_breaks_are_not_refused() {
+    let site = Site::default();
+    let staff = site.login(&site.staff).await;
+    let enterprise_id = site
+        .recorded(
+            &staff,
+            "EnterpriseRegistered",
+            &[
+                ("occurred_on", "2024-03-01"),
+                ("name", "Café Kvisten"),
+                ("kind", "enterprise"),
+                ("note", "Første linje\r\nanden linje\r\n"),
+            ],
+        )
+        .await;
+    let (_, stored) = api_event(&site, 1).await;
+    assert_eq!(stored["note"], "Første linje anden linje");
+
+    let refused = site
+        .record(
+            &staff,
+            "PersonPlacedInEmployment",
+            &[
+                ("occurred_on", "2024-01-10"),
+                ("person_ref", "sla-p-000001"),
+                ("employment_type", "flexjob"),
+                ("enterprise_id", &enterprise_id),
+                ("note", "Borger 010190-1234"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("id=\"f-note-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("href=\"#f-occurred_on\""),
+        "the date before the enterprise existed is named at once: {}",
+        refused.body
+    );
+    assert_eq!(site.head(), 1, "nothing stored");
+    let placed = site
+        .record(
+            &staff,
+            "PersonPlacedInEmployment",
+            &[
+                ("occurred_on", "2024-03-10"),
+                ("person_ref", "sla-p-000001"),
+                ("employment_type", "flexjob"),
+                ("enterprise_id", &enterprise_id),
+            ],
+        )
+        .await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    let placement = site.get(&placed.location.unwrap(), &staff).await;
+    assert!(
+        placement.body.contains(&format!(
+            "<a href=\"/enterprises/{enterprise_id}\">Café Kvisten</a>"
+        )),
+        "the placement names its enterprise, not an id: {}",
+        placement.body
+    );
+
+    let this_year = site.get("/?year=2026", &staff).await;
+    assert!(
+        this_year
+            .body
+            .contains("Det seneste år med tal er <a href=\"/?year=2024\">2024</a>"),
+        "an empty year points to the latest with figures: {}",
+        this_year.body
+    );
+
+    let auditor = site.login(&site.auditor).await;
+    let placements = site.get("/placements?year=2024", &staff).await;
+    assert_eq!(placements.status, StatusCode::OK);
+    let audit = site.get("/audit?verify=1", &auditor).await;
+    assert!(audit.body.contains("Kæden er intakt"), "{}", audit.body);
+    for english in ["The chain verifies", "(staff)", "(UTC)"] {
+        assert!(!audit.body.contains(english), "{english} on a Danish page");
+    }
+    assert!(audit.body.contains("anna (medarbejder)"), "{}", audit.body);
+    let past_the_head = site.get("/audit?year=2024&at_position=99", &auditor).await;
+    assert_eq!(past_the_head.status, StatusCode::OK);
+    assert!(
+        past_the_head
+            .body
+            .contains("Loggen har kun hændelser til og med position 2"),
+        "{}",
+        past_the_head.body
+    );
 }

@@ -25,7 +25,7 @@ pub mod violations;
 pub use catalogue::*;
 pub use chain::{ChainError, Verifier};
 pub use index::PositionIndex;
-pub use input::{parse_event_in, read_request, NewEvent, RequestError};
+pub use input::{parse_event_in, parse_event_in_parts, read_request, NewEvent, RequestError};
 pub use records::Records;
 pub use retry::{judge_retry, stored_positions, Retry};
 pub use rules::{admit_request, LedgerState};

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use impact_events::{
-    parse_event_in, read_request, EventData, Language, NewEvent, RequestError, StoredEvent,
+    parse_event_in_parts, read_request, EventData, Language, NewEvent, RequestError, StoredEvent,
 };
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
@@ -130,10 +130,10 @@ fn read_events(
     let mut events = Vec::with_capacity(values.len());
     let mut problems = Vec::new();
     for (index, value) in values.into_iter().enumerate() {
-        match parse_event_in(index, value, Uuid::new_v4()) {
-            Ok(event) => events.push((index, event)),
-            Err(found) => problems.extend(found),
-        }
+        // An event refused only for its note or case_ref is still checked in full below.
+        let (event, found) = parse_event_in_parts(index, value, Uuid::new_v4());
+        events.extend(event.map(|event| (index, event)));
+        problems.extend(found);
     }
     if problems.is_empty() {
         return Ok(events.into_iter().map(|(_, event)| event).collect());

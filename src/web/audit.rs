@@ -33,7 +33,7 @@ pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
     let lang = visitor.lang;
     let query = visitor.here.split_once('?').map(|(_, query)| query);
     let verification = match query_value(query, "verify") {
-        Some(_) => Some(verify(&state).await),
+        Some(_) => Some(verify(&state, lang).await),
         None => None,
     };
     let moment = Moment {
@@ -79,7 +79,7 @@ pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
     )
 }
 
-async fn verify(state: &WebState) -> Markup {
+async fn verify(state: &WebState, lang: Lang) -> Markup {
     let ledger = state.app.ledger.clone();
     let summary = tokio::task::spawn_blocking(move || {
         let until = ledger.durable_position();
@@ -89,14 +89,14 @@ async fn verify(state: &WebState) -> Markup {
     html! {
         @match summary {
             Ok(Ok(summary)) if summary.ok() => div.notice role="status" {
-                p { strong.good { "Kæden er intakt / The chain verifies" } }
-                p { (summary.events) " · " span.hash { (summary.head_hash.to_hex()) } }
+                p { strong.good { (lang.pick("Kæden er intakt", "The chain verifies")) } }
+                p { (NumberStyle::of(lang).integer(summary.events.into())) (lang.pick(" hændelser · sidste hash ", " events · last hash ")) span.hash { (summary.head_hash.to_hex()) } }
             },
             Ok(Ok(summary)) => div.retracted role="alert" {
-                p { strong.bad { "Kæden er brudt / The chain is broken" } }
+                p { strong.bad { (lang.pick("Kæden er brudt", "The chain is broken")) } }
                 p { (summary.broken.map(|broken| broken.to_string()).unwrap_or_default()) }
             },
-            _ => div.retracted role="alert" { p { "Kontrollen kunne ikke gennemføres / The check could not run" } },
+            _ => div.retracted role="alert" { p { (lang.pick("Kontrollen kunne ikke gennemføres", "The check could not run")) } },
         }
     }
 }
@@ -131,6 +131,9 @@ fn instant_of(text: &str) -> Option<String> {
 }
 
 async fn figures_then(state: &WebState, moment: &Moment, lang: Lang) -> Markup {
+    if let Some(refused) = position_refused(state, moment, lang) {
+        return refused;
+    }
     let as_of = match (&moment.at_position, &moment.moment) {
         (Some(position), _) => AsOf {
             as_of: None,
@@ -174,6 +177,34 @@ async fn figures_then(state: &WebState, moment: &Moment, lang: Lang) -> Markup {
     }
 }
 
+/// A position that is not a whole number or lies past the head, said in the page's language
+/// (the API's own words are English).
+fn position_refused(state: &WebState, moment: &Moment, lang: Lang) -> Option<Markup> {
+    let text = moment.at_position.as_deref()?;
+    let head = state.app.ledger.durable_position();
+    let message = match text.trim().parse::<u64>() {
+        Ok(position) if position <= head => return None,
+        Ok(_) => format!(
+            "{}{head}{}",
+            lang.pick(
+                "Loggen har kun hændelser til og med position ",
+                "The log only holds events up to position "
+            ),
+            lang.pick(
+                "; vælg en position fra 0 til den.",
+                "; choose a position from 0 to it."
+            ),
+        ),
+        Err(_) => lang
+            .pick(
+                "Skriv positionen som et helt tal, fx 250.",
+                "Write the position as a whole number, e.g. 250.",
+            )
+            .to_owned(),
+    };
+    Some(html! { p.bad role="alert" { (message) } })
+}
+
 /// The export, streamed by the API's own handler with the session's caller.
 pub async fn export(State(state): State<WebState>, visitor: Visitor) -> Response {
     if let Err(refused) = visitor.require(AUDITOR_ADMIN) {
@@ -209,15 +240,15 @@ async fn access_log(state: &WebState, lang: Lang) -> Markup {
         table {
             caption.visually-hidden { (lang.pick("Adgangslog", "Access log")) }
             thead { tr {
-                th scope="col" { "#" } th scope="col" { (lang.pick("Tidspunkt (UTC)", "When (UTC)")) }
+                th scope="col" { "#" } th scope="col" { (lang.pick("Tidspunkt (dansk tid)", "When (Copenhagen time)")) }
                 th scope="col" { (lang.pick("Hvem", "Who")) } th scope="col" { (lang.pick("Søgning", "Query")) }
                 th.number scope="col" { (lang.pick("Fundet", "Found")) }
             } }
             tbody {
                 @for entry in &entries {
                     tr {
-                        td { (entry.sequence) } td { (entry.at) }
-                        td { (entry.actor) " (" (entry.role.as_str()) ")" }
+                        td { (entry.sequence) } td { (chrono::DateTime::parse_from_rfc3339(&entry.at).map(|at| layout::copenhagen_time(at.to_utc())).unwrap_or_else(|_| entry.at.clone())) }
+                        td { (entry.actor) " (" (layout::role_name(lang, entry.role)) ")" }
                         td { code { (entry.path) @if !entry.query.is_empty() { "?" (entry.query) } } }
                         td.number { (entry.total) }
                     }

@@ -25,6 +25,9 @@ pub struct Dashboard {
     pub history: History,
     /// (year, people employed, enterprises active) for the years charted.
     pub series: Vec<(i32, u64, u64)>,
+    /// When the year has no placements yet (a new year, or a first start on the demo data):
+    /// the latest of the ten years before it that has, to point to.
+    pub latest_with_placements: Option<i32>,
 }
 
 impl Dashboard {
@@ -45,9 +48,18 @@ impl Dashboard {
                 )
             })
             .collect();
+        let status = projection.status(year);
+        let latest_with_placements = (status.placements.total == 0)
+            .then(|| {
+                (year - 10..year)
+                    .rev()
+                    .find(|earlier| projection.status(*earlier).placements.total > 0)
+            })
+            .flatten();
         Dashboard {
             year,
-            status: projection.status(year),
+            latest_with_placements,
+            status,
             targets,
             history: projection.history(year - 1, year),
             series,
@@ -92,6 +104,13 @@ pub fn render(dashboard: &Dashboard, lang: Lang) -> Markup {
                 input.short #f-year type="number" name="year" value=(year) min="1900" max="2200";
             }
             button.secondary type="submit" { (lang.pick("Vis", "Show")) }
+        }
+        @if let Some(latest) = dashboard.latest_with_placements {
+            p.notice {
+                (lang.pick("Der er endnu ingen ansættelsesforløb i ", "There are no placements in ")) (year)
+                (lang.pick(". Det seneste år med tal er ", " yet. The latest year with figures is "))
+                a href=(format!("/?year={latest}")) { (latest) } "."
+            }
         }
         @match &dashboard.targets {
             Some(targets) => p.lead { (targets.strategy.name) " (" (targets.strategy.from_year) "–" (targets.strategy.to_year) ")" },

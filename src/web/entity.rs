@@ -91,10 +91,18 @@ pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
     let stream = StreamId { kind, id };
     let loaded = {
         let state = state.clone();
-        tokio::task::spawn_blocking(move || load_stream(&state, &stream)).await
+        tokio::task::spawn_blocking(move || {
+            let events = load_stream(&state, &stream)?;
+            let enterprise = match events.get(standing_creation(&events)) {
+                Some((creation, _)) => enterprise_named_in(&state, creation)?,
+                None => None,
+            };
+            Ok::<_, crate::store::StoreError>((events, enterprise))
+        })
+        .await
     };
-    let events = match loaded {
-        Ok(Ok(events)) if !events.is_empty() => events,
+    let (events, enterprise) = match loaded {
+        Ok(Ok((events, enterprise))) if !events.is_empty() => (events, enterprise),
         Ok(Ok(_)) => return layout::not_found(&visitor, missing),
         other => {
             tracing::error!(?other, "reading a stream for its page");
@@ -103,11 +111,40 @@ pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
     };
     let creation = standing_creation(&events);
     let title = title_of(lang, &events[creation].0);
-    let body = render(&visitor, &stream, &title, &events, creation);
+    let body = render(&visitor, &stream, &title, &events, creation, enterprise);
     respond(
         StatusCode::OK,
         layout::page(lang, &visitor.here, Some(&visitor), &title, body),
     )
+}
+
+/// The enterprise a placement or grant names, with its name, so the page shows "Café Kvisten"
+/// rather than an id (blocking: reads the enterprise's registration).
+fn enterprise_named_in(
+    state: &WebState,
+    creation: &StoredEvent,
+) -> Result<Option<(Uuid, String)>, crate::store::StoreError> {
+    let Some(id) = creation.data.to_json()["enterprise_id"]
+        .as_str()
+        .and_then(|text| Uuid::parse_str(text).ok())
+        .filter(|_| {
+            !matches!(
+                creation.data,
+                impact_events::EventData::EnterpriseRegistered(_)
+            )
+        })
+    else {
+        return Ok(None);
+    };
+    let stream = StreamId {
+        kind: StreamKind::Enterprise,
+        id,
+    };
+    let (events, _) = state.app.ledger.stream_page(&stream, 0, 1)?;
+    let name = events
+        .first()
+        .map(|registration| title_of(Lang::Da, registration));
+    Ok(Some((id, name.unwrap_or_else(|| id.to_string()))))
 }
 
 /// The entity's name as its creating event gives it.
@@ -145,6 +182,7 @@ fn render(
     title: &str,
     events: &[Standing],
     creation: usize,
+    enterprise: Option<(Uuid, String)>,
 ) -> Markup {
     let lang = visitor.lang;
     let (creation, retraction) = &events[creation];
@@ -159,7 +197,7 @@ fn render(
                 @if let Some(reason) = retraction.as_ref().and_then(super::events::reason_of) { p { (lang.pick("Begrundelse: ", "Reason: ")) (reason) } } }
         }
         p.lead { (what(lang, creation)) " " (creation.occurred_on) }
-        (facts(lang, creation))
+        (facts(lang, creation, enterprise.as_ref()))
         @if visitor.is(STAFF_ADMIN) && !creation_retracted {
             div.actions {
                 a href=(format!("/events/{}/correct", creation.id)) { (lang.pick("Ret", "Correct")) }
@@ -184,7 +222,7 @@ fn render(
 }
 
 /// The creating event's members, labelled as its form labels them.
-fn facts(lang: Lang, creation: &StoredEvent) -> Markup {
+fn facts(lang: Lang, creation: &StoredEvent, enterprise: Option<&(Uuid, String)>) -> Markup {
     let data = creation.data.to_json();
     let Some(form) = form_of(creation.data.type_name()) else {
         return html! {};
@@ -197,7 +235,10 @@ fn facts(lang: Lang, creation: &StoredEvent) -> Markup {
                 @let value = &data[member];
                 @if !value.is_null() {
                     dt { (lang.pick(input.da, input.en)) }
-                    dd { (shown(lang, input.control, value, numbers)) }
+                    @match (input.control, enterprise) {
+                        (Control::Enterprise, Some((id, name))) => dd { a href=(format!("/enterprises/{id}")) { (name) } },
+                        _ => dd { (shown(lang, input.control, value, numbers)) },
+                    }
                 }
             }
         }

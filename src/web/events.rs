@@ -112,7 +112,7 @@ fn render(view: &EventView, visitor: &Visitor) -> Markup {
             div.retracted role="note" {
                 p { strong { (lang.pick("Tilbagekaldt", "Retracted")) } " "
                     (lang.pick("af hændelse ", "by event ")) a href=(format!("/events/{}", retraction.id)) { (retraction.position) }
-                    " " (lang.pick("den ", "on ")) (retraction.recorded_at.to_string()) "." }
+                    " " (lang.pick("den ", "on ")) (layout::copenhagen_time(retraction.recorded_at.to_datetime())) "." }
                 @if let Some(reason) = reason_of(retraction) {
                     p { (lang.pick("Begrundelse: ", "Reason: ")) (reason) }
                 }
@@ -126,7 +126,7 @@ fn render(view: &EventView, visitor: &Visitor) -> Markup {
         dl.facts {
             dt { (lang.pick("Position", "Position")) } dd { (event.position) }
             dt { (lang.pick("Dato", "Date")) } dd { (event.occurred_on) }
-            dt { (lang.pick("Registreret", "Recorded")) } dd { (event.recorded_at.to_string()) }
+            dt { (lang.pick("Registreret (dansk tid)", "Recorded (Copenhagen time)")) } dd { (layout::copenhagen_time(event.recorded_at.to_datetime())) }
             dt { (lang.pick("Af", "By")) } dd { (event.actor) }
             dt { (lang.pick("Strøm", "Stream")) } dd { a href=(entity_path(event)) { (event.stream.to_string()) } " (version " (event.version) ")" }
             dt { "Id" } dd.hash { (event.id) }
@@ -286,7 +286,7 @@ fn retraction(event_id: Uuid, fields: &Fields) -> Value {
     json!({
         "type": "EventRetracted",
         "occurred_on": crate::http::events::copenhagen_today().to_string(),
-        "data": {"event_id": event_id, "reason": fields.get(RETRACT_REASON).unwrap_or("").trim()},
+        "data": {"event_id": event_id, "reason": record::one_line(fields.get(RETRACT_REASON).unwrap_or(""))},
     })
 }
 

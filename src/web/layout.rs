@@ -60,7 +60,7 @@ pub fn page(
     }
 }
 
-fn role_name(lang: Lang, role: Role) -> &'static str {
+pub fn role_name(lang: Lang, role: Role) -> &'static str {
     match role {
         Role::Staff => lang.pick("medarbejder", "staff"),
         Role::Auditor => lang.pick("revisor", "auditor"),
@@ -256,6 +256,14 @@ pub fn year_of(here: &str) -> Option<i32> {
     query_value(query, "year")
         .and_then(|text| text.parse().ok())
         .filter(|year| crate::http::figures::YEARS.contains(year))
+}
+
+/// An instant as wall-clock time in Copenhagen, where the readers are: "2026-12-02 11:05:03".
+pub fn copenhagen_time(instant: chrono::DateTime<chrono::Utc>) -> String {
+    instant
+        .with_timezone(&chrono_tz::Europe::Copenhagen)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// The current year where the unit works.

@@ -153,8 +153,8 @@ const ENTERPRISE_OPTIONAL: Input = hinted(
     "Virksomhed",
     "Enterprise",
     (
-        "Valgfri: den virksomhed eller det initiativ, det skete i.",
-        "Optional: the enterprise or initiative where it happened.",
+        "Den virksomhed eller det initiativ, det skete i.",
+        "The enterprise or initiative where it happened.",
     ),
     Control::Enterprise,
     false,
@@ -180,7 +180,7 @@ pub const FORMS: &[Form] = &[
                 "cvr",
                 "CVR-nummer",
                 "CVR number",
-                ("8 cifre, valgfrit.", "8 digits, optional."),
+                ("8 cifre.", "8 digits."),
                 Control::Text,
                 false,
             ),
@@ -277,14 +277,7 @@ pub const FORMS: &[Form] = &[
                 Control::Choice(AGREEMENT_KINDS),
                 true,
             ),
-            hinted(
-                "valid_to",
-                "Gælder til",
-                "Valid to",
-                ("Valgfri.", "Optional."),
-                Control::Date,
-                false,
-            ),
+            input("valid_to", "Gælder til", "Valid to", Control::Date, false),
         ],
     },
     Form {
@@ -391,7 +384,7 @@ const ENVELOPE: &[Input] = &[
         "case_ref",
         "Sagsnummer",
         "Case number",
-        ("Valgfrit, fx 24-004614.", "Optional, e.g. 24-004614."),
+        ("Fx 24-004614.", "E.g. 24-004614."),
         Control::Text,
         false,
     ),
@@ -400,8 +393,8 @@ const ENVELOPE: &[Input] = &[
         "Note",
         "Note",
         (
-            "Valgfri. Skriv aldrig CPR-numre eller navne på borgere.",
-            "Optional. Never write CPR numbers or citizens' names.",
+            "Skriv aldrig CPR-numre eller navne på borgere.",
+            "Never write CPR numbers or citizens' names.",
         ),
         Control::Long,
         false,
@@ -686,10 +679,11 @@ pub fn event_in(form: &Form, fields: &Fields, lang: Lang) -> Result<Value, Vec<P
     if let Some(id) = fields.text("id") {
         event["id"] = json!(id);
     }
-    for member in ["case_ref", "note"] {
-        if let Some(text) = fields.text(member) {
-            event[member] = json!(text);
-        }
+    if let Some(text) = fields.text("case_ref") {
+        event["case_ref"] = json!(text);
+    }
+    if let Some(text) = fields.text("note") {
+        event["note"] = json!(one_line(text));
     }
     Ok(event)
 }
@@ -733,6 +727,9 @@ fn read_input(
                 .collect();
             Some(json!(lines))
         }
+        // A textarea invites line breaks, which the ledger refuses in every text (control
+        // characters): the lines are joined with a space, as the clerk meant them.
+        (Control::Long, Some(text)) => Some(json!(one_line(text))),
         (Control::Whole, Some(text)) => Some(json!(text.parse::<i64>().map_err(|_| {
             lang.pick(
                 "Skriv et helt tal, fx 2026",
@@ -764,6 +761,16 @@ fn read_input(
         (_, Some(text)) => Some(json!(text)),
     };
     Ok(value.map(|value| (input.name, value)))
+}
+
+/// The lines of a textarea as one line: each trimmed, the empty ones left out, joined by a
+/// space.
+pub fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Kroner as typed in Denmark ("150.000,50", "150000", "1.000") to øre, exactly: integer
