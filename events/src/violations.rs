@@ -824,15 +824,15 @@ impl Violation {
                 format!("må ikke være før aftalen blev indgået den {signed_on}")
             }
             NoEvent { id } => format!("der er ingen gemt hændelse {id}"),
-            RetractionOfRetraction => "en tilbagetrækning kan ikke selv trækkes tilbage".to_owned(),
-            AlreadyRetracted { id } => format!("hændelse {id} er allerede trukket tilbage"),
+            RetractionOfRetraction => "en tilbagekaldelse kan ikke selv tilbagekaldes".to_owned(),
+            AlreadyRetracted { id } => format!("hændelse {id} er allerede tilbagekaldt"),
             StreamFull { stream, events_max } => format!(
                 "{stream} har allerede {events_max} hændelser, det højeste antal for én enhed; \
                  en enhed, der ændres så tit, er en fejl: kontakt en administrator"
             ),
             EntityStored { stream, position } => format!(
                 "{stream} er allerede gemt (dens første hændelse har position {position}); \
-                 træk den hændelse tilbage i samme anmodning for at rette den, eller brug et \
+                 tilbagekald den hændelse i samme anmodning for at rette den, eller brug et \
                  nyt id til noget nyt"
             ),
             VersionMismatch { expected, actual } => {
