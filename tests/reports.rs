@@ -497,7 +497,7 @@ async fn csv_opens_in_danish_excel_and_says_every_figure() {
     let html = ledger.get(&report_path(2023, "format=html")).await;
     let page = html.text();
     assert!(
-        page.contains(&recorded),
+        page.contains(recorded),
         "the HTML does not say {recorded:?}"
     );
 }

@@ -212,8 +212,8 @@ impl Page<'_> {
         html! {
             table.targets {
                 thead { tr {
-                    th scope="col" { (self.pick("Mål", "Target")) }
-                    th.number scope="col" { (self.pick("Mål", "Goal")) }
+                    th scope="col" { (self.pick("Nøgletal", "Metric")) }
+                    th.number scope="col" { (self.pick("Mål", "Target")) }
                     th.number scope="col" { (self.pick("Faktisk", "Actual")) }
                     th.number scope="col" { (self.pick("Opfyldelse", "Attainment")) }
                     th.number scope="col" { (self.pick("Prognose ", "Forecast ")) (to_year) }
@@ -343,7 +343,7 @@ impl Page<'_> {
             self.count(bridge.to)
         );
         html! {
-            section {
+            section.flows {
                 h2 { (self.pick("Fra ", "From ")) (from) (self.pick(" til ", " to ")) (to) ": "
                     (self.pick("aktive virksomheder og initiativer", "active enterprises and initiatives")) }
                 div.bridge role="img" aria-label=(equation) title=(equation) {
@@ -865,9 +865,9 @@ table.targets tbody th { font-weight: 600; }
 @media print {
   body { background: #fff; }
   .page { max-width: none; padding: 0; }
-  section, .card, .target, tr { break-inside: avoid; }
+  section, .card, .target, tr, .bridge { break-inside: avoid; }
+  section.flows { break-inside: auto; }
   .appendix { break-before: page; margin-top: 0; }
-  .appendix section { break-inside: auto; }
   .colophon { display: none; }
   h2, h3 { break-after: avoid; }
 }
