@@ -6,7 +6,7 @@
 //! Linux only (reads /proc/self/status). Uses the binary's allocator, so the figures are the
 //! server's.
 
-use impact_ledger::store::{Ledger, Log};
+use impact_ledger::store::{Ledger, Log, Store};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use impact_events::{Hash, StoredEvent, Verifier};
 
-use crate::store::{Log, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Events read from the log per chunk of an export (API and CLI) and per import batch.
 pub const EXPORT_BATCH_EVENTS: usize = 1024;
@@ -167,15 +167,15 @@ impl Checker {
 /// Recomputes the chain of the log from position 1 to `until`.
 ///
 /// A record that does not decode, or a missing one, is a break; only a failure to read at all
-/// (sled, the disk) is an error.
-pub fn verify_log(log: &Log, until: u64) -> Result<Summary, StoreError> {
+/// (the store, the disk) is an error.
+pub fn verify_log(log: &dyn Store, until: u64) -> Result<Summary, StoreError> {
     let never = std::sync::atomic::AtomicBool::new(false);
     Ok(verify_log_unless(log, until, &never)?.expect("never cancelled"))
 }
 
 /// `verify_log` that stops early, with `None`, once `cancelled` is set (its client went away).
 pub fn verify_log_unless(
-    log: &Log,
+    log: &dyn Store,
     until: u64,
     cancelled: &std::sync::atomic::AtomicBool,
 ) -> Result<Option<Summary>, StoreError> {
@@ -211,7 +211,7 @@ pub fn verify_log_unless(
 ///
 /// Returns the position of the last event written (`after` when there was none).
 pub fn export_batch(
-    log: &Log,
+    log: &dyn Store,
     after: u64,
     until: u64,
     events_max: usize,
@@ -299,15 +299,14 @@ pub fn verify_export<R: BufRead>(
 // The command line: `impact-ledger export`, `verify` and `import` (CONTRACT §6).
 
 /// Opens the log of an existing data dir, refusing to create one.
-pub fn open_existing_log(dir: &Path) -> anyhow::Result<Log> {
-    let conf = crate::store::log::sled_dir(dir).join("conf");
+pub fn open_existing_log(dir: &Path) -> anyhow::Result<Box<dyn Store>> {
     anyhow::ensure!(
-        conf.exists(),
+        crate::store::holds_log(dir),
         "{} holds no log (no {})",
         dir.display(),
-        conf.display()
+        crate::store::log_dir(dir).display()
     );
-    Log::open(dir).with_context(|| {
+    crate::store::open_dir(dir).with_context(|| {
         format!(
             "opening the log in {}; if `impact-ledger serve` is running on it, \
              use GET /api/v1/export or /api/v1/verify instead",
@@ -325,7 +324,7 @@ pub fn export_command(dir: &Path, out: impl Write) -> anyhow::Result<u64> {
     let mut after = 0;
     while after < until {
         chunk.clear();
-        let last = export_batch(&log, after, until, EXPORT_BATCH_EVENTS, &mut chunk)?;
+        let last = export_batch(log.as_ref(), after, until, EXPORT_BATCH_EVENTS, &mut chunk)?;
         anyhow::ensure!(last > after, "the log has no events after position {after}");
         out.write_all(&chunk).context("writing the export")?;
         after = last;
@@ -341,7 +340,7 @@ pub fn export_command(dir: &Path, out: impl Write) -> anyhow::Result<u64> {
 pub fn verify_data_command(dir: &Path) -> anyhow::Result<Summary> {
     let log = open_existing_log(dir)?;
     let until = log.last_position()?;
-    Ok(verify_log(&log, until)?)
+    Ok(verify_log(log.as_ref(), until)?)
 }
 
 /// `impact-ledger verify --export FILE`.
@@ -352,7 +351,7 @@ pub fn verify_export_command(file: &Path) -> anyhow::Result<Summary> {
 
 /// Where an import is written before it is moved into place, and how it is moved.
 struct Staging {
-    /// The directory the new log is written in (as `staging/sled`).
+    /// The directory the new log is written in (as `staging/` and the store's log directory in it).
     dir: PathBuf,
     /// Renamed into place when the whole file verified.
     from: PathBuf,
@@ -364,24 +363,24 @@ impl Staging {
     ///
     /// Without a target dir, the import is built in a sibling directory renamed to the target
     /// at the end. With a target dir (e.g. one holding only `tokens.json`), the log is built in
-    /// `target/.import-<pid>/sled` and that directory is renamed to `target/sled`, so the
+    /// `target/.import-<pid>/` and the log directory in it is renamed into `target/`, so the
     /// other files stay.
     fn for_target(target: &Path) -> anyhow::Result<Self> {
-        let sled = crate::store::log::sled_dir(target);
+        let log_dir = crate::store::log_dir(target);
         anyhow::ensure!(
-            !sled.exists(),
+            !log_dir.exists(),
             "{} already holds a log ({}); import restores only into a data dir without one, \
              and it was left as it was. An existing log, even an empty one, is never \
              replaced: move it away first if that is what you mean",
             target.display(),
-            sled.display()
+            log_dir.display()
         );
         let pid = std::process::id();
         if target.exists() {
             let dir = target.join(format!(".import-{pid}"));
             return Ok(Staging {
-                from: crate::store::log::sled_dir(&dir),
-                to: sled,
+                from: crate::store::log_dir(&dir),
+                to: log_dir,
                 dir,
             });
         }
@@ -404,7 +403,7 @@ impl Staging {
         sync_tree(&self.from)?;
         std::fs::rename(&self.from, &self.to)
             .with_context(|| format!("moving {} to {}", self.from.display(), self.to.display()))?;
-        crate::store::log::sync_path(parent_of(&self.to))?;
+        crate::store::sync_path(parent_of(&self.to))?;
         if self.dir != self.from {
             std::fs::remove_dir(&self.dir)
                 .with_context(|| format!("removing {}", self.dir.display()))?;
@@ -433,10 +432,10 @@ fn sync_tree(dir: &Path) -> anyhow::Result<()> {
         if path.is_dir() {
             sync_tree(&path)?;
         } else {
-            crate::store::log::sync_path(&path)?;
+            crate::store::sync_path(&path)?;
         }
     }
-    Ok(crate::store::log::sync_path(dir)?)
+    Ok(crate::store::sync_path(dir)?)
 }
 
 /// `impact-ledger import FILE --data DIR`: restores an export into a data dir without a log.
@@ -460,18 +459,34 @@ pub fn import_command(file: &Path, target: &Path) -> anyhow::Result<Summary> {
 
 /// Verifies the export and writes it, in batches, into a new log in `dir`.
 fn write_staged(reader: impl BufRead, dir: &Path) -> anyhow::Result<Summary> {
-    let log = Log::open(dir).with_context(|| format!("creating a log in {}", dir.display()))?;
+    let log = crate::store::open_dir(dir)
+        .with_context(|| format!("creating a log in {}", dir.display()))?;
+    import_into(reader, log.as_ref())
+}
+
+/// Verifies the export and appends it, in batches, to `log`, which must be empty.
+pub fn import_into(reader: impl BufRead, log: &dyn Store) -> anyhow::Result<Summary> {
     let mut batch = Vec::with_capacity(EXPORT_BATCH_EVENTS);
+    let mut head = log.last_position()?;
+    anyhow::ensure!(
+        head == 0,
+        "the log already holds {head} events; import needs an empty one"
+    );
+    let mut flush = |batch: &mut Vec<StoredEvent>| -> anyhow::Result<()> {
+        log.append(head, batch, &[batch.len()])?;
+        head += batch.len() as u64;
+        batch.clear();
+        Ok(())
+    };
     let summary = verify_export(reader, |event| {
         batch.push(event);
         if batch.len() == EXPORT_BATCH_EVENTS {
-            log.append(&batch)?;
-            batch.clear();
+            flush(&mut batch)?;
         }
         Ok(())
     })?;
     if summary.ok() && !batch.is_empty() {
-        log.append(&batch)?;
+        flush(&mut batch)?;
     }
     log.sync()?;
     Ok(summary)

@@ -11,6 +11,8 @@ use anyhow::Context;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
+use crate::store::StoreLocation;
+
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -30,6 +32,10 @@ pub struct ServeArgs {
     /// The data directory: the sled log and tokens.json live here [default: ./data].
     #[arg(long, env = "IMPACT_LEDGER_DATA")]
     pub data: Option<PathBuf>,
+    /// Where the log is kept: `dir` (in the data dir) or a NATS JetStream cluster,
+    /// `nats://host:4222,host2:4222,...[/STREAM]` (docs/CLUSTER.md) [default: dir].
+    #[arg(long, env = "IMPACT_LEDGER_STORE")]
+    pub store: Option<String>,
     /// The address to listen on, `HOST:PORT` (a host name is resolved); port 0 picks a free
     /// port (printed on start) [default: 127.0.0.1:8080].
     #[arg(long, env = "IMPACT_LEDGER_LISTEN")]
@@ -94,6 +100,7 @@ pub struct ServeArgs {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     data: Option<PathBuf>,
+    store: Option<String>,
     listen: Option<String>,
     log_format: Option<LogFormat>,
     body_bytes_max: Option<usize>,
@@ -118,6 +125,7 @@ struct FileConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Config {
     pub data: PathBuf,
+    pub store: StoreLocation,
     pub listen: SocketAddr,
     pub log_format: LogFormat,
     pub limits: Limits,
@@ -178,6 +186,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data: PathBuf::from("./data"),
+            store: StoreLocation::DataDir,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log_format: LogFormat::Text,
             limits: Limits::default(),
@@ -204,6 +213,10 @@ impl Config {
         let limits = &default.limits;
         let config = Config {
             data: args.data.clone().or(file.data).unwrap_or(default.data),
+            store: match args.store.as_ref().or(file.store.as_ref()) {
+                Some(store) => StoreLocation::parse(store).map_err(anyhow::Error::msg)?,
+                None => default.store,
+            },
             listen: match args.listen.as_ref().or(file.listen.as_ref()) {
                 Some(listen) => resolve_listen(listen)?,
                 None => default.listen,
@@ -301,6 +314,23 @@ impl Config {
         Ok(())
     }
 
+    /// With `--store nats://...`: connects and says how the stream stands (replicas, leader),
+    /// for `impact-ledger config check`. Nothing is created.
+    pub fn check_store(&self) -> anyhow::Result<String> {
+        let StoreLocation::Nats(location) = &self.store else {
+            return Ok(String::new());
+        };
+        let report = crate::store::nats::NatsStore::inspect(location)
+            .with_context(|| format!("checking the store {location}"))?;
+        Ok(match report {
+            Some(report) => format!("# the stream, as the cluster reports it\n{report}"),
+            None => format!(
+                "# the stream {} does not exist yet; the first `serve` creates it\n",
+                location.stream
+            ),
+        })
+    }
+
     /// The effective settings as TOML, for `impact-ledger config check`.
     ///
     /// No setting is secret (tokens live hashed in the data dir, never in the config), so
@@ -395,6 +425,7 @@ impl Limits {
 #[derive(Serialize)]
 struct Flat<'a> {
     data: &'a Path,
+    store: &'a StoreLocation,
     listen: String,
     log_format: LogFormat,
     #[serde(flatten)]
@@ -407,6 +438,7 @@ impl<'a> From<&'a Config> for Flat<'a> {
     fn from(config: &'a Config) -> Self {
         Flat {
             data: &config.data,
+            store: &config.store,
             listen: config.listen.to_string(),
             log_format: config.log_format,
             limits: config.limits,

@@ -55,7 +55,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let config = Config::resolve(&settings)?;
             print!("{}", config.to_toml());
-            config.check_data_dir()
+            config.check_data_dir()?;
+            print!("{}", config.check_store()?);
+            Ok(())
         }
         Command::Demo { data } => {
             let runtime = tokio::runtime::Builder::new_current_thread()

@@ -15,7 +15,7 @@ use crate::auth::{self, Role, Tokens};
 use crate::config::{Config, Limits};
 use crate::http::{self, AppState};
 use crate::store::writer::WriterLimits;
-use crate::store::{Ledger, Writer};
+use crate::store::{Ledger, StoreLocation, Writer};
 
 /// Opens the data dir with the default limits and builds what the router needs.
 pub fn open_state(data: &Path) -> anyhow::Result<AppState> {
@@ -24,8 +24,21 @@ pub fn open_state(data: &Path) -> anyhow::Result<AppState> {
 
 /// Opens the data dir and builds what the router needs, with these limits.
 pub fn open_state_with(data: &Path, limits: Limits) -> anyhow::Result<AppState> {
+    open_state_on(data, &StoreLocation::DataDir, limits)
+}
+
+/// Opens the log at `store` (the data dir's own, or a shared stream) and builds what the
+/// router needs; the data dir keeps the local files (tokens, access log, checkpoint key).
+pub fn open_state_on(
+    data: &Path,
+    store: &StoreLocation,
+    limits: Limits,
+) -> anyhow::Result<AppState> {
     create_private_dir(data)?;
-    let ledger = Arc::new(Ledger::open(data).context("opening the ledger")?);
+    let log = store
+        .open(data)
+        .with_context(|| format!("opening the log at {store}"))?;
+    let ledger = Arc::new(Ledger::open_with(log, data).context("opening the ledger")?);
     ledger.verify_in_background();
     let writer_limits = WriterLimits {
         queue_requests_max: limits.queue_requests_max,
@@ -80,7 +93,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let data = &config.data;
     // Before anything is made (a token, the demo data): a busy port is said plainly.
     let listener = bind(config.listen).await?;
-    let mut state = open_state_with(data, config.limits)?;
+    let mut state = open_state_on(data, &config.store, config.limits)?;
     state.municipality = config.municipality.as_deref().map(Arc::from);
     first_admin_token(data, &state.tokens)?;
     if demo {
@@ -106,7 +119,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     accept_until_shutdown(listener, http::router(state), &config.limits, shutdown).await;
     // Subscriptions never end by themselves; they are ended so the graceful shutdown can finish.
     subscribers.close();
-    // Every acknowledged append was synced already; this last sync is for sled's own state.
+    // Every acknowledged append was durable already; this last sync is for the store's own state.
     ledger.log.sync().context("final sync")?;
     tracing::info!("stopped");
     Ok(())

@@ -319,8 +319,9 @@ async fn the_demo_export_is_always_the_same_bytes() {
     let ledger = &demo.state.ledger;
     let head = ledger.durable_position();
     let mut export = Vec::new();
-    let last = impact_ledger::audit::export_batch(&ledger.log, 0, head, usize::MAX, &mut export)
-        .expect("the log reads");
+    let last =
+        impact_ledger::audit::export_batch(ledger.log.as_ref(), 0, head, usize::MAX, &mut export)
+            .expect("the log reads");
     assert_eq!(last, head);
     assert_eq!(
         hex::encode(sha2::Sha256::digest(&export)),

@@ -53,9 +53,10 @@ fn chain() -> Vec<StoredEvent> {
 fn write_log(dir: &std::path::Path, events: &[StoredEvent], changed: &[StoredEvent]) {
     let log = Log::open(dir).expect("opens");
     for group in events.chunks(1000) {
-        log.append(group).expect("appends");
+        log.append_requests(group, &[group.len()]).expect("appends");
     }
-    log.append(changed).expect("overwrites");
+    log.append_requests(changed, &[changed.len()])
+        .expect("overwrites");
 }
 
 /// Opens the ledger once sled's threads of the log written before have let go of its lock.

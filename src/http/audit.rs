@@ -53,7 +53,7 @@ pub async fn verify(
     let _cancel_on_drop = CancelOnDrop(cancelled.clone());
     let summary = tokio::task::spawn_blocking(move || {
         let until = ledger.durable_position();
-        verify_log_unless(&ledger.log, until, &cancelled)
+        verify_log_unless(ledger.log.as_ref(), until, &cancelled)
     })
     .await
     .map_err(internal)?
@@ -147,8 +147,14 @@ async fn next_chunk(
 ) -> Result<(Bytes, u64), std::io::Error> {
     let read = tokio::task::spawn_blocking(move || {
         let mut chunk = Vec::new();
-        export_batch(&ledger.log, after, until, EXPORT_BATCH_EVENTS, &mut chunk)
-            .map(|last| (chunk, last))
+        export_batch(
+            ledger.log.as_ref(),
+            after,
+            until,
+            EXPORT_BATCH_EVENTS,
+            &mut chunk,
+        )
+        .map(|last| (chunk, last))
     })
     .await;
     let failure = |reason: String| {

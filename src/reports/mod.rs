@@ -169,7 +169,7 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
     let data = &args.data.data;
     // Opening a missing dir would create an empty ledger and print an empty report.
     anyhow::ensure!(
-        data.join("sled").is_dir(),
+        crate::store::holds_log(data),
         "no ledger in {}; give --data DIR or set IMPACT_LEDGER_DATA",
         data.display()
     );

@@ -8,11 +8,13 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use impact_events::codec;
 use impact_events::StoredEvent;
 
+use super::backend::{Events, Store};
 use super::keys::{key_position, position_key};
 use super::StoreError;
 
@@ -28,6 +30,9 @@ pub struct Log {
     /// sled's directory of large updates, and the files in it already fsynced.
     blobs_dir: PathBuf,
     synced_blobs: Mutex<HashSet<OsString>>,
+    /// The last position written: only this process writes (sled locks the dir), so the
+    /// conditional append compares with this instead of asking sled on every group.
+    last: AtomicU64,
 }
 
 impl Log {
@@ -67,18 +72,15 @@ impl Log {
         }
         let db_path = sled_dir.join("db");
         let db_file = File::open(&db_path).map_err(|error| StoreError::io(&db_path, error))?;
+        let last = last_key_position(&events)?;
         Ok(Log {
             db,
             events,
             db_file,
             blobs_dir: sled_dir.join("blobs"),
             synced_blobs: Mutex::new(HashSet::new()),
+            last: AtomicU64::new(last),
         })
-    }
-
-    /// Writes events and makes them durable, all or none of them after a crash.
-    pub fn append(&self, events: &[StoredEvent]) -> Result<(), StoreError> {
-        self.append_requests(events, [events.len()])
     }
 
     /// Writes the events of several requests, in order, and makes them durable with one sync
@@ -88,19 +90,21 @@ impl Log {
     /// batch. A request of one event is one `insert`, atomic by itself: a batch would add a
     /// manifest record that sled writes and syncs on its own, one more device round trip per
     /// commit (seen with strace; docs/PERFORMANCE.md, finding 2).
+    ///
+    /// Unconditional: `Store::append` checks the head first. Tests that simulate a record
+    /// changed on disk call this directly.
     pub fn append_requests(
         &self,
         events: &[StoredEvent],
-        sizes: impl IntoIterator<Item = usize>,
+        sizes: &[usize],
     ) -> Result<(), StoreError> {
-        let sizes: Vec<usize> = sizes.into_iter().collect();
         assert_eq!(
             sizes.iter().sum::<usize>(),
             events.len(),
             "the sizes cover every event"
         );
         let mut rest = events;
-        for size in sizes {
+        for &size in sizes {
             let (request, after) = rest.split_at(size);
             rest = after;
             if let [event] = request {
@@ -114,11 +118,11 @@ impl Log {
                 self.events.apply_batch(batch).map_err(StoreError::sled)?;
             }
         }
-        self.sync()
+        self.sync_all()
     }
 
     /// Flushes sled and fsyncs its data file: the durability barrier.
-    pub fn sync(&self) -> Result<(), StoreError> {
+    fn sync_all(&self) -> Result<(), StoreError> {
         self.db.flush().map_err(StoreError::sled)?;
         self.db_file
             .sync_data()
@@ -155,9 +159,34 @@ impl Log {
         *synced = present;
         Ok(())
     }
+}
 
-    /// Reads one event; `None` past the end of the log.
-    pub fn get(&self, position: u64) -> Result<Option<StoredEvent>, StoreError> {
+impl Store for Log {
+    fn append(
+        &self,
+        expected: u64,
+        events: &[StoredEvent],
+        sizes: &[usize],
+    ) -> Result<(), StoreError> {
+        let head = self.last.load(Ordering::Acquire);
+        if head != expected {
+            return Err(StoreError::HeadMoved { expected, head });
+        }
+        let Some(last) = events.last() else {
+            return Ok(());
+        };
+        // Pair assertion: the commit continues the log without a gap.
+        assert_eq!(
+            events[0].position,
+            expected + 1,
+            "a commit starts after the head"
+        );
+        self.append_requests(events, sizes)?;
+        self.last.store(last.position, Ordering::Release);
+        Ok(())
+    }
+
+    fn get(&self, position: u64) -> Result<Option<StoredEvent>, StoreError> {
         match self
             .events
             .get(position_key(position))
@@ -168,12 +197,7 @@ impl Log {
         }
     }
 
-    /// Events after position `after`, in order, up to and including `until`.
-    pub fn range(
-        &self,
-        after: u64,
-        until: u64,
-    ) -> impl Iterator<Item = Result<StoredEvent, StoreError>> + '_ {
+    fn range(&self, after: u64, until: u64) -> Events<'_> {
         let start = position_key(after.saturating_add(1));
         let end = position_key(until);
         let iter = if after >= until {
@@ -181,29 +205,37 @@ impl Log {
         } else {
             Some(self.events.range(start..=end))
         };
-        iter.into_iter().flatten().map(|entry| {
+        Box::new(iter.into_iter().flatten().map(|entry| {
             let (key, bytes) = entry.map_err(StoreError::sled)?;
             let position = key_position(&key).ok_or(StoreError::Corrupt {
                 position: 0,
                 reason: format!("a key of {} bytes in the events tree", key.len()),
             })?;
             decode_at(position, &bytes)
-        })
+        }))
     }
 
-    /// The position of the last stored event, 0 when the log is empty.
-    pub fn last_position(&self) -> Result<u64, StoreError> {
-        match self.events.last().map_err(StoreError::sled)? {
-            None => Ok(0),
-            // A malformed last key must stop the start, not make the log look empty.
-            Some((key, _)) => key_position(&key).ok_or(StoreError::Corrupt {
-                position: 0,
-                reason: format!(
-                    "the last key of the events tree has {} bytes, not 8",
-                    key.len()
-                ),
-            }),
-        }
+    fn last_position(&self) -> Result<u64, StoreError> {
+        Ok(self.last.load(Ordering::Acquire))
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        self.sync_all()
+    }
+}
+
+/// The position of the last key of the events tree, 0 when it is empty.
+fn last_key_position(events: &sled::Tree) -> Result<u64, StoreError> {
+    match events.last().map_err(StoreError::sled)? {
+        None => Ok(0),
+        // A malformed last key must stop the start, not make the log look empty.
+        Some((key, _)) => key_position(&key).ok_or(StoreError::Corrupt {
+            position: 0,
+            reason: format!(
+                "the last key of the events tree has {} bytes, not 8",
+                key.len()
+            ),
+        }),
     }
 }
 

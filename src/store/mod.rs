@@ -1,10 +1,12 @@
-//! The store: the sled log, the state derived from it, and the single writer.
+//! The store: the log behind the `Store` trait, the state derived from it, and the single writer.
 //!
 //! The log is the only truth. On open every record is decoded and the whole chain verified;
 //! the rules' state and the read model are rebuilt from it. Nothing derived is stored.
 
+pub mod backend;
 pub mod keys;
 pub mod log;
+pub mod nats;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +17,71 @@ use impact_events::{Hash, LedgerState, RecordedAt, StoredEvent, StreamId, Verifi
 use impact_projections::Projection;
 use uuid::Uuid;
 
-pub use log::Log;
+pub use backend::{Head, Store};
+pub use log::{sync_path, Log};
+
+/// Where the log is kept (`--store`): in the data dir (sled, the default) or in a NATS
+/// JetStream stream that several ledger servers share (DESIGN §14).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum StoreLocation {
+    #[default]
+    DataDir,
+    Nats(nats::NatsLocation),
+}
+
+impl StoreLocation {
+    /// Reads `dir` or `nats://host:4222,host2:4222[/STREAM]`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "dir" | "" => Ok(StoreLocation::DataDir),
+            nats if nats.starts_with("nats://") => {
+                nats::NatsLocation::parse(nats).map(StoreLocation::Nats)
+            }
+            other => Err(format!(
+                "--store {other:?}: give `dir` (the log in the data dir) or \
+                 nats://host:4222,host2:4222,... (a NATS JetStream cluster)"
+            )),
+        }
+    }
+
+    /// Opens the log: the data dir's own, or the stream (created when it does not exist).
+    pub fn open(&self, dir: &Path) -> Result<Box<dyn Store>, StoreError> {
+        match self {
+            StoreLocation::DataDir => open_dir(dir),
+            StoreLocation::Nats(location) => Ok(Box::new(nats::NatsStore::open(location)?)),
+        }
+    }
+}
+
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::DataDir => formatter.write_str("dir"),
+            StoreLocation::Nats(location) => location.fmt(formatter),
+        }
+    }
+}
+
+impl serde::Serialize for StoreLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Opens (or creates) the log kept in a data dir.
+pub fn open_dir(dir: &Path) -> Result<Box<dyn Store>, StoreError> {
+    Ok(Box::new(Log::open(dir)?))
+}
+
+/// Where a data dir keeps its log: a directory moved into place whole by an import.
+pub fn log_dir(dir: &Path) -> PathBuf {
+    log::sled_dir(dir)
+}
+
+/// Whether a data dir holds a log (made by a serve, a demo or an import).
+pub fn holds_log(dir: &Path) -> bool {
+    log::sled_dir(dir).join("conf").exists()
+}
 pub use writer::{AppendError, AppendRequest, Appended, Receipt, Writer};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +99,16 @@ pub enum StoreError {
     Sled(String),
     #[error("the log is corrupt at position {position}: {reason}; it is left as it is, restore from a verified export (ops/README.md)")]
     Corrupt { position: u64, reason: String },
+    /// A conditional append found the log past the head it was validated against: another
+    /// server appended first. Nothing was written; catch up and validate again.
+    #[error("the log's head moved from {expected} to {head} before the append landed")]
+    HeadMoved { expected: u64, head: u64 },
+    /// The store cannot be reached or did not confirm in time; an append may be retried.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// A commit the store cannot take in one piece.
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl StoreError {
@@ -92,7 +168,8 @@ impl ReadModel {
 
 /// The ledger shared by the writer and every reader.
 pub struct Ledger {
-    pub log: Log,
+    /// The log, behind the seam: nothing above `store/` knows which engine keeps it.
+    pub log: Box<dyn Store>,
     /// The rules' state; the writer may have taken in events that are not durable yet.
     pub state: RwLock<LedgerState>,
     pub read: RwLock<ReadModel>,
@@ -119,7 +196,7 @@ const REBUILD_READERS: u64 = 2;
 /// order, checks the links and hands each chunk to two folding threads, one for the rules'
 /// state, one for the read model (the projection). Hashes are recomputed afterwards, in the
 /// background.
-fn rebuild(log: &Log, last: u64) -> Result<(LedgerState, ReadModel, u64), StoreError> {
+fn rebuild(log: &dyn Store, last: u64) -> Result<(LedgerState, ReadModel, u64), StoreError> {
     use std::sync::mpsc::sync_channel;
     std::thread::scope(|scope| {
         let (to_state, state_chunks) = sync_channel::<Arc<Vec<StoredEvent>>>(4);
@@ -212,7 +289,7 @@ fn rebuild(log: &Log, last: u64) -> Result<(LedgerState, ReadModel, u64), StoreE
 
 /// The events after `after` up to `until`, in a vector sized for them: sled's iterator has no
 /// size hint, and growing the vector moved every event about twice (memmove was 4% of a start).
-fn read_chunk(log: &Log, after: u64, until: u64) -> Result<Vec<StoredEvent>, StoreError> {
+fn read_chunk(log: &dyn Store, after: u64, until: u64) -> Result<Vec<StoredEvent>, StoreError> {
     let mut chunk = Vec::with_capacity(usize::try_from(until - after).unwrap_or(0));
     for event in log.range(after, until) {
         chunk.push(event?);
@@ -221,11 +298,16 @@ fn read_chunk(log: &Log, after: u64, until: u64) -> Result<Vec<StoredEvent>, Sto
 }
 
 impl Ledger {
-    /// Opens the data dir and rebuilds everything derived, verifying the whole chain.
+    /// Opens the data dir's own log and rebuilds everything derived, verifying the whole chain.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let log = Log::open(dir)?;
+        Self::open_with(open_dir(dir)?, dir)
+    }
+
+    /// Rebuilds everything derived from `log`, verifying the whole chain; `dir` holds the
+    /// files that stay local (the checkpoint key).
+    pub fn open_with(log: Box<dyn Store>, dir: &Path) -> Result<Self, StoreError> {
         let last = log.last_position()?;
-        let (state, read, durable) = rebuild(&log, last)?;
+        let (state, read, durable) = rebuild(log.as_ref(), last)?;
         crate::metrics::METRICS.head_position.set(durable as i64);
         Ok(Ledger {
             log,
@@ -262,7 +344,7 @@ impl Ledger {
 
     /// Recomputes every hash up to `until`; stops appends when one is wrong.
     fn verify_after_start(&self, until: u64) {
-        match crate::audit::verify_log(&self.log, until) {
+        match crate::audit::verify_log(self.log.as_ref(), until) {
             Ok(summary) if summary.ok() => {
                 tracing::info!(
                     events = summary.events,
@@ -291,6 +373,29 @@ impl Ledger {
 
     pub fn durable_position(&self) -> u64 {
         self.durable.load(Ordering::Acquire)
+    }
+
+    /// The last durable event: position, hash and time (the writer's tip at its start).
+    pub fn head(&self) -> Head {
+        let read = self.read.read().expect("read model lock");
+        let position = read.head_position();
+        Head {
+            position,
+            hash: read.head_hash(),
+            recorded_at: read.recorded_at(position),
+        }
+    }
+
+    /// Rebuilds the rules' state from the durable log, dropping events the writer admitted
+    /// but the store refused (a shared store's lost race): the state has no undo.
+    fn reset_state(&self) -> Result<(), StoreError> {
+        let durable = self.durable_position();
+        let mut state = LedgerState::with_capacity(usize::try_from(durable).unwrap_or(0));
+        for event in self.log.range(0, durable) {
+            state.apply(&event?);
+        }
+        *self.state.write().expect("state lock") = state;
+        Ok(())
     }
 
     /// Makes events up to `position` visible; called by the writer after the sync.

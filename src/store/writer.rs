@@ -1,9 +1,13 @@
 //! The single writer: validates, places, chains and stores every append, with group commit.
 //!
 //! Requests queue on a bounded channel. The writer thread takes every request waiting (up to a
-//! limit), checks each against the state that includes the requests before it, writes all the
-//! accepted events in one sled batch, flushes and fsyncs once, and only then makes them visible
-//! and answers. One sync serves every request of the group.
+//! limit), checks each against the state that includes the requests before it, appends all the
+//! accepted events to the store as one commit (one sync), and only then makes them visible and
+//! answers. One sync serves every request of the group.
+//!
+//! The writer owns the chain tip. A commit is conditional on it: against a store that several
+//! servers append to, a commit that lost the race is admitted again on the new head (the rules'
+//! state is rebuilt without the refused events first), up to `COMMIT_ATTEMPTS` times.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -17,10 +21,11 @@ use impact_events::{
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::{Ledger, StoreError};
+use super::{Head, Ledger, StoreError};
 use crate::metrics::{TypeLabel, METRICS};
 
 /// One request to append: 1 to 1000 events, all or none.
+#[derive(Clone, Debug, Default)]
 pub struct AppendRequest {
     pub events: Vec<NewEvent>,
     /// The token name that becomes every event's `actor`.
@@ -98,10 +103,17 @@ impl Clock {
 /// A request in the writer's queue.
 type Queued = (AppendRequest, Clock, Reply);
 
+/// What the writer is asked to do.
+enum Job {
+    Append(Queued),
+    /// Another server appended to the shared store: fold its events in.
+    CatchUp,
+}
+
 /// The handle requests are sent through; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::Sender<Queued>,
+    queue: mpsc::Sender<Job>,
     stopped: Arc<AtomicBool>,
     ledger: Arc<Ledger>,
 }
@@ -121,6 +133,7 @@ impl Writer {
         let (queue, receiver) = mpsc::channel(limits.queue_requests_max);
         let stopped = Arc::new(AtomicBool::new(false));
         let worker = Worker {
+            tip: ledger.head(),
             ledger: ledger.clone(),
             limits,
             stopped: stopped.clone(),
@@ -129,6 +142,13 @@ impl Writer {
             .name("ledger-writer".to_owned())
             .spawn(move || worker.run(receiver))
             .expect("the writer thread starts");
+        let weak = queue.downgrade();
+        ledger.log.on_foreign_append(Box::new(move || {
+            // A full queue means the writer is busy and catches up before its next group.
+            if let Some(queue) = weak.upgrade() {
+                let _ = queue.try_send(Job::CatchUp);
+            }
+        }));
         Writer {
             queue,
             stopped,
@@ -165,7 +185,7 @@ impl Writer {
         let started = std::time::Instant::now();
         let (reply, answer) = oneshot::channel();
         self.queue
-            .try_send((request, clock, reply))
+            .try_send(Job::Append((request, clock, reply)))
             .map_err(|error| match error {
                 mpsc::error::TrySendError::Full(_) => AppendError::Busy,
                 mpsc::error::TrySendError::Closed(_) => AppendError::Stopped,
@@ -182,24 +202,44 @@ struct Worker {
     ledger: Arc<Ledger>,
     limits: WriterLimits,
     stopped: Arc<AtomicBool>,
+    /// The last durable event: what the next commit links to. Only the writer moves it.
+    tip: Head,
 }
 
-/// A request the writer accepted, waiting for the group's sync.
+/// Tries of one group against a store several servers append to, before its requests get 503:
+/// each lost race means another server appended first, so the next try sees its events.
+const COMMIT_ATTEMPTS: usize = 8;
+
+/// A request of the group being committed; `reply` is taken when it is answered.
+struct Entry {
+    request: AppendRequest,
+    clock: Clock,
+    reply: Option<Reply>,
+    /// Admitted before in a commit that lost its race; part of it may have landed.
+    tried: bool,
+}
+
+/// A request the writer accepted, waiting for the group's sync: its entry and its answer.
 struct Pending {
-    reply: Reply,
+    entry: usize,
     created: bool,
     receipts: Vec<Receipt>,
 }
 
 impl Worker {
-    fn run(self, mut receiver: mpsc::Receiver<Queued>) {
+    fn run(mut self, mut receiver: mpsc::Receiver<Job>) {
         while let Some(first) = receiver.blocking_recv() {
-            let mut group = vec![first];
-            let mut events = group[0].0.events.len();
-            while events < self.limits.group_events_max {
-                let Ok(next) = receiver.try_recv() else { break };
-                events += next.0.events.len();
-                group.push(next);
+            let mut group = Vec::new();
+            let mut events = 0;
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                if let Job::Append(queued) = job {
+                    events += queued.0.events.len();
+                    group.push(queued);
+                }
+                if events < self.limits.group_events_max {
+                    next = receiver.try_recv().ok();
+                }
             }
             // A panic here would leave undurable events in the rules' state: stop, as for a
             // storage failure, rather than take appends on top of them.
@@ -216,59 +256,152 @@ impl Worker {
         }
     }
 
-    /// Admits each request of a group, stores the accepted events with one sync, then answers.
-    fn commit(&self, group: Vec<Queued>) -> Result<(), StoreError> {
+    /// Commits a group: admits each request, stores the accepted events with one sync, then
+    /// answers. Against a shared store a lost race is tried again on the new head.
+    fn commit(&mut self, group: Vec<Queued>) -> Result<(), StoreError> {
+        let mut entries: Vec<Entry> = group
+            .into_iter()
+            .map(|(request, clock, reply)| Entry {
+                request,
+                clock,
+                reply: Some(reply),
+                tried: false,
+            })
+            .collect();
+        for attempt in 1..=COMMIT_ATTEMPTS {
+            self.catch_up()?;
+            match self.try_commit(&mut entries) {
+                Ok(()) => return Ok(()),
+                Err(StoreError::HeadMoved { expected, head }) if attempt < COMMIT_ATTEMPTS => {
+                    tracing::debug!(expected, head, attempt, "lost a race for the head: again");
+                    entries.iter_mut().for_each(|entry| entry.tried = true);
+                    self.ledger.reset_state()?;
+                }
+                // The store could not be reached or stays contended: nothing is acknowledged,
+                // the clients retry (with the same ids, a retry that did land is recognised).
+                Err(error @ (StoreError::HeadMoved { .. } | StoreError::Unavailable(_))) => {
+                    tracing::warn!(%error, "a group of appends was not stored: 503");
+                    self.answer_all(&mut entries, || AppendError::Busy);
+                    return self.ledger.reset_state();
+                }
+                Err(StoreError::TooLarge(reason)) => {
+                    tracing::warn!(%reason, "a group of appends is too large for the store");
+                    self.answer_all(&mut entries, || AppendError::Busy);
+                    return self.ledger.reset_state();
+                }
+                Err(error) => {
+                    self.answer_all(&mut entries, || AppendError::Stopped);
+                    return Err(error);
+                }
+            }
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// One try of a group on the current tip.
+    fn try_commit(&mut self, entries: &mut [Entry]) -> Result<(), StoreError> {
+        let shared = self.ledger.log.is_shared();
         let mut sealed: Vec<StoredEvent> = Vec::new();
         let mut sizes = Vec::new();
         let mut pending = Vec::new();
-        for (request, clock, reply) in group {
+        for (index, entry) in entries.iter_mut().enumerate() {
+            if entry.reply.is_none() {
+                continue;
+            }
+            // A shared store may refuse the commit; the request is then admitted again, so
+            // only then is it copied (never on the single-server path).
+            let request = if shared {
+                again(entry)
+            } else {
+                std::mem::take(&mut entry.request)
+            };
             let before = sealed.len();
-            let admitted = self.admit(request, &clock, &mut sealed);
+            let admitted = self.admit(request, &entry.clock, &mut sealed);
+            // Ids the server chose found stored on a retry: the part of the commit that landed.
+            let landed = entry.tried && entry.request.events.iter().all(|e| !e.id_from_client);
+            let admitted = admitted.map(|(created, receipts)| (created || landed, receipts));
             sizes.push(sealed.len() - before);
             match admitted {
                 Ok((created, receipts)) => pending.push(Pending {
-                    reply,
+                    entry: index,
                     created,
                     receipts,
                 }),
-                Err(problems) => {
-                    let _ = reply.send(Err(AppendError::Refused(problems)));
-                }
+                Err(problems) => answer(entry, Err(AppendError::Refused(problems))),
             }
         }
         if !sealed.is_empty() {
-            let flush_started = std::time::Instant::now();
-            if let Err(error) = self.ledger.log.append_requests(&sealed, sizes) {
-                for request in pending {
-                    let _ = request.reply.send(Err(AppendError::Stopped));
-                }
-                return Err(error);
-            }
-            METRICS
-                .flush_seconds
-                .observe(flush_started.elapsed().as_secs_f64());
-            METRICS.batch_events.observe(sealed.len() as f64);
-            for event in &sealed {
-                let event_type = event.data.type_name();
-                METRICS
-                    .events_appended
-                    .get_or_create(&TypeLabel { event_type })
-                    .inc();
-            }
-            self.ledger.publish(&sealed);
-            METRICS
-                .head_position
-                .set(self.ledger.durable_position() as i64);
+            self.store(&sealed, &sizes)?;
         }
         for Pending {
-            reply,
+            entry,
             created,
             receipts,
         } in pending
         {
-            let _ = reply.send(Ok(Appended { created, receipts }));
+            answer(&mut entries[entry], Ok(Appended { created, receipts }));
         }
         Ok(())
+    }
+
+    /// Writes the sealed events with one sync, then makes them visible.
+    fn store(&mut self, sealed: &[StoredEvent], sizes: &[usize]) -> Result<(), StoreError> {
+        let flush_started = std::time::Instant::now();
+        self.ledger.log.append(self.tip.position, sealed, sizes)?;
+        METRICS
+            .flush_seconds
+            .observe(flush_started.elapsed().as_secs_f64());
+        METRICS.batch_events.observe(sealed.len() as f64);
+        for event in sealed {
+            let event_type = event.data.type_name();
+            METRICS
+                .events_appended
+                .get_or_create(&TypeLabel { event_type })
+                .inc();
+        }
+        self.tip = Head::of(sealed.last().expect("a commit has events"));
+        self.ledger.publish(sealed);
+        METRICS
+            .head_position
+            .set(self.ledger.durable_position() as i64);
+        Ok(())
+    }
+
+    /// Folds in what other servers appended to a shared store since the tip, checking that it
+    /// links on; with a store of its own the writer's tip is always the log's head.
+    fn catch_up(&mut self) -> Result<(), StoreError> {
+        let last = self.ledger.log.last_position()?;
+        if last <= self.tip.position {
+            return Ok(());
+        }
+        let foreign: Vec<StoredEvent> = self
+            .ledger
+            .log
+            .range(self.tip.position, last)
+            .collect::<Result<_, _>>()?;
+        for event in &foreign {
+            let links = event.position == self.tip.position + 1 && event.prev_hash == self.tip.hash;
+            if !links {
+                return Err(StoreError::Corrupt {
+                    position: event.position,
+                    reason: "an event appended by another server does not link to the one before"
+                        .to_owned(),
+                });
+            }
+            self.tip = Head::of(event);
+        }
+        let mut state = self.ledger.state.write().expect("state lock");
+        foreign.iter().for_each(|event| state.apply(event));
+        drop(state);
+        self.ledger.publish(&foreign);
+        Ok(())
+    }
+
+    /// Answers every request of the group not answered yet.
+    fn answer_all(&self, entries: &mut [Entry], error: impl Fn() -> AppendError) {
+        for entry in entries {
+            answer(entry, Err(error()));
+        }
     }
 
     /// Checks one request; on success seals its events into `sealed` and the rules' state.
@@ -308,13 +441,11 @@ impl Worker {
     ) -> Placement {
         let (position, prev_hash, last_recorded_at) = match sealed.last() {
             Some(event) => (event.position, event.hash, event.recorded_at),
-            None => {
-                let read = self.ledger.read.read().expect("read model lock");
-                let last = read
-                    .recorded_at(read.head_position())
-                    .unwrap_or(RecordedAt(i64::MIN));
-                (read.head_position(), read.head_hash(), last)
-            }
+            None => (
+                self.tip.position,
+                self.tip.hash,
+                self.tip.recorded_at.unwrap_or(RecordedAt(i64::MIN)),
+            ),
         };
         Placement {
             position: position + 1,
@@ -373,6 +504,27 @@ impl Worker {
             position,
             reason: "an indexed event is missing from the log".to_owned(),
         })
+    }
+}
+
+/// A copy of the request to admit (a shared store may refuse the commit). After a lost race
+/// its ids are judged as a retry's even when the server chose them: a commit of several
+/// messages may have landed in part, and a stored id the server chose can only be this one's.
+fn again(entry: &Entry) -> AppendRequest {
+    let mut request = entry.request.clone();
+    if entry.tried {
+        request
+            .events
+            .iter_mut()
+            .for_each(|event| event.id_from_client = true);
+    }
+    request
+}
+
+/// Sends a request its answer, once.
+fn answer(entry: &mut Entry, answer: Result<Appended, AppendError>) {
+    if let Some(reply) = entry.reply.take() {
+        let _ = reply.send(answer);
     }
 }
 

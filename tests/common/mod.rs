@@ -59,6 +59,11 @@ pub struct TestLedger {
 
 impl TestLedger {
     pub fn new() -> Self {
+        Self::on_store(&impact_ledger::store::StoreLocation::DataDir)
+    }
+
+    /// A ledger whose log is at `store` (a NATS stream, or the data dir's own).
+    pub fn on_store(store: &impact_ledger::store::StoreLocation) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         // Tokens are made before the ledger opens, so it reads them at once: the server only
         // re-reads `tokens.json` once a second, and a test should not wait for that.
@@ -66,7 +71,9 @@ impl TestLedger {
         let auditor =
             auth::create_token(dir.path(), AUDITOR, Role::Auditor).expect("auditor token");
         let admin = auth::create_token(dir.path(), ADMIN, Role::Admin).expect("admin token");
-        let state = impact_ledger::serve::open_state(dir.path()).expect("the ledger opens");
+        let limits = impact_ledger::config::Limits::default();
+        let state = impact_ledger::serve::open_state_on(dir.path(), store, limits)
+            .expect("the ledger opens");
         TestLedger {
             router: impact_ledger::http::router(state),
             staff,
