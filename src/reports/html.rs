@@ -358,11 +358,11 @@ impl Page<'_> {
                 div.columns {
                     div {
                         h3 { (self.pick("Registreret i ", "Registered in ")) (to) }
-                        (self.name_table(&bridge.registered_events))
+                        (self.event_table(&bridge.registered_events, false))
                     }
                     div {
                         h3 { (self.pick("Lukket i ", "Closed in ")) (to) }
-                        (self.name_table(&bridge.closed_events))
+                        (self.event_table(&bridge.closed_events, false))
                     }
                 }
             }
@@ -378,8 +378,9 @@ impl Page<'_> {
         }
     }
 
-    /// The enterprises of a bridge term by name and date, for the body.
-    fn name_table(&self, events: &[EventRef]) -> Markup {
+    /// The enterprises of a bridge term by name and date; `traced` adds each event's log
+    /// position and hash, for the audit trail (the body leaves them out).
+    fn event_table(&self, events: &[EventRef], traced: bool) -> Markup {
         if events.is_empty() {
             return html! { p.muted { (self.pick("Ingen.", "None.")) } };
         }
@@ -388,39 +389,20 @@ impl Page<'_> {
                 thead { tr {
                     th scope="col" { (self.pick("Navn", "Name")) }
                     th scope="col" { (self.pick("Dato", "Date")) }
-                } }
-                tbody {
-                    @for event in events {
-                        tr {
-                            td { (self.report.label(event.position).unwrap_or("–")) }
-                            td.nowrap { (event.occurred_on) }
-                        }
+                    @if traced {
+                        th.number scope="col" { (self.pick("Position", "Position")) }
+                        th scope="col" { "Hash" }
                     }
-                }
-            }
-        }
-    }
-
-    /// The same events with their log positions and hashes, for the audit trail.
-    fn event_table(&self, events: &[EventRef]) -> Markup {
-        if events.is_empty() {
-            return html! { p.muted { (self.pick("Ingen.", "None.")) } };
-        }
-        html! {
-            table.events {
-                thead { tr {
-                    th scope="col" { (self.pick("Navn", "Name")) }
-                    th scope="col" { (self.pick("Dato", "Date")) }
-                    th.number scope="col" { (self.pick("Position", "Position")) }
-                    th scope="col" { "Hash" }
                 } }
                 tbody {
                     @for event in events {
                         tr {
                             td { (self.report.label(event.position).unwrap_or("–")) }
                             td.nowrap { (event.occurred_on) }
-                            td.number { (event.position) }
-                            td.hash { (hash_prefix(event.hash)) }
+                            @if traced {
+                                td.number { (event.position) }
+                                td.hash { (hash_prefix(event.hash)) }
+                            }
                         }
                     }
                 }
@@ -628,9 +610,9 @@ impl Page<'_> {
                 (self.how_to_check())
                 section {
                     h3 { (self.pick("Registreret i ", "Registered in ")) (to) }
-                    (self.event_table(&bridge.registered_events))
+                    (self.event_table(&bridge.registered_events, true))
                     h3 { (self.pick("Lukket i ", "Closed in ")) (to) }
-                    (self.event_table(&bridge.closed_events))
+                    (self.event_table(&bridge.closed_events, true))
                 }
                 (self.retracted_events())
             }
