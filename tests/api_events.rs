@@ -1993,7 +1993,7 @@ async fn a_stored_event_is_the_receipt_and_the_sent_event_with_every_member() {
     assert_eq!(stored["stream"], format!("enterprise-{enterprise}"));
     assert_eq!(stored["version"], 1);
     assert_eq!(stored["type"], "EnterpriseRegistered");
-    assert_eq!(stored["schema"], 1);
+    assert_eq!(stored["schema"], impact_events::SCHEMA);
     assert_eq!(stored["occurred_on"], "2022-03-01");
     assert_eq!(stored["actor"], STAFF);
     for member in ["correlation_id", "case_ref", "note"] {
@@ -2074,6 +2074,13 @@ async fn a_stream_lists_its_events_in_version_order_retractions_included() {
             "the stream shows the stored event"
         );
     }
+    // Beside the events, never in them: the closure was retracted, by which event and why.
+    let retractions = stream["retractions"].as_object().unwrap();
+    assert_eq!(retractions.len(), 1, "{stream}");
+    let closure = &retractions[&closing.to_string()];
+    assert_eq!(closure["id"], events[2]["id"]);
+    assert_eq!(closure["position"], 4);
+    assert_eq!(closure["reason"], events[2]["data"]["reason"]);
     let (status, _, _) = ledger
         .get(&format!(
             "/api/v1/streams/enterprise-{}",

@@ -325,7 +325,7 @@ async fn the_demo_export_is_always_the_same_bytes() {
     assert_eq!(last, head);
     assert_eq!(
         hex::encode(sha2::Sha256::digest(&export)),
-        "0fffd2ed1ee71a86f8d526350aa5e35b274cde2af282b0652e78073fff06e567"
+        "994a36f2e1f35c72ca14d410f06c96841b7cfd72267787ead6ed808046e132c3"
     );
 }
 

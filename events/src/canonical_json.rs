@@ -16,9 +16,10 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use serde::Serialize;
 
 use crate::catalogue::{
-    AgreementEnded, AgreementSigned, EnterpriseClosed, EnterpriseRegistered, EventData,
-    EventRetracted, GrantAwarded, PersonPlacedInEmployment, StrategyAdopted, StreamId, Target,
-    TrendNoted, TrialStarted,
+    AgreementEnded, AgreementRenewed, AgreementSigned, EnterpriseClosed, EnterpriseRegistered,
+    EventData, EventRetracted, GrantAwarded, GrantPaid, GrantReturned, PersonPlacedInEmployment,
+    PlacementEnded, StrategyAdopted, StrategyRevised, StreamId, Target, TrendNoted, TrialConcluded,
+    TrialStarted,
 };
 use crate::stored::{Hash, StoredEvent};
 use crate::time::{format_date, RecordedAt};
@@ -176,8 +177,57 @@ fn write_data(data: &EventData, out: &mut Vec<u8>) {
             object.member("event_id", event_id);
             object.member("reason", reason);
         }
+        catalogue2 => write_data_catalogue2(catalogue2, &mut object),
     }
     object.close();
+}
+
+/// The payloads added by catalogue 2 (schema 2).
+fn write_data_catalogue2(data: &EventData, object: &mut Object<'_>) {
+    match data {
+        EventData::PlacementEnded(PlacementEnded {
+            placement_id,
+            reason,
+        }) => {
+            object.member("placement_id", placement_id);
+            object.member("reason", reason);
+        }
+        EventData::GrantPaid(GrantPaid {
+            grant_id,
+            amount_ore,
+        })
+        | EventData::GrantReturned(GrantReturned {
+            grant_id,
+            amount_ore,
+        }) => {
+            object.member("amount_ore", amount_ore);
+            object.member("grant_id", grant_id);
+        }
+        EventData::AgreementRenewed(AgreementRenewed {
+            agreement_id,
+            valid_to,
+        }) => {
+            object.member("agreement_id", agreement_id);
+            object.member("valid_to", valid_to);
+        }
+        EventData::TrialConcluded(TrialConcluded {
+            trial_id,
+            outcome,
+            lessons,
+        }) => {
+            object.member("lessons", lessons);
+            object.member("outcome", outcome);
+            object.member("trial_id", trial_id);
+        }
+        EventData::StrategyRevised(StrategyRevised {
+            strategy_id,
+            targets,
+        }) => {
+            object.member("strategy_id", strategy_id);
+            write_targets(targets, object.key("targets"));
+        }
+        schema1 => unreachable!("{} is written by write_data", schema1.type_name()),
+    }
 }
 
 fn write_targets(targets: &[Target], out: &mut Vec<u8>) {

@@ -1,8 +1,9 @@
-//! The event catalogue of schema 1 (DESIGN §3.2): one enum of past-tense facts.
+//! The event catalogue, today's (schema 2: DESIGN §3.2 and §11): one enum of past-tense facts.
 //!
-//! These types are part of the frozen storage format: the codec encodes `EventData` by variant
-//! index and every payload field in declaration order. Append new variants and fields at the end
-//! only, under a new format byte, never reorder.
+//! These types are the storage format of format byte 2: the codec encodes `EventData` by variant
+//! index and every payload field in declaration order. Append new variants at the end only,
+//! never reorder. Schema 1's types are frozen in `schema1.rs`; how a schema is added is
+//! ops/decisions/0004.
 
 use std::fmt;
 
@@ -10,8 +11,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The schema number written into every stored event.
-pub const SCHEMA: u16 = 1;
+/// The schema number written into every event stored now. An event keeps the schema it was
+/// stored under forever (it is hashed); older ones are read through `upcast.rs`.
+pub const SCHEMA: u16 = 2;
 
 /// A fact that happened in the world, with its payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +28,13 @@ pub enum EventData {
     TrialStarted(TrialStarted),
     TrendNoted(TrendNoted),
     EventRetracted(EventRetracted),
+    // Catalogue 2 (schema 2, DESIGN §11): appended, never reordered.
+    PlacementEnded(PlacementEnded),
+    GrantPaid(GrantPaid),
+    GrantReturned(GrantReturned),
+    AgreementRenewed(AgreementRenewed),
+    TrialConcluded(TrialConcluded),
+    StrategyRevised(StrategyRevised),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +63,48 @@ pub struct Target {
 pub enum Metric {
     PeopleEmployed,
     EnterprisesActive,
+    // Catalogue 2: appended, never reordered.
+    /// Placements started in a year still not ended six months later, in per cent.
+    #[serde(rename = "retention_6m_pct")]
+    RetentionSixMonthsPct,
+    GrantsTotalOre,
+    AgreementsActive,
+    TrialsStarted,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 6] = [
+        Metric::PeopleEmployed,
+        Metric::EnterprisesActive,
+        Metric::RetentionSixMonthsPct,
+        Metric::GrantsTotalOre,
+        Metric::AgreementsActive,
+        Metric::TrialsStarted,
+    ];
+
+    /// The name clients send and the ledger writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::PeopleEmployed => "people_employed",
+            Metric::EnterprisesActive => "enterprises_active",
+            Metric::RetentionSixMonthsPct => "retention_6m_pct",
+            Metric::GrantsTotalOre => "grants_total_ore",
+            Metric::AgreementsActive => "agreements_active",
+            Metric::TrialsStarted => "trials_started",
+        }
+    }
+
+    /// How a target of this metric is counted: a yearly flow or rate per year, a standing
+    /// number (active at a year's end) per period.
+    pub fn per(self) -> Per {
+        match self {
+            Metric::PeopleEmployed
+            | Metric::RetentionSixMonthsPct
+            | Metric::GrantsTotalOre
+            | Metric::TrialsStarted => Per::Year,
+            Metric::EnterprisesActive | Metric::AgreementsActive => Per::Period,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -214,6 +265,93 @@ pub struct EventRetracted {
     pub reason: String,
 }
 
+/// Why a placement ended (catalogue 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum PlacementEndReason {
+    Ended,
+    MovedOn,
+    DroppedOut,
+    Other,
+}
+
+/// A placement ended: what retention counts (DESIGN §11).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlacementEnded {
+    pub placement_id: Uuid,
+    pub reason: PlacementEndReason,
+}
+
+/// Money of an awarded grant that arrived.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrantPaid {
+    pub grant_id: Uuid,
+    pub amount_ore: i64,
+}
+
+/// Money of a paid grant that went back to the funder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrantReturned {
+    pub grant_id: Uuid,
+    pub amount_ore: i64,
+}
+
+/// An agreement renewed to a new end date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgreementRenewed {
+    pub agreement_id: Uuid,
+    /// Read as strictly as `occurred_on` (`YYYY-MM-DD`).
+    #[serde(deserialize_with = "strict_required_date")]
+    pub valid_to: NaiveDate,
+}
+
+/// How a trial ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum TrialOutcome {
+    Continued,
+    Adopted,
+    Stopped,
+}
+
+/// A trial concluded, with what was learnt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrialConcluded {
+    pub trial_id: Uuid,
+    pub outcome: TrialOutcome,
+    #[serde(default)]
+    pub lessons: Option<String>,
+}
+
+/// The political targets of a strategy changed mid-period, in force from `occurred_on` on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StrategyRevised {
+    pub strategy_id: Uuid,
+    pub targets: Vec<Target>,
+}
+
+/// Reads a required date written exactly as `YYYY-MM-DD`.
+fn strict_required_date<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<NaiveDate, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    crate::time::parse_date(&text).map_err(serde::de::Error::custom)
+}
+
 /// Reads an optional date written exactly as `YYYY-MM-DD`, in JSON and in stored records alike
 /// (chrono writes a date as that string in both).
 fn strict_date<'de, D: serde::Deserializer<'de>>(
@@ -225,7 +363,7 @@ fn strict_date<'de, D: serde::Deserializer<'de>>(
 }
 
 /// Every event type name, in catalogue order.
-pub const EVENT_TYPES: [&str; 10] = [
+pub const EVENT_TYPES: [&str; 16] = [
     "StrategyAdopted",
     "EnterpriseRegistered",
     "EnterpriseClosed",
@@ -236,6 +374,12 @@ pub const EVENT_TYPES: [&str; 10] = [
     "TrialStarted",
     "TrendNoted",
     "EventRetracted",
+    "PlacementEnded",
+    "GrantPaid",
+    "GrantReturned",
+    "AgreementRenewed",
+    "TrialConcluded",
+    "StrategyRevised",
 ];
 
 impl EventData {
@@ -257,6 +401,12 @@ impl EventData {
             EventData::TrialStarted(_) => 7,
             EventData::TrendNoted(_) => 8,
             EventData::EventRetracted(_) => 9,
+            EventData::PlacementEnded(_) => 10,
+            EventData::GrantPaid(_) => 11,
+            EventData::GrantReturned(_) => 12,
+            EventData::AgreementRenewed(_) => 13,
+            EventData::TrialConcluded(_) => 14,
+            EventData::StrategyRevised(_) => 15,
         }
     }
 
@@ -284,6 +434,12 @@ impl EventData {
             "TrialStarted" => EventData::TrialStarted(parse(data)?),
             "TrendNoted" => EventData::TrendNoted(parse(data)?),
             "EventRetracted" => EventData::EventRetracted(parse(data)?),
+            "PlacementEnded" => EventData::PlacementEnded(parse(data)?),
+            "GrantPaid" => EventData::GrantPaid(parse(data)?),
+            "GrantReturned" => EventData::GrantReturned(parse(data)?),
+            "AgreementRenewed" => EventData::AgreementRenewed(parse(data)?),
+            "TrialConcluded" => EventData::TrialConcluded(parse(data)?),
+            "StrategyRevised" => EventData::StrategyRevised(parse(data)?),
             other => return Err(DataError::UnknownType(other.to_owned())),
         })
     }
@@ -301,6 +457,12 @@ impl EventData {
             EventData::TrialStarted(data) => serde_json::to_value(data),
             EventData::TrendNoted(data) => serde_json::to_value(data),
             EventData::EventRetracted(data) => serde_json::to_value(data),
+            EventData::PlacementEnded(data) => serde_json::to_value(data),
+            EventData::GrantPaid(data) => serde_json::to_value(data),
+            EventData::GrantReturned(data) => serde_json::to_value(data),
+            EventData::AgreementRenewed(data) => serde_json::to_value(data),
+            EventData::TrialConcluded(data) => serde_json::to_value(data),
+            EventData::StrategyRevised(data) => serde_json::to_value(data),
         };
         // Payloads hold only strings, integers, booleans, lists and plain structs.
         value.expect("catalogue payloads always serialize to JSON")
@@ -321,8 +483,37 @@ impl EventData {
             EventData::TrialStarted(data) => (StreamKind::Trial, data.trial_id),
             EventData::TrendNoted(data) => (StreamKind::Trend, data.trend_id),
             EventData::EventRetracted(_) => return None,
+            EventData::PlacementEnded(data) => (StreamKind::Placement, data.placement_id),
+            EventData::GrantPaid(data) => (StreamKind::Grant, data.grant_id),
+            EventData::GrantReturned(data) => (StreamKind::Grant, data.grant_id),
+            EventData::AgreementRenewed(data) => (StreamKind::Agreement, data.agreement_id),
+            EventData::TrialConcluded(data) => (StreamKind::Trial, data.trial_id),
+            EventData::StrategyRevised(data) => (StreamKind::Strategy, data.strategy_id),
         };
         Some(StreamId { kind, id })
+    }
+
+    /// The first schema whose catalogue has this event's type: an event of an older schema
+    /// cannot be of it.
+    pub fn first_schema(&self) -> u16 {
+        match self {
+            EventData::StrategyAdopted(_)
+            | EventData::EnterpriseRegistered(_)
+            | EventData::EnterpriseClosed(_)
+            | EventData::PersonPlacedInEmployment(_)
+            | EventData::GrantAwarded(_)
+            | EventData::AgreementSigned(_)
+            | EventData::AgreementEnded(_)
+            | EventData::TrialStarted(_)
+            | EventData::TrendNoted(_)
+            | EventData::EventRetracted(_) => 1,
+            EventData::PlacementEnded(_)
+            | EventData::GrantPaid(_)
+            | EventData::GrantReturned(_)
+            | EventData::AgreementRenewed(_)
+            | EventData::TrialConcluded(_)
+            | EventData::StrategyRevised(_) => 2,
+        }
     }
 
     /// Whether this event brings an entity into being, and so needs a new stream.
@@ -332,6 +523,12 @@ impl EventData {
             EventData::EnterpriseClosed(_)
                 | EventData::AgreementEnded(_)
                 | EventData::EventRetracted(_)
+                | EventData::PlacementEnded(_)
+                | EventData::GrantPaid(_)
+                | EventData::GrantReturned(_)
+                | EventData::AgreementRenewed(_)
+                | EventData::TrialConcluded(_)
+                | EventData::StrategyRevised(_)
         )
     }
 

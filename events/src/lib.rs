@@ -15,9 +15,11 @@ pub mod merkle;
 pub mod records;
 pub mod retry;
 pub mod rules;
+pub mod schema1;
 pub mod stored;
 pub mod text;
 pub mod time;
+pub mod upcast;
 pub mod violations;
 
 pub use catalogue::*;

@@ -12,6 +12,8 @@ use foldhash::HashMap;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+mod catalogue2;
+
 use crate::catalogue::*;
 use crate::index::PositionIndex;
 use crate::input::NewEvent;
@@ -92,6 +94,8 @@ pub struct LedgerState {
     open_cvrs: HashMap<u32, Uuid>,
     /// The name of every enterprise registered with a CVR, for the answer that names a holder.
     cvr_names: HashMap<Uuid, Box<str>>,
+    /// Grants, trials and strategies (catalogue 2).
+    lives: catalogue2::Lives,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -101,6 +105,10 @@ struct EventSlot {
     is_retraction: bool,
     /// The event created its stream's entity (a correction may create it again, DESIGN §8).
     creates: bool,
+    /// The event is a `PlacementEnded`: a placement's life is read from its slots.
+    ends_placement: bool,
+    /// When it happened: the start and end of a placement, read from its slots.
+    occurred_on: NaiveDate,
     /// The position of the same stream's event before this one, 0 for a stream's first.
     previous: u32,
 }
@@ -178,6 +186,8 @@ impl LedgerState {
             stream: event.stream,
             is_retraction: matches!(event.data, EventData::EventRetracted(_)),
             creates: event.data.creates_stream(),
+            ends_placement: matches!(event.data, EventData::PlacementEnded(_)),
+            occurred_on: event.occurred_on,
             previous: previous.map_or(0, |previous| {
                 u32::try_from(previous).expect("positions fit in u32")
             }),
@@ -190,7 +200,9 @@ impl LedgerState {
             agreements,
             open_cvrs,
             cvr_names,
+            lives,
         } = overlay.into_changes();
+        self.lives.extend(lives);
         for entry in events.into_values() {
             if let Some(retraction) = entry.retracted_by {
                 self.retracted_by.insert(entry.position, retraction);
@@ -229,6 +241,7 @@ pub struct Overlay<'a> {
     cvr_names: HashMap<Uuid, Box<str>>,
     /// The latest creating event of a stream within the request.
     creators: HashMap<StreamId, Uuid>,
+    lives: catalogue2::Lives,
 }
 
 struct Changes {
@@ -237,6 +250,7 @@ struct Changes {
     agreements: HashMap<Uuid, Entity>,
     open_cvrs: HashMap<u32, Option<Uuid>>,
     cvr_names: HashMap<Uuid, Box<str>>,
+    lives: catalogue2::Lives,
 }
 
 impl<'a> Overlay<'a> {
@@ -250,6 +264,7 @@ impl<'a> Overlay<'a> {
             open_cvrs: HashMap::default(),
             cvr_names: HashMap::default(),
             creators: HashMap::default(),
+            lives: catalogue2::Lives::default(),
         }
     }
 
@@ -260,6 +275,7 @@ impl<'a> Overlay<'a> {
             agreements: self.agreements,
             open_cvrs: self.open_cvrs,
             cvr_names: self.cvr_names,
+            lives: self.lives,
         }
     }
 
@@ -368,7 +384,7 @@ impl<'a> Overlay<'a> {
                 }
             }
             EventData::EventRetracted(data) => self.take_retraction(data.event_id, position),
-            _ => {}
+            other => self.take_effects_catalogue2(id, occurred_on, other, position),
         }
     }
 
@@ -383,7 +399,7 @@ impl<'a> Overlay<'a> {
         let is_enterprise = match entry.stream.kind {
             StreamKind::Enterprise => true,
             StreamKind::Agreement => false,
-            _ => return,
+            _ => return self.take_retraction_catalogue2(entry.stream, target),
         };
         let found = if is_enterprise {
             self.enterprise(&id)
@@ -443,7 +459,8 @@ impl<'a> Overlay<'a> {
         };
         self.events.insert(event.id, entry);
         // Positions are not known yet; within a request only "is retracted" matters.
-        self.take_effects(event.id, event.occurred_on, &event.data, u64::MAX);
+        let position = catalogue2::IN_REQUEST;
+        self.take_effects(event.id, event.occurred_on, &event.data, position);
         if problems.is_empty() {
             Ok((stream, version))
         } else {
@@ -483,7 +500,7 @@ impl<'a> Overlay<'a> {
                 self.check_within_life(index, on, *enterprise_id, problems);
             }
             EventData::EventRetracted(data) => return self.check_retraction(index, data, problems),
-            _ => {}
+            _ => self.check_catalogue2(index, event, problems),
         }
         event.data.own_stream()
     }
@@ -634,6 +651,8 @@ impl<'a> Overlay<'a> {
                 field,
                 Violation::AlreadyRetracted { id },
             ));
+        } else {
+            self.check_grant_retraction(index, entry.stream, id, problems);
         }
         Some(entry.stream)
     }
@@ -698,6 +717,11 @@ fn id_field(data: &EventData) -> &'static str {
         EventData::AgreementSigned(_) | EventData::AgreementEnded(_) => "agreement_id",
         EventData::TrialStarted(_) => "trial_id",
         EventData::TrendNoted(_) => "trend_id",
+        EventData::PlacementEnded(_) => "placement_id",
+        EventData::GrantPaid(_) | EventData::GrantReturned(_) => "grant_id",
+        EventData::AgreementRenewed(_) => "agreement_id",
+        EventData::TrialConcluded(_) => "trial_id",
+        EventData::StrategyRevised(_) => "strategy_id",
         EventData::EventRetracted(_) => "event_id",
     }
 }
@@ -780,6 +804,12 @@ pub(crate) fn normalize(data: &mut EventData) {
             clean_option(&mut data.source);
         }
         EventData::EventRetracted(data) => clean(&mut data.reason),
+        EventData::TrialConcluded(data) => clean_option(&mut data.lessons),
+        EventData::PlacementEnded(_)
+        | EventData::GrantPaid(_)
+        | EventData::GrantReturned(_)
+        | EventData::AgreementRenewed(_)
+        | EventData::StrategyRevised(_) => {}
     }
 }
 
@@ -805,12 +835,7 @@ pub(crate) fn check_payload(
         EventData::PersonPlacedInEmployment(data) => check.person_ref(&data.person_ref),
         EventData::GrantAwarded(data) => {
             check.text("funder", &data.funder);
-            if data.amount_ore <= 0 {
-                check.problem("amount_ore", Violation::AmountNotPositive);
-            } else if data.amount_ore > PAYLOAD_INTEGER_MAX {
-                let max = PAYLOAD_INTEGER_MAX;
-                check.problem("amount_ore", Violation::IntegerTooLarge { max });
-            }
+            check.amount_ore(data.amount_ore);
             check.optional_text("purpose", &data.purpose);
             check.sdgs(&data.sdgs);
         }
@@ -832,6 +857,7 @@ pub(crate) fn check_payload(
             check.sdgs(&data.sdgs);
         }
         EventData::EventRetracted(data) => check.text("reason", &data.reason),
+        catalogue2 => check.catalogue2(catalogue2, occurred_on),
     }
 }
 
@@ -911,19 +937,25 @@ impl Checker<'_> {
         if data.from_year > data.to_year {
             self.problem("to_year", Violation::YearsReversed);
         }
-        if data.targets.is_empty() {
+        self.targets(&data.targets);
+    }
+
+    /// A strategy's targets, adopted or revised: at least one, each metric once, counted as its
+    /// metric is (`Metric::per`), a value from 0 (a percentage at most 100).
+    fn targets(&mut self, targets: &[Target]) {
+        if targets.is_empty() {
             self.problem("targets", Violation::NoTargets);
         }
         let mut seen = HashSet::new();
-        for (position, target) in data.targets.iter().enumerate() {
+        for (position, target) in targets.iter().enumerate() {
             let field = format!("targets[{position}]");
-            match (target.metric, target.per) {
-                (Metric::PeopleEmployed, Per::Year) | (Metric::EnterprisesActive, Per::Period) => {}
-                (metric, _) => {
-                    self.problem(&format!("{field}.per"), Violation::WrongPer { metric })
-                }
+            if target.per != target.metric.per() {
+                let metric = target.metric;
+                self.problem(&format!("{field}.per"), Violation::WrongPer { metric });
             }
-            if target.value < 0 {
+            if target.metric == Metric::RetentionSixMonthsPct && target.value > 100 {
+                self.problem(&format!("{field}.value"), Violation::PercentAbove100);
+            } else if target.value < 0 {
                 self.problem(&format!("{field}.value"), Violation::Negative);
             } else if target.value > PAYLOAD_INTEGER_MAX {
                 let max = PAYLOAD_INTEGER_MAX;

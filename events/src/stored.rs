@@ -136,6 +136,26 @@ impl StoredEvent {
         Hash(Sha256::digest(bytes).into())
     }
 
+    /// Whether this binary knows the event's schema, and its type existed in that schema: what
+    /// reading a record or an export line checks, since the hashed JSON is its schema's.
+    pub fn schema_is_known(&self) -> Result<(), String> {
+        if !(1..=SCHEMA).contains(&self.schema) {
+            return Err(format!(
+                "schema {} is unknown: this binary reads schemas 1 to {SCHEMA}",
+                self.schema
+            ));
+        }
+        let first = self.data.first_schema();
+        if self.schema < first {
+            return Err(format!(
+                "{} does not exist in schema {}: it was added in schema {first}",
+                self.data.type_name(),
+                self.schema
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether a retried `NewEvent` says the same as this stored one.
     ///
     /// What the server sets (position, recorded_at, actor) and `expected_version`, which only
@@ -159,7 +179,7 @@ impl StoredEvent {
             .map_err(|error| format!("{}: {}", error.path(), error.inner()))?;
         let data = EventData::from_json(&raw.type_name, raw.data)
             .map_err(|error| format!("data: {error}"))?;
-        Ok(StoredEvent {
+        let event = StoredEvent {
             position: raw.position,
             id: raw.id,
             stream: raw.stream.parse()?,
@@ -174,7 +194,11 @@ impl StoredEvent {
             data,
             prev_hash: Hash::from_hex(&raw.prev_hash)?,
             hash: Hash::from_hex(&raw.hash)?,
-        })
+        };
+        event
+            .schema_is_known()
+            .map_err(|error| format!("schema: {error}"))?;
+        Ok(event)
     }
 }
 

@@ -10,7 +10,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::catalogue::{Metric, StreamId};
+use crate::catalogue::{Metric, Per, StreamId};
 
 /// The language a violation is written in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -147,7 +147,7 @@ impl Expected {
 }
 
 /// Every `Violation::code`, in the order of the variants.
-pub const CODES: [&str; 59] = [
+pub const CODES: [&str; 75] = [
     "not-utf8",
     "not-json",
     "body-not-object",
@@ -207,6 +207,22 @@ pub const CODES: [&str; 59] = [
     "id-stored-other-content",
     "retry-partly-new",
     "stored-unreadable",
+    "no-placement",
+    "placement-ended",
+    "before-placement",
+    "no-grant",
+    "before-award",
+    "paid-beyond-award",
+    "returned-beyond-paid",
+    "retraction-breaks-grant",
+    "valid-to-before-renewal",
+    "no-trial",
+    "trial-concluded",
+    "before-trial-start",
+    "no-strategy",
+    "before-adoption",
+    "revision-after-period",
+    "percent-above-100",
 ];
 
 /// One broken rule or conflict, with the values it is about.
@@ -381,6 +397,54 @@ pub enum Violation {
     },
     RetryPartlyNew,
     StoredUnreadable,
+
+    // Catalogue 2 (DESIGN §11): the lives of placements, grants, agreements, trials, strategies.
+    NoPlacement {
+        id: Uuid,
+    },
+    PlacementAlreadyEnded {
+        id: Uuid,
+    },
+    BeforePlacement {
+        placed_on: NaiveDate,
+    },
+    NoGrant {
+        id: Uuid,
+    },
+    BeforeAward {
+        awarded_on: NaiveDate,
+    },
+    /// Paid less returned would exceed what was awarded.
+    PaidBeyondAward {
+        awarded_ore: i64,
+        balance_ore: i64,
+    },
+    /// More would be returned than is paid and not yet returned.
+    ReturnedBeyondPaid {
+        balance_ore: i64,
+    },
+    /// Retracting a payment or return would leave the grant's balance below 0 or above the award.
+    RetractionBreaksGrant,
+    ValidToBeforeRenewal,
+    NoTrial {
+        id: Uuid,
+    },
+    TrialAlreadyConcluded {
+        id: Uuid,
+    },
+    BeforeTrialStart {
+        started_on: NaiveDate,
+    },
+    NoStrategy {
+        id: Uuid,
+    },
+    BeforeAdoption {
+        adopted_on: NaiveDate,
+    },
+    RevisionAfterPeriod {
+        to_year: i32,
+    },
+    PercentAbove100,
 }
 
 impl Violation {
@@ -460,6 +524,22 @@ impl Violation {
             IdStoredOtherContent { .. } => "id-stored-other-content",
             RetryPartlyNew => "retry-partly-new",
             StoredUnreadable => "stored-unreadable",
+            NoPlacement { .. } => "no-placement",
+            PlacementAlreadyEnded { .. } => "placement-ended",
+            BeforePlacement { .. } => "before-placement",
+            NoGrant { .. } => "no-grant",
+            BeforeAward { .. } => "before-award",
+            PaidBeyondAward { .. } => "paid-beyond-award",
+            ReturnedBeyondPaid { .. } => "returned-beyond-paid",
+            RetractionBreaksGrant => "retraction-breaks-grant",
+            ValidToBeforeRenewal => "valid-to-before-renewal",
+            NoTrial { .. } => "no-trial",
+            TrialAlreadyConcluded { .. } => "trial-concluded",
+            BeforeTrialStart { .. } => "before-trial-start",
+            NoStrategy { .. } => "no-strategy",
+            BeforeAdoption { .. } => "before-adoption",
+            RevisionAfterPeriod { .. } => "revision-after-period",
+            PercentAbove100 => "percent-above-100",
         }
     }
 
@@ -661,18 +741,15 @@ impl Violation {
 }
 
 fn metric_name(metric: Metric) -> &'static str {
-    match metric {
-        Metric::PeopleEmployed => "people_employed",
-        Metric::EnterprisesActive => "enterprises_active",
-    }
+    metric.name()
 }
 
 fn metric_per(metric: Metric, language: Language) -> &'static str {
-    match (metric, language) {
-        (Metric::PeopleEmployed, Language::English) => "per year",
-        (Metric::EnterprisesActive, Language::English) => "per period",
-        (Metric::PeopleEmployed, Language::Danish) => "pr. år (year)",
-        (Metric::EnterprisesActive, Language::Danish) => "for hele perioden (period)",
+    match (metric.per(), language) {
+        (Per::Year, Language::English) => "per year",
+        (Per::Period, Language::English) => "per period",
+        (Per::Year, Language::Danish) => "pr. år (year)",
+        (Per::Period, Language::Danish) => "for hele perioden (period)",
     }
 }
 
@@ -803,6 +880,52 @@ impl Violation {
                                events alone"
                 .to_owned(),
             StoredUnreadable => "the stored event could not be read".to_owned(),
+            other => other.catalogue2_english(),
+        }
+    }
+
+    fn catalogue2_english(&self) -> String {
+        use Violation::*;
+        match self {
+            NoPlacement { id } => format!("no placement {id} is recorded"),
+            PlacementAlreadyEnded { id } => format!("placement {id} has already ended"),
+            BeforePlacement { placed_on } => {
+                format!("must not be before the placement started on {placed_on}")
+            }
+            NoGrant { id } => format!("no grant {id} is awarded"),
+            BeforeAward { awarded_on } => {
+                format!("must not be before the grant was awarded on {awarded_on}")
+            }
+            PaidBeyondAward {
+                awarded_ore,
+                balance_ore,
+            } => format!(
+                "paid less returned would come to {balance_ore} øre, more than the \
+                 {awarded_ore} øre awarded; check the amount"
+            ),
+            ReturnedBeyondPaid { balance_ore } => format!(
+                "only {balance_ore} øre of the grant is paid and not returned; more cannot \
+                 go back"
+            ),
+            RetractionBreaksGrant => "retracting this would leave the grant with less than \
+                                      nothing paid, or more paid than awarded; retract the \
+                                      later payment or return first"
+                .to_owned(),
+            ValidToBeforeRenewal => "must not be before the renewal (occurred_on)".to_owned(),
+            NoTrial { id } => format!("no trial {id} is started"),
+            TrialAlreadyConcluded { id } => format!("trial {id} is already concluded"),
+            BeforeTrialStart { started_on } => {
+                format!("must not be before the trial started on {started_on}")
+            }
+            NoStrategy { id } => format!("no strategy {id} is adopted"),
+            BeforeAdoption { adopted_on } => {
+                format!("must not be before the strategy was adopted on {adopted_on}")
+            }
+            RevisionAfterPeriod { to_year } => format!(
+                "the strategy's period ended in {to_year}; a revision must take effect \
+                 within it"
+            ),
+            PercentAbove100 => "a percentage is at most 100".to_owned(),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -855,6 +978,52 @@ impl Violation {
                                hændelser for sig"
                 .to_owned(),
             StoredUnreadable => "den gemte hændelse kunne ikke læses".to_owned(),
+            other => other.catalogue2_danish(),
+        }
+    }
+
+    fn catalogue2_danish(&self) -> String {
+        use Violation::*;
+        match self {
+            NoPlacement { id } => format!("der er ingen registreret ansættelse {id}"),
+            PlacementAlreadyEnded { id } => format!("ansættelse {id} er allerede ophørt"),
+            BeforePlacement { placed_on } => {
+                format!("må ikke være før ansættelsen begyndte den {placed_on}")
+            }
+            NoGrant { id } => format!("der er ingen bevilling {id}"),
+            BeforeAward { awarded_on } => {
+                format!("må ikke være før bevillingen blev givet den {awarded_on}")
+            }
+            PaidBeyondAward {
+                awarded_ore,
+                balance_ore,
+            } => format!(
+                "udbetalt minus tilbagebetalt ville blive {balance_ore} øre, mere end de \
+                 {awarded_ore} øre, der er bevilget; tjek beløbet"
+            ),
+            ReturnedBeyondPaid { balance_ore } => format!(
+                "kun {balance_ore} øre af bevillingen er udbetalt og ikke tilbagebetalt; mere \
+                 kan ikke gå tilbage"
+            ),
+            RetractionBreaksGrant => "en tilbagetrækning af denne ville give bevillingen mindre \
+                                      end intet udbetalt eller mere udbetalt end bevilget; \
+                                      træk den senere udbetaling eller tilbagebetaling \
+                                      tilbage først"
+                .to_owned(),
+            ValidToBeforeRenewal => "må ikke være før fornyelsen (occurred_on)".to_owned(),
+            NoTrial { id } => format!("der er ingen startet afprøvning {id}"),
+            TrialAlreadyConcluded { id } => format!("afprøvning {id} er allerede afsluttet"),
+            BeforeTrialStart { started_on } => {
+                format!("må ikke være før afprøvningen startede den {started_on}")
+            }
+            NoStrategy { id } => format!("der er ingen vedtaget strategi {id}"),
+            BeforeAdoption { adopted_on } => {
+                format!("må ikke være før strategien blev vedtaget den {adopted_on}")
+            }
+            RevisionAfterPeriod { to_year } => format!(
+                "strategiperioden sluttede i {to_year}; en revision skal gælde inden for den"
+            ),
+            PercentAbove100 => "en procentsats er højst 100".to_owned(),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -1090,6 +1259,25 @@ mod tests {
             IdStoredOtherContent { id, position: 4 },
             RetryPartlyNew,
             StoredUnreadable,
+            NoPlacement { id },
+            PlacementAlreadyEnded { id },
+            BeforePlacement { placed_on: date },
+            NoGrant { id },
+            BeforeAward { awarded_on: date },
+            PaidBeyondAward {
+                awarded_ore: 1,
+                balance_ore: 2,
+            },
+            ReturnedBeyondPaid { balance_ore: 1 },
+            RetractionBreaksGrant,
+            ValidToBeforeRenewal,
+            NoTrial { id },
+            TrialAlreadyConcluded { id },
+            BeforeTrialStart { started_on: date },
+            NoStrategy { id },
+            BeforeAdoption { adopted_on: date },
+            RevisionAfterPeriod { to_year: 2029 },
+            PercentAbove100,
         ]
     }
 

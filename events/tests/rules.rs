@@ -776,7 +776,7 @@ fn strategy_targets_pair_metric_and_period() {
         &[with_targets(
             json!([{"metric": "grants_won", "per": "year", "value": 1}]),
         )],
-        &["0 data.targets[0].metric 422 \"grants_won\" is not allowed here; use people_employed or enterprises_active"],
+        &["0 data.targets[0].metric 422 \"grants_won\" is not allowed here; use people_employed, enterprises_active, retention_6m_pct, grants_total_ore, agreements_active or trials_started"],
     );
     check(
         &[],
@@ -1583,4 +1583,369 @@ fn cvr_of_completes_seven_digits_with_the_check_digit() {
     for cvr in made {
         assert_eq!(rules::check_cvr(&cvr), Ok(()), "{cvr}");
     }
+}
+
+// Catalogue 2 (DESIGN §11): what happened after a placement, a grant, an agreement, a trial and
+// a strategy was recorded.
+
+fn end_placement(placement: &str) -> Value {
+    event(
+        "PlacementEnded",
+        "2023-09-01",
+        json!({"placement_id": id(placement), "reason": "moved_on"}),
+    )
+}
+
+fn pay(grant: &str, amount_ore: i64) -> Value {
+    event(
+        "GrantPaid",
+        "2023-05-01",
+        json!({"grant_id": id(grant), "amount_ore": amount_ore}),
+    )
+}
+
+fn give_back(grant: &str, amount_ore: i64) -> Value {
+    event(
+        "GrantReturned",
+        "2023-12-01",
+        json!({"grant_id": id(grant), "amount_ore": amount_ore}),
+    )
+}
+
+fn renew(agreement: &str) -> Value {
+    event(
+        "AgreementRenewed",
+        "2023-04-01",
+        json!({"agreement_id": id(agreement), "valid_to": "2026-12-31"}),
+    )
+}
+
+fn conclude(trial: &str) -> Value {
+    event(
+        "TrialConcluded",
+        "2023-11-30",
+        json!({"trial_id": id(trial), "outcome": "adopted", "lessons": "Én indgang virker"}),
+    )
+}
+
+fn revise(strategy: &str) -> Value {
+    event(
+        "StrategyRevised",
+        "2024-03-01",
+        json!({"strategy_id": id(strategy), "targets": [
+            {"metric": "people_employed", "per": "year", "value": 40},
+            {"metric": "retention_6m_pct", "per": "year", "value": 75},
+            {"metric": "grants_total_ore", "per": "year", "value": 100_000_000},
+            {"metric": "agreements_active", "per": "period", "value": 12},
+            {"metric": "trials_started", "per": "year", "value": 4}
+        ]}),
+    )
+}
+
+#[test]
+fn a_placement_ends_once_not_before_it_started() {
+    check(
+        &[place("b01")],
+        &[end_placement("b01")],
+        &[r##"0 placement-#b01 v2 {"placement_id":"#b01","reason":"moved_on"}"##],
+    );
+    check(
+        &[],
+        &[end_placement("b01")],
+        &["0 data.placement_id 422 no placement #b01 is recorded"],
+    );
+    check(
+        &[place("b01"), end_placement("b01")],
+        &[end_placement("b01")],
+        &["0 data.placement_id 422 placement #b01 has already ended"],
+    );
+    // Placed 2023-02-01: ending the same day is fine, the day before is not.
+    check(
+        &[place("b01")],
+        &[with(
+            end_placement("b01"),
+            json!({"occurred_on": "2023-01-31"}),
+        )],
+        &["0 occurred_on 422 must not be before the placement started on 2023-02-01"],
+    );
+    // Placed and ended in one request; a second ending in it is refused.
+    check(
+        &[],
+        &[place("b01"), end_placement("b01"), end_placement("b01")],
+        &["2 data.placement_id 422 placement #b01 has already ended"],
+    );
+    // A retracted ending no longer ends; a retracted placement was never there.
+    check(
+        &[place("b01"), end_placement("b01"), retract("101")],
+        &[end_placement("b01")],
+        &["0 placement-#b01 v4"],
+    );
+    check(
+        &[place("b01"), retract("100")],
+        &[end_placement("b01")],
+        &["0 data.placement_id 422 no placement #b01 is recorded"],
+    );
+    // The correction as one request: retract the stored ending and end it again.
+    check(
+        &[place("b01"), end_placement("b01")],
+        &[
+            retract("101"),
+            with_data(end_placement("b01"), json!({"reason": "dropped_out"})),
+        ],
+        &["0 placement-#b01 v3", "1 placement-#b01 v4"],
+    );
+    check(
+        &[place("b01")],
+        &[with_data(end_placement("b01"), json!({"reason": "fired"}))],
+        &["0 data.reason 422"],
+    );
+    check(
+        &[place("b01")],
+        &[with(end_placement("b01"), json!({"expected_version": 0}))],
+        &["0 expected_version 409 expected version 0, but the stream is at version 1"],
+    );
+}
+
+#[test]
+fn grant_money_paid_less_returned_stays_within_the_award() {
+    // Awarded 30,000,000 øre.
+    check(
+        &[grant("901")],
+        &[
+            pay("901", 20_000_000),
+            pay("901", 10_000_000),
+            give_back("901", 30_000_000),
+        ],
+        &["0 grant-#901 v2", "1 grant-#901 v3", "2 grant-#901 v4"],
+    );
+    check(
+        &[grant("901"), pay("901", 20_000_000)],
+        &[pay("901", 10_000_001)],
+        &["0 data.amount_ore 422 paid less returned would come to 30000001 øre, more than the 30000000 øre awarded"],
+    );
+    check(
+        &[grant("901"), pay("901", 20_000_000)],
+        &[give_back("901", 20_000_001)],
+        &["0 data.amount_ore 422 only 20000000 øre of the grant is paid and not returned"],
+    );
+    // Money returned may be paid again, within the award.
+    check(
+        &[
+            grant("901"),
+            pay("901", 30_000_000),
+            give_back("901", 5_000_000),
+        ],
+        &[pay("901", 5_000_000)],
+        &["0 grant-#901 v4"],
+    );
+    check(
+        &[],
+        &[pay("901", 1)],
+        &["0 data.grant_id 422 no grant #901 is awarded"],
+    );
+    check(
+        &[grant("901"), retract("100")],
+        &[give_back("901", 1)],
+        &["0 data.grant_id 422 no grant #901 is awarded"],
+    );
+    check(
+        &[grant("901")],
+        &[with(pay("901", 1), json!({"occurred_on": "2023-03-31"}))],
+        &["0 occurred_on 422 must not be before the grant was awarded on 2023-04-01"],
+    );
+    for amount in [json!(0), json!(-5)] {
+        check(
+            &[grant("901")],
+            &[with_data(pay("901", 1), json!({ "amount_ore": amount }))],
+            &["0 data.amount_ore 422 must be a whole number of øre greater than 0"],
+        );
+    }
+    check(
+        &[grant("901")],
+        &[with_data(give_back("901", 1), json!({"amount_ore": 1.5}))],
+        &["0 data.amount_ore 422 must be a whole number of øre, e.g."],
+    );
+}
+
+#[test]
+fn retracting_grant_money_keeps_the_balance_within_the_award() {
+    // Paid 30M then 5M back: retracting the payment would leave -5M paid.
+    check(
+        &[
+            grant("901"),
+            pay("901", 30_000_000),
+            give_back("901", 5_000_000),
+        ],
+        &[retract("101")],
+        &["0 data.event_id 422 retracting this would leave the grant with less than nothing paid"],
+    );
+    // Retracting the return first, then the payment, is fine; so is a payment paid again.
+    check(
+        &[
+            grant("901"),
+            pay("901", 30_000_000),
+            give_back("901", 5_000_000),
+        ],
+        &[retract("102"), retract("101"), pay("901", 30_000_000)],
+        &["0 grant-#901 v4", "1 grant-#901 v5", "2 grant-#901 v6"],
+    );
+    // Paid 30M, 5M back, 5M again: retracting the return would make 35M of 30M.
+    check(
+        &[
+            grant("901"),
+            pay("901", 30_000_000),
+            give_back("901", 5_000_000),
+            pay("901", 5_000_000),
+        ],
+        &[retract("102")],
+        &["0 data.event_id 422 retracting this would leave the grant"],
+    );
+}
+
+#[test]
+fn an_agreement_is_renewed_while_it_runs() {
+    check(
+        &[sign("a01")],
+        &[renew("a01")],
+        &[r##"0 agreement-#a01 v2 {"agreement_id":"#a01","valid_to":"2026-12-31"}"##],
+    );
+    check(
+        &[],
+        &[renew("a01")],
+        &["0 data.agreement_id 422 no agreement #a01 is signed"],
+    );
+    check(
+        &[sign("a01"), end("a01")],
+        &[renew("a01")],
+        &["0 data.agreement_id 422 agreement #a01 has already ended"],
+    );
+    check(
+        &[sign("a01")],
+        &[with(renew("a01"), json!({"occurred_on": "2022-04-30"}))],
+        &["0 occurred_on 422 must not be before the agreement was signed on 2022-05-01"],
+    );
+    check(
+        &[sign("a01")],
+        &[with_data(renew("a01"), json!({"valid_to": "2023-03-31"}))],
+        &["0 data.valid_to 422 must not be before the renewal (occurred_on)"],
+    );
+    check(
+        &[sign("a01")],
+        &[without_data(renew("a01"), "valid_to")],
+        &["0 data.valid_to 422"],
+    );
+    check(
+        &[sign("a01")],
+        &[with_data(renew("a01"), json!({"valid_to": "2026-2-1"}))],
+        &["0 data.valid_to 422"],
+    );
+}
+
+#[test]
+fn a_trial_concludes_once_not_before_it_started() {
+    check(&[trial("701")], &[conclude("701")], &["0 trial-#701 v2"]);
+    check(
+        &[],
+        &[conclude("701")],
+        &["0 data.trial_id 422 no trial #701 is started"],
+    );
+    check(
+        &[trial("701"), conclude("701")],
+        &[conclude("701")],
+        &["0 data.trial_id 422 trial #701 is already concluded"],
+    );
+    check(
+        &[trial("701")],
+        &[with(conclude("701"), json!({"occurred_on": "2023-01-09"}))],
+        &["0 occurred_on 422 must not be before the trial started on 2023-01-10"],
+    );
+    check(
+        &[trial("701")],
+        &[with_data(conclude("701"), json!({"outcome": "maybe"}))],
+        &["0 data.outcome 422"],
+    );
+    check(
+        &[trial("701")],
+        &[with_data(conclude("701"), json!({"lessons": "  "}))],
+        &["0 data.lessons 422 must not be empty"],
+    );
+    // Lessons are optional.
+    check(
+        &[trial("701")],
+        &[without_data(conclude("701"), "lessons")],
+        &[r##"0 trial-#701 v2 {"lessons":null,"outcome":"adopted","trial_id":"#701"}"##],
+    );
+}
+
+#[test]
+fn a_strategy_is_revised_within_its_period_with_targets_counted_as_their_metric() {
+    check(
+        &[strategy("501")],
+        &[revise("501")],
+        &["0 strategy-#501 v2"],
+    );
+    check(
+        &[],
+        &[revise("501")],
+        &["0 data.strategy_id 422 no strategy #501 is adopted"],
+    );
+    check(
+        &[strategy("501")],
+        &[with(revise("501"), json!({"occurred_on": "2021-12-31"}))],
+        &["0 occurred_on 422 must not be before the strategy was adopted on 2022-01-01"],
+    );
+    // The period 2022-2025 is over at the end of 2025 (checked with a strategy ending 2023).
+    check(
+        &[with_data(strategy("501"), json!({"to_year": 2023}))],
+        &[revise("501")],
+        &["0 occurred_on 422 the strategy's period ended in 2023"],
+    );
+    let targets = |targets: Value| with_data(revise("501"), json!({ "targets": targets }));
+    check(
+        &[strategy("501")],
+        &[targets(json!([]))],
+        &["0 data.targets 422 a strategy needs at least one target"],
+    );
+    check(
+        &[strategy("501")],
+        &[targets(
+            json!([{"metric": "retention_6m_pct", "per": "year", "value": 101}]),
+        )],
+        &["0 data.targets[0].value 422 a percentage is at most 100"],
+    );
+    check(
+        &[strategy("501")],
+        &[targets(
+            json!([{"metric": "agreements_active", "per": "year", "value": 3}]),
+        )],
+        &["0 data.targets[0].per 422 agreements_active is counted per period"],
+    );
+    check(
+        &[strategy("501")],
+        &[targets(
+            json!([{"metric": "trials_started", "per": "period", "value": 3}]),
+        )],
+        &["0 data.targets[0].per 422 trials_started is counted per year"],
+    );
+    check(
+        &[strategy("501")],
+        &[targets(json!([
+            {"metric": "grants_total_ore", "per": "year", "value": 1},
+            {"metric": "grants_total_ore", "per": "year", "value": 2}
+        ]))],
+        &["0 data.targets[1].metric 422 this metric already has a target in this strategy"],
+    );
+    check(
+        &[strategy("501")],
+        &[targets(
+            json!([{"metric": "happiness", "per": "year", "value": 3}]),
+        )],
+        &["0 data.targets[0].metric 422"],
+    );
+    // A retracted adoption leaves nothing to revise.
+    check(
+        &[strategy("501"), retract("100")],
+        &[revise("501")],
+        &["0 data.strategy_id 422 no strategy #501 is adopted"],
+    );
 }

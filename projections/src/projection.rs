@@ -38,6 +38,8 @@ pub struct Projection {
     agreement_slots: HashMap<Uuid, u32>,
     /// In position order, so the latest-recorded strategy is found from the back.
     pub(crate) strategies: Vec<Strategy>,
+    /// Every `StrategyRevised`, in position order (`Fact::Revision`).
+    pub(crate) revisions: Vec<Revision>,
     /// In the order the retractions were applied.
     pub(crate) retractions: Vec<Retraction>,
     /// Each grant's amount, in the order the grants were applied (`Fact::Grant`).
@@ -51,6 +53,16 @@ pub struct Projection {
 #[derive(Clone, Debug)]
 pub(crate) struct Strategy {
     pub(crate) adopted: StrategyAdopted,
+    pub(crate) retracted: bool,
+}
+
+/// A strategy's targets as revised, in force from `occurred_on` (DESIGN §11).
+#[derive(Clone, Debug)]
+pub(crate) struct Revision {
+    pub(crate) revised: impact_events::StrategyRevised,
+    pub(crate) event_id: Uuid,
+    pub(crate) position: u64,
+    pub(crate) occurred_on: NaiveDate,
     pub(crate) retracted: bool,
 }
 
@@ -83,6 +95,8 @@ struct Record {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Fact {
     Strategy(u32),
+    /// A `StrategyRevised`: its slot in `Projection::revisions`.
+    Revision(u32),
     Registration {
         slot: u32,
         kind: EnterpriseKind,
@@ -279,7 +293,7 @@ impl Projection {
         } else {
             Fact::Nothing
         };
-        let event_type = u8::try_from(event.data.type_index()).expect("ten event types");
+        let event_type = u8::try_from(event.data.type_index()).expect("sixteen event types");
         self.lists
             .list_fact(event.occurred_on, &fact, event.position);
         self.records.push(Record {
@@ -440,6 +454,24 @@ impl Projection {
                 });
                 Fact::Retraction { target }
             }
+            // Catalogue 2's events move no figure of the status yet: the grant's money paid
+            // and returned, renewals and conclusions are listed with their streams; retention
+            // and the revised targets are folded by `targets` (issue 14).
+            EventData::StrategyRevised(revised) => {
+                self.revisions.push(Revision {
+                    revised: revised.clone(),
+                    event_id: event.id,
+                    position: event.position,
+                    occurred_on: event.occurred_on,
+                    retracted: false,
+                });
+                Fact::Revision(slot(self.revisions.len() - 1))
+            }
+            EventData::PlacementEnded(_)
+            | EventData::GrantPaid(_)
+            | EventData::GrantReturned(_)
+            | EventData::AgreementRenewed(_)
+            | EventData::TrialConcluded(_) => Fact::Nothing,
         }
     }
 
@@ -457,6 +489,7 @@ impl Projection {
         let year = record.occurred_on.year();
         match record.fact {
             Fact::Strategy(slot) => self.strategies[slot as usize].retracted = true,
+            Fact::Revision(slot) => self.revisions[slot as usize].retracted = true,
             Fact::Registration { slot, .. } => {
                 self.change_enterprise(slot, |enterprise| enterprise.registration_retracted = true)
             }
@@ -595,6 +628,7 @@ impl Projection {
             position,
             records,
             strategies: self.strategies.iter().map(|s| s.adopted.clone()).collect(),
+            revisions: self.revisions.clone(),
             retractions,
             funders: self.funders.clone(),
             grant_amounts: self.grant_amounts.clone(),
@@ -633,6 +667,8 @@ pub struct Past {
     position: u64,
     records: Records<Record>,
     strategies: Vec<StrategyAdopted>,
+    /// Every revision the projection had; a fold takes those of its records.
+    revisions: Vec<Revision>,
     /// The retractions recorded up to `position`, in order.
     retractions: Vec<Retraction>,
     funders: Interner,
@@ -649,6 +685,7 @@ impl Past {
             position,
             records,
             strategies,
+            revisions,
             retractions,
             funders,
             grant_amounts,
@@ -678,6 +715,10 @@ impl Past {
                 Fact::Strategy(slot) => past.strategies.push(Strategy {
                     adopted: strategies[slot as usize].clone(),
                     retracted: false,
+                }),
+                Fact::Revision(slot) => past.revisions.push(Revision {
+                    retracted: false,
+                    ..revisions[slot as usize].clone()
                 }),
                 Fact::Registration { kind, goals, .. } => {
                     let registration = At {

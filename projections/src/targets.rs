@@ -7,7 +7,9 @@ use impact_events::{Metric, Per};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::projection::{Projection, Strategy};
+use chrono::Datelike;
+
+use crate::projection::{Projection, Revision, Strategy};
 
 /// The targets in force for `year` and the actual figures against them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -16,8 +18,23 @@ pub struct Targets {
     pub year: i32,
     pub as_of_position: u64,
     pub strategy: StrategyRef,
-    /// In the order the strategy lists them.
+    /// The revision (`StrategyRevised`) every listed target comes from: the latest standing
+    /// revision of the strategy in force from a date on or before the year's end. Null: the
+    /// targets are those the strategy was adopted with.
+    pub revision: Option<RevisionRef>,
+    /// In the order the strategy (or its revision) lists them.
     pub targets: Vec<TargetStatus>,
+}
+
+/// Which `StrategyRevised` a year's targets come from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionRef {
+    pub event_id: Uuid,
+    pub position: u64,
+    /// In force from this date on.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub occurred_on: chrono::NaiveDate,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -39,7 +56,8 @@ pub struct TargetStatus {
     pub metric: Metric,
     pub per: Per,
     pub target: i64,
-    pub actual: i64,
+    /// Null for a metric this build does not measure yet (`retention_6m_pct`: issue 14).
+    pub actual: Option<i64>,
     /// actual / target × 100, one decimal; null when the target is 0.
     pub attainment_pct: Option<f64>,
     /// actual ≥ target.
@@ -65,12 +83,13 @@ impl Projection {
     pub fn targets(&self, year: i32) -> Option<Targets> {
         let strategy = self.strategy_in_force(year)?;
         let adopted = &strategy.adopted;
-        let targets = adopted
-            .targets
+        let revision = self.revision_in_force(adopted.strategy_id, year);
+        let in_force = revision.map_or(&adopted.targets, |revision| &revision.revised.targets);
+        let targets = in_force
             .iter()
             .map(|target| {
                 let actual = self.actual(target.metric, year);
-                let outlook = (target.per == Per::Period).then(|| {
+                let outlook = (target.per == Per::Period && actual.is_some()).then(|| {
                     let series = self.series(target.metric, adopted.from_year, year);
                     let last_step = i64::from(adopted.to_year) - i64::from(adopted.from_year);
                     outlook(&series, last_step, target.value)
@@ -80,8 +99,10 @@ impl Projection {
                     per: target.per,
                     target: target.value,
                     actual,
-                    attainment_pct: attainment_tenths(actual, target.value).map(tenths_to_f64),
-                    met: actual >= target.value,
+                    attainment_pct: actual
+                        .and_then(|actual| attainment_tenths(actual, target.value))
+                        .map(tenths_to_f64),
+                    met: actual.is_some_and(|actual| actual >= target.value),
                     outlook,
                 }
             })
@@ -95,7 +116,21 @@ impl Projection {
                 from_year: adopted.from_year,
                 to_year: adopted.to_year,
             },
+            revision: revision.map(|revision| RevisionRef {
+                event_id: revision.event_id,
+                position: revision.position,
+                occurred_on: revision.occurred_on,
+            }),
             targets,
+        })
+    }
+
+    /// The latest-recorded standing revision of `strategy_id` in force by the end of `year`.
+    fn revision_in_force(&self, strategy_id: Uuid, year: i32) -> Option<&Revision> {
+        self.revisions.iter().rev().find(|revision| {
+            !revision.retracted
+                && revision.revised.strategy_id == strategy_id
+                && revision.occurred_on.year() <= year
         })
     }
 
@@ -106,22 +141,24 @@ impl Projection {
         })
     }
 
-    fn actual(&self, metric: Metric, year: i32) -> i64 {
-        let actual = match metric {
-            Metric::PeopleEmployed => self.years.people_employed(year),
-            Metric::EnterprisesActive => {
-                return self.years.enterprises_active(year).iter().sum();
-            }
-        };
-        i64::try_from(actual).unwrap_or(i64::MAX)
+    fn actual(&self, metric: Metric, year: i32) -> Option<i64> {
+        let count = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        Some(match metric {
+            Metric::PeopleEmployed => count(self.years.people_employed(year)),
+            Metric::EnterprisesActive => self.years.enterprises_active(year).iter().sum(),
+            Metric::GrantsTotalOre => self.status(year).grants.total_ore,
+            Metric::AgreementsActive => count(self.status(year).agreements.active),
+            Metric::TrialsStarted => count(self.status(year).trials.started),
+            Metric::RetentionSixMonthsPct => return None,
+        })
     }
 
     /// The metric at the end of each year from `first` to `last`.
     fn series(&self, metric: Metric, first: i32, last: i32) -> Vec<i64> {
         match metric {
             Metric::EnterprisesActive => self.years.enterprises_active_series(first, last),
-            Metric::PeopleEmployed => (first..=last)
-                .map(|year| self.actual(Metric::PeopleEmployed, year))
+            other => (first..=last)
+                .filter_map(|year| self.actual(other, year))
                 .collect(),
         }
     }

@@ -72,6 +72,13 @@ enum Step {
         people: i64,
         enterprises: i64,
     },
+    /// A `StrategyRevised` of a strategy adopted before (catalogue 2).
+    Revise {
+        pick: Index,
+        day: u16,
+        people: i64,
+        trials: i64,
+    },
     Retract {
         pick: Index,
     },
@@ -124,6 +131,9 @@ fn step() -> impl Strategy<Value = Step> {
                 from_year, years, people, enterprises
             }
         ),
+        1 => (any::<Index>(), day(), 0..10i64, 0..10i64).prop_map(
+            |(pick, day, people, trials)| Step::Revise { pick, day, people, trials }
+        ),
         2 => any::<Index>().prop_map(|pick| Step::Retract { pick }),
     ]
 }
@@ -144,6 +154,8 @@ struct Model {
     retractable: Vec<Uuid>,
     /// Closures and endings, to reopen their entity when one is retracted.
     endings: HashMap<Uuid, (common::Ids, NaiveDate)>,
+    /// Every strategy adopted, to revise (a revision of a retracted one is never stored).
+    strategies: Vec<(common::Ids, NaiveDate, i32)>,
 }
 
 fn date_after(start: NaiveDate, days: u16) -> NaiveDate {
@@ -281,10 +293,46 @@ impl Model {
             } => {
                 let on = format!("{from_year}-01-15");
                 let to_year = from_year + years;
-                Some(
-                    log.strategy(&on, *from_year, to_year, &[*people, *enterprises])
-                        .event,
-                )
+                let ids = log.strategy(&on, *from_year, to_year, &[*people, *enterprises]);
+                self.strategies.push((ids, common::date(&on), to_year));
+                Some(ids.event)
+            }
+            Step::Revise {
+                pick,
+                day,
+                people,
+                trials,
+            } => {
+                // A revision of a standing strategy, within its life (the rules refuse others).
+                let standing: Vec<(common::Ids, NaiveDate, i32)> = self
+                    .strategies
+                    .iter()
+                    .filter(|(ids, _, _)| self.retractable.contains(&ids.event))
+                    .copied()
+                    .collect();
+                if standing.is_empty() {
+                    return;
+                }
+                let (ids, adopted_on, to_year) = standing[pick.index(standing.len())];
+                let on = common::date(&day_date(*day)).max(adopted_on);
+                if on.year() > to_year {
+                    return;
+                }
+                let targets = [
+                    (Metric::PeopleEmployed, *people),
+                    (Metric::TrialsStarted, *trials),
+                ]
+                .map(|(metric, value)| Target {
+                    metric,
+                    per: metric.per(),
+                    value,
+                })
+                .to_vec();
+                let revised = StrategyRevised {
+                    strategy_id: ids.entity,
+                    targets,
+                };
+                Some(log.push(&on.to_string(), EventData::StrategyRevised(revised)))
             }
             Step::Retract { pick } => {
                 if self.retractable.is_empty() {

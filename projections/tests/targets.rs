@@ -36,6 +36,7 @@ fn the_reported_figures_give_the_design_example() {
         "year": 2023, "as_of_position": log.events.len(),
         "strategy": {"strategy_id": strategy.entity, "name": "Strategy 2022-2025",
                      "from_year": 2022, "to_year": 2025},
+        "revision": null,
         "targets": [
             {"metric": "people_employed", "per": "year", "target": 30, "actual": 118,
              "attainment_pct": 393.3, "met": true},
@@ -325,4 +326,56 @@ fn forecast() {
         },
     ];
     cases.iter().for_each(check);
+}
+
+/// A `StrategyRevised` replaces the targets from the year of its `occurred_on` on; /targets names
+/// the revision; retracting it brings the adopted targets back.
+#[test]
+fn a_revision_changes_the_targets_in_force_from_its_year_and_says_so() {
+    use impact_events::{EventData, Metric, StrategyRevised, Target};
+    let mut log = Log::new();
+    let strategy = log.strategy("2022-01-15", 2022, 2025, &[30, 40]);
+    let targets = [
+        (Metric::PeopleEmployed, 35),
+        (Metric::GrantsTotalOre, 50_000_000),
+    ]
+    .map(|(metric, value)| Target {
+        metric,
+        per: metric.per(),
+        value,
+    })
+    .to_vec();
+    let revised = StrategyRevised {
+        strategy_id: strategy.entity,
+        targets,
+    };
+    let revision = log.push("2024-09-01", EventData::StrategyRevised(revised));
+    let answer = |log: &Log, year: i32| {
+        serde_json::to_value(log.projection().targets(year).expect("in force")).unwrap()
+    };
+    let before = answer(&log, 2023);
+    assert_eq!(
+        before["revision"],
+        Value::Null,
+        "2023 keeps the adopted targets"
+    );
+    assert_eq!(before["targets"][1]["metric"], "enterprises_active");
+    let after = answer(&log, 2024);
+    assert_eq!(after["revision"]["event_id"], json!(revision));
+    assert_eq!(after["revision"]["occurred_on"], "2024-09-01");
+    assert_eq!(after["revision"]["position"], 2);
+    let metrics: Vec<&Value> = after["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["metric"])
+        .collect();
+    assert_eq!(
+        metrics,
+        [&json!("people_employed"), &json!("grants_total_ore")]
+    );
+    assert_eq!(after["targets"][1]["actual"], 0, "no grant awarded in 2024");
+    log.retract("2024-10-01", revision, "the committee did not adopt it");
+    assert_eq!(answer(&log, 2024)["revision"], Value::Null);
+    assert_eq!(answer(&log, 2024)["targets"][0]["target"], 30);
 }

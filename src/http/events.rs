@@ -223,7 +223,7 @@ pub async fn page(
 }
 
 /// The retraction of each event of `events` that was retracted, by the retracted event's id.
-fn retractions_of(
+pub fn retractions_of(
     state: &AppState,
     events: &[StoredEvent],
 ) -> Result<std::collections::BTreeMap<Uuid, Retraction>, ApiError> {

@@ -133,6 +133,9 @@ pub struct StreamAnswer {
     pub events: Vec<StoredEvent>,
     /// Ask again with `after` = this for the next page; null on the last page.
     pub next_after: Option<u64>,
+    /// For each event of the page that was retracted, keyed by its id: by which event, when and
+    /// why. Beside the events, never in them: each event stays exactly as hashed.
+    pub retractions: std::collections::BTreeMap<uuid::Uuid, super::events::Retraction>,
 }
 
 #[allow(dead_code)]
@@ -217,6 +220,12 @@ impl Modify for BearerToken {
         impact_events::TrialStarted,
         impact_events::TrendNoted,
         impact_events::EventRetracted,
+        impact_events::PlacementEnded,
+        impact_events::GrantPaid,
+        impact_events::GrantReturned,
+        impact_events::AgreementRenewed,
+        impact_events::TrialConcluded,
+        impact_events::StrategyRevised,
     )),
     modifiers(&BearerToken),
     tags((name = "events"), (name = "audit"), (name = "figures"), (name = "lists"), (name = "operations"), (name = "transparency"))

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::caller::STAFF_AUDITOR_ADMIN;
 use super::error::{internal, ApiError};
-use super::events::write_events;
+use super::events::{retractions_of, write_events};
 use super::{json_response, AppState};
 use crate::auth::Caller;
 
@@ -63,7 +63,10 @@ pub async fn one(
     body.pop();
     body.extend_from_slice(b",\"events\":[");
     write_events(&mut body, &events);
-    body.extend_from_slice(b"]}");
+    body.extend_from_slice(b"],\"retractions\":");
+    let retractions = retractions_of(&state, &events)?;
+    serde_json::to_writer(&mut body, &retractions).expect("retractions serialize");
+    body.push(b'}');
     Ok(json_response(body))
 }
 

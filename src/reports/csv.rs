@@ -373,7 +373,14 @@ fn target_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             Value::Text(per.to_owned()),
         );
         rows.count(metric, lang.pick("mål", "target"), target.target);
-        rows.count(metric, lang.pick("faktisk", "actual"), target.actual);
+        match target.actual {
+            Some(actual) => rows.count(metric, lang.pick("faktisk", "actual"), actual),
+            None => rows.push(
+                metric,
+                lang.pick("faktisk", "actual"),
+                Value::Text(words::not_measured(lang).to_owned()),
+            ),
+        }
         let attainment = Value::OneDecimal(target.attainment_pct);
         rows.push(
             metric,

@@ -271,7 +271,12 @@ impl Page<'_> {
                 div.target-head {
                     span.target-name { (capitalised(words::metric(lang, target.metric))) }
                     span.target-figures {
-                        (self.pick("faktisk ", "actual ")) strong { (self.count(target.actual)) }
+                        (self.pick("faktisk ", "actual ")) strong {
+                            (target.actual.map_or_else(
+                                || words::not_measured(lang).to_owned(),
+                                |actual| self.count(actual),
+                            ))
+                        }
                         " · " (self.pick("mål ", "target ")) strong { (self.count(target.target)) }
                         " " (words::per(lang, target.per))
                     }

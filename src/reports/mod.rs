@@ -277,7 +277,14 @@ fn label_of(ledger: &Ledger, event: &StoredEvent) -> Result<Option<String>, Stor
         EventData::TrialStarted(started) => started.title.clone(),
         EventData::TrendNoted(noted) => noted.title.clone(),
         // A closure or an ending is about the entity its stream's first event created.
-        EventData::EnterpriseClosed(_) | EventData::AgreementEnded(_) => {
+        EventData::EnterpriseClosed(_)
+        | EventData::AgreementEnded(_)
+        | EventData::PlacementEnded(_)
+        | EventData::GrantPaid(_)
+        | EventData::GrantReturned(_)
+        | EventData::AgreementRenewed(_)
+        | EventData::TrialConcluded(_)
+        | EventData::StrategyRevised(_) => {
             let creation = ledger.stream(&event.stream)?.into_iter().next();
             match creation.filter(|creation| creation.position != event.position) {
                 Some(creation) => return label_of(ledger, &creation),

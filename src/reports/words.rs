@@ -102,7 +102,19 @@ pub fn metric(lang: Lang, metric: Metric) -> &'static str {
             "aktive socialøkonomiske virksomheder og initiativer",
             "active social-economic enterprises and initiatives",
         ),
+        Metric::RetentionSixMonthsPct => lang.pick(
+            "fastholdelse efter 6 måneder (%)",
+            "retention after 6 months (%)",
+        ),
+        Metric::GrantsTotalOre => lang.pick("bevillinger i alt (øre)", "grants in total (øre)"),
+        Metric::AgreementsActive => lang.pick("aktive aftaler", "active agreements"),
+        Metric::TrialsStarted => lang.pick("startede afprøvninger", "trials started"),
     }
+}
+
+/// What a target shows for a metric this build does not measure yet.
+pub fn not_measured(lang: Lang) -> &'static str {
+    lang.pick("ikke målt endnu", "not measured yet")
 }
 
 pub fn per(lang: Lang, per: Per) -> &'static str {

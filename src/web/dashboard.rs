@@ -288,6 +288,7 @@ fn chart(lang: Lang, dashboard: &Dashboard, metric: Metric) -> Markup {
         .map(|(year, people, enterprises)| match metric {
             Metric::PeopleEmployed => (*year, *people),
             Metric::EnterprisesActive => (*year, *enterprises),
+            other => unreachable!("the dashboard charts the two headline metrics, not {other:?}"),
         })
         .collect();
     let target = dashboard

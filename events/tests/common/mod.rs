@@ -88,6 +88,36 @@ pub fn every_variant_minimal() -> Vec<EventData> {
             event_id: uuid(0xE1),
             reason: "entered twice".to_owned(),
         }),
+        // Catalogue 2 (schema 2), appended in catalogue order.
+        EventData::PlacementEnded(PlacementEnded {
+            placement_id: uuid(0xB0),
+            reason: PlacementEndReason::MovedOn,
+        }),
+        EventData::GrantPaid(GrantPaid {
+            grant_id: uuid(0x90),
+            amount_ore: 20_000_000,
+        }),
+        EventData::GrantReturned(GrantReturned {
+            grant_id: uuid(0x90),
+            amount_ore: 5_000_000,
+        }),
+        EventData::AgreementRenewed(AgreementRenewed {
+            agreement_id: uuid(0xA0),
+            valid_to: date(2027, 12, 31),
+        }),
+        EventData::TrialConcluded(TrialConcluded {
+            trial_id: uuid(0x70),
+            outcome: TrialOutcome::Adopted,
+            lessons: None,
+        }),
+        EventData::StrategyRevised(StrategyRevised {
+            strategy_id: uuid(0x51),
+            targets: vec![Target {
+                metric: Metric::RetentionSixMonthsPct,
+                per: Per::Year,
+                value: 70,
+            }],
+        }),
     ]
 }
 
@@ -146,7 +176,22 @@ pub fn every_variant_full() -> Vec<EventData> {
                 sdgs: Some(vec![12]),
                 ..data
             }),
-            retracted @ EventData::EventRetracted(_) => retracted,
+            EventData::TrialConcluded(data) => EventData::TrialConcluded(TrialConcluded {
+                lessons: Some("Fælles indgang virker\n\"igen\"".to_owned()),
+                ..data
+            }),
+            EventData::StrategyRevised(mut data) => {
+                for metric in [Metric::GrantsTotalOre, Metric::AgreementsActive] {
+                    let per = metric.per();
+                    data.targets.push(Target {
+                        metric,
+                        per,
+                        value: 5,
+                    });
+                }
+                EventData::StrategyRevised(data)
+            }
+            unchanged => unchanged,
         })
         .collect()
 }
@@ -220,4 +265,21 @@ pub fn every_variant_full_chain() -> Vec<StoredEvent> {
         })
         .collect();
     seal_chain(events)
+}
+
+/// The chain as the schema-1 binary sealed it: every event of schema 1 (types added later are
+/// left out), with `schema` 1 and the hashes that gives, linked again.
+pub fn reseal_as_schema1(chain: Vec<StoredEvent>) -> Vec<StoredEvent> {
+    let mut resealed: Vec<StoredEvent> = Vec::new();
+    for mut event in chain
+        .into_iter()
+        .filter(|event| event.data.first_schema() == 1)
+    {
+        event.schema = 1;
+        event.position = resealed.len() as u64 + 1;
+        event.prev_hash = resealed.last().map_or(Hash::GENESIS, |last| last.hash);
+        event.hash = event.compute_hash();
+        resealed.push(event);
+    }
+    resealed
 }
