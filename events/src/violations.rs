@@ -1005,10 +1005,10 @@ impl Violation {
                 "kun {balance_ore} øre af bevillingen er udbetalt og ikke tilbagebetalt; mere \
                  kan ikke gå tilbage"
             ),
-            RetractionBreaksGrant => "en tilbagetrækning af denne ville give bevillingen mindre \
+            RetractionBreaksGrant => "en tilbagekaldelse af denne ville give bevillingen mindre \
                                       end intet udbetalt eller mere udbetalt end bevilget; \
-                                      træk den senere udbetaling eller tilbagebetaling \
-                                      tilbage først"
+                                      tilbagekald den senere udbetaling eller tilbagebetaling \
+                                      først"
                 .to_owned(),
             ValidToBeforeRenewal => "må ikke være før fornyelsen (occurred_on)".to_owned(),
             NoTrial { id } => format!("der er ingen startet afprøvning {id}"),

@@ -226,7 +226,10 @@ impl Page<'_> {
                             th scope="row" { (capitalised(words::metric(lang, target.metric)))
                                 " " span.muted { (words::per(lang, target.per)) } }
                             td.number { (self.count(target.target)) }
-                            td.number { (self.count(target.actual)) }
+                            td.number { (target.actual.map_or_else(
+                                || words::not_measured(lang).to_owned(),
+                                |actual| self.count(actual),
+                            )) }
                             td.number.nowrap { (self.percent(target.attainment_pct)) }
                             td.number { @match outlook.and_then(|outlook| outlook.forecast) {
                                 Some(forecast) => { (self.numbers.forecast(forecast)) }
