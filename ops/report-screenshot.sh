@@ -30,7 +30,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 "$bin" demo --data "$work/data" >&2
-"$bin" report --year "$year" --format html --data "$work/data" >"$work/report.html"
+"$bin" report --year "$year" --format html --municipality "Slagelse Kommune" --data "$work/data" \
+    >"$work/report.html"
 
 mkdir -p "$(dirname "$out")"
 # The page is laid out 210 mm (794 CSS px) wide, as it prints. Drawn at 1.5625 device pixels

@@ -114,6 +114,9 @@ pub struct ReportArgs {
     /// Report as known at this log position (the position an earlier report states).
     #[arg(long, value_name = "POSITION")]
     pub at_position: Option<u64>,
+    /// The municipality's name for the page footer of the html report, e.g. "Slagelse Kommune".
+    #[arg(long, env = "IMPACT_LEDGER_MUNICIPALITY")]
+    pub municipality: Option<String>,
     #[command(flatten)]
     pub data: DataDir,
 }

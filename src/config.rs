@@ -89,6 +89,10 @@ pub struct ServeArgs {
     /// entries go first) [default: 8388608].
     #[arg(long, env = "IMPACT_LEDGER_ACCESS_LOG_BYTES_MAX")]
     pub access_log_bytes_max: Option<u64>,
+    /// The municipality's name, printed in the annual report's page footer, e.g.
+    /// "Slagelse Kommune" [default: none].
+    #[arg(long, env = "IMPACT_LEDGER_MUNICIPALITY")]
+    pub municipality: Option<String>,
 }
 
 /// The settings as a TOML file may hold them: every key optional, unknown keys refused.
@@ -114,6 +118,7 @@ struct FileConfig {
     write_timeout_ms: Option<u64>,
     metrics_token_required: Option<bool>,
     access_log_bytes_max: Option<u64>,
+    municipality: Option<String>,
 }
 
 /// The effective settings.
@@ -124,6 +129,8 @@ pub struct Config {
     pub listen: SocketAddr,
     pub log_format: LogFormat,
     pub limits: Limits,
+    /// Named in the annual report's page footer.
+    pub municipality: Option<String>,
 }
 
 /// Every limit of the service.
@@ -183,6 +190,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log_format: LogFormat::Text,
             limits: Limits::default(),
+            municipality: None,
         }
     }
 }
@@ -217,6 +225,7 @@ impl Config {
                 .log_format
                 .or(file.log_format)
                 .unwrap_or(default.log_format),
+            municipality: check_municipality(args.municipality.clone().or(file.municipality))?,
             limits: Limits {
                 body_bytes_max: pick(
                     args.body_bytes_max,
@@ -354,6 +363,22 @@ fn resolve_listen(listen: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("the host of the listen address `{listen}` has no address"))
 }
 
+/// A name for a page footer: trimmed, one line, at most `MUNICIPALITY_CHARS_MAX` characters;
+/// empty is none.
+pub fn check_municipality(name: Option<String>) -> anyhow::Result<Option<String>> {
+    let Some(name) = name.map(|name| name.trim().to_owned()) else {
+        return Ok(None);
+    };
+    anyhow::ensure!(
+        name.chars().count() <= MUNICIPALITY_CHARS_MAX && !name.chars().any(char::is_control),
+        "the municipality must be one line of at most {MUNICIPALITY_CHARS_MAX} characters, \
+         e.g. \"Slagelse Kommune\""
+    );
+    Ok((!name.is_empty()).then_some(name))
+}
+
+const MUNICIPALITY_CHARS_MAX: usize = 100;
+
 fn pick<T>(flag: Option<T>, file: Option<T>, default: T) -> T {
     flag.or(file).unwrap_or(default)
 }
@@ -405,6 +430,8 @@ struct Flat<'a> {
     log_format: LogFormat,
     #[serde(flatten)]
     limits: Limits,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    municipality: Option<&'a str>,
 }
 
 impl<'a> From<&'a Config> for Flat<'a> {
@@ -415,6 +442,7 @@ impl<'a> From<&'a Config> for Flat<'a> {
             listen: config.listen.to_string(),
             log_format: config.log_format,
             limits: config.limits,
+            municipality: config.municipality.as_deref(),
         }
     }
 }

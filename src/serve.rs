@@ -57,6 +57,7 @@ pub fn open_state_on(
         subscribers: Default::default(),
         folds: Arc::new(tokio::sync::Semaphore::new(limits.folds_max)),
         verifies: Arc::new(tokio::sync::Semaphore::new(limits.verifies_max)),
+        municipality: None,
     })
 }
 
@@ -92,7 +93,8 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let data = &config.data;
     // Before anything is made (a token, the demo data): a busy port is said plainly.
     let listener = bind(config.listen).await?;
-    let state = open_state_on(data, &config.store, config.limits)?;
+    let mut state = open_state_on(data, &config.store, config.limits)?;
+    state.municipality = config.municipality.as_deref().map(Arc::from);
     first_admin_token(data, &state.tokens)?;
     if demo {
         match crate::demo::load_if_empty(&state).await? {

@@ -127,7 +127,8 @@ fn flags_win_over_the_file_which_wins_over_the_defaults() {
     let file = dir.path().join("config.toml");
     std::fs::write(
         &file,
-        "data = \"/srv/ledger\"\nbody_bytes_max = 4096\npage_events_max = 10\n",
+        "data = \"/srv/ledger\"\nbody_bytes_max = 4096\npage_events_max = 10\n\
+         municipality = \" Slagelse Kommune \"\n",
     )
     .expect("write");
     let args = ServeArgs {
@@ -141,11 +142,16 @@ fn flags_win_over_the_file_which_wins_over_the_defaults() {
     assert_eq!(config.limits.page_events_max, 20, "the flag wins");
     assert_eq!(config.limits.batch_events_max, 1000, "the default");
     assert!(config.to_toml().contains("page_events_max = 20"));
+    assert_eq!(config.municipality.as_deref(), Some("Slagelse Kommune"));
+    assert!(config
+        .to_toml()
+        .contains("municipality = \"Slagelse Kommune\""));
 
     for (text, expected) in [
         ("bodybytes_max = 1\n", "unknown field"),
         ("batch_events_max = 5000\n", "at most 1000"),
         ("concurrency_max = 0\n", "greater than 0"),
+        ("municipality = \"Slagelse\\nKommune\"\n", "one line"),
     ] {
         std::fs::write(&file, text).expect("write");
         let args = ServeArgs {

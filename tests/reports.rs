@@ -1,8 +1,9 @@
 //! Proves the annual report (CONTRACT §4-§6) through the real router over real sled, and through
 //! the real binary: a small log is appended with POST /api/v1/events, then every rendering is
 //! read back the way its reader would (JSON parsed, CSV parsed with the csv crate as Danish
-//! Excel and as RFC 4180, HTML searched for the figures, the footer hash and anything unsafe),
-//! as of now and as of a past position, and `impact-ledger report` must print the same report.
+//! Excel and as RFC 4180, HTML searched for the figures, for what belongs in the committee's
+//! body and what in the auditor's appendix "Kontrolspor", and for anything unsafe), as of now
+//! and as of a past position, and `impact-ledger report` must print the same report.
 
 use std::path::Path;
 use std::process::Command;
@@ -164,11 +165,17 @@ struct TestLedger {
 impl TestLedger {
     /// A ledger holding the whole log, appended in two requests (2022, then 2023).
     async fn with_log() -> TestLedger {
+        TestLedger::with_log_for(None).await
+    }
+
+    /// The same, served as for `municipality` (the setting the printed footer names).
+    async fn with_log_for(municipality: Option<&str>) -> TestLedger {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let staff = auth::create_token(dir.path(), "anna", Role::Staff).expect("a staff token");
         let auditor =
             auth::create_token(dir.path(), "revisor", Role::Auditor).expect("an auditor token");
-        let state = impact_ledger::serve::open_state(dir.path()).expect("the ledger opens");
+        let mut state = impact_ledger::serve::open_state(dir.path()).expect("the ledger opens");
+        state.municipality = municipality.map(Arc::from);
         let ledger = state.ledger.clone();
         let mut this = TestLedger {
             router: impact_ledger::http::router(state),
@@ -424,8 +431,18 @@ async fn csv_opens_in_danish_excel_and_says_every_figure() {
         ("rapport", "logposition", "", &head),
         ("rapport", "hoved-hash", "", hash),
         ("beskæftigelse", people, "", "4"),
-        ("beskæftigelse", "placeringer efter type", "fleksjob", "1"),
-        ("beskæftigelse", "placeringer efter type", "løntilskud", "1"),
+        (
+            "beskæftigelse",
+            "ansættelsesforløb efter type",
+            "fleksjob",
+            "1",
+        ),
+        (
+            "beskæftigelse",
+            "ansættelsesforløb efter type",
+            "løntilskud",
+            "1",
+        ),
         ("virksomheder", "aktive ultimo året", "", "4"),
         ("virksomheder", "lukket i året", "", "1"),
         ("aftaler", "indgået efter type", "frivillighed", "1"),
@@ -454,7 +471,8 @@ async fn csv_opens_in_danish_excel_and_says_every_figure() {
         ("verdensmål", "10. Mindre ulighed", "10", "2"),
         ("mål", people, "målopfyldelse (%)", "100,0"),
         ("mål", enterprises, "målopfyldelse (%)", "80,0"),
-        ("mål", enterprises, "prognose 2025", "6,0"),
+        // A forecast of a count is a count.
+        ("mål", enterprises, "prognose 2025", "6"),
         ("mål", enterprises, "på sporet", "ja"),
         ("bro", "aktive virksomheder", "ultimo 2022", "3"),
         ("bro", "aktive virksomheder", "registreret 2023", "2"),
@@ -470,6 +488,18 @@ async fn csv_opens_in_danish_excel_and_says_every_figure() {
     }
     let retracted = rows.iter().find(|row| row[0] == "tilbagekaldte hændelser");
     assert!(retracted.is_some_and(|row| row[3].starts_with("Dobbeltregistrering")));
+    // The last registration in Copenhagen time, written as the HTML writes it.
+    let recorded = value(&rows, "rapport", "seneste registrering", "");
+    assert!(
+        recorded.contains(" kl. ") && !recorded.contains('Z'),
+        "{recorded}"
+    );
+    let html = ledger.get(&report_path(2023, "format=html")).await;
+    let page = html.text();
+    assert!(
+        page.contains(recorded),
+        "the HTML does not say {recorded:?}"
+    );
 }
 
 #[tokio::test]
@@ -563,6 +593,78 @@ async fn html_is_one_self_contained_page_that_escapes_what_events_say() {
             "the English page lacks {expected:?}"
         );
     }
+}
+
+/// The body is for the committee: prose, tables and charts, with the words the clerks use
+/// ("ansættelsesforløb"), counts without decimals and no retraction. Positions, hashes, the
+/// signed checkpoint, the retraction and the commands are in the appendix "Kontrolspor". When
+/// printed, every page's footer names the municipality, the report and its date, and numbers
+/// the pages.
+#[tokio::test]
+async fn html_body_is_for_the_committee_and_the_audit_trail_for_the_auditor() {
+    let ledger = TestLedger::with_log_for(Some("Slagelse Kommune")).await;
+    let html = ledger.get(&report_path(2023, "format=html")).await;
+    let page = html.text();
+    let (body, trail) = page
+        .split_once("id=\"kontrolspor\"")
+        .expect("the page has the appendix Kontrolspor");
+    assert!(
+        trail.contains(">Kontrolspor<"),
+        "the appendix is titled Kontrolspor"
+    );
+    let checkpoint = ledger.get(&report_path(2023, "format=json")).await.json()["checkpoint"]
+        .as_str()
+        .expect("a checkpoint")
+        .to_owned();
+    let origin = checkpoint.lines().next().expect("an origin line");
+    let head_hash = ledger.hashes.last().unwrap().as_str();
+    for expected in [
+        head_hash,
+        origin,
+        "GET /api/v1/verify",
+        "impact-ledger report --year 2023",
+        "Tilbagekaldte hændelser",
+        "Dobbeltregistrering",
+        "Café Æblegården",
+    ] {
+        assert!(trail.contains(expected), "the appendix lacks {expected:?}");
+    }
+    for expected in [
+        "Slagelse Kommune",
+        "Ansættelsesforløb i 2023",
+        "Café Æblegården",
+        "80,0\u{a0}%",
+        // The forecast of 6.0 enterprises, in the targets table, as a count.
+        "<td class=\"number\">6</td>",
+    ] {
+        assert!(body.contains(expected), "the body lacks {expected:?}");
+    }
+    let hash_prefixes = ledger.hashes.iter().map(|hash| &hash[..8]);
+    let unwanted = [
+        "GET /api",
+        "impact-ledger report",
+        "impact-ledger verify",
+        "Dobbeltregistrering",
+        origin,
+        "6,0",
+    ];
+    for unwanted in unwanted.into_iter().chain(hash_prefixes) {
+        assert!(!body.contains(unwanted), "the body shows {unwanted:?}");
+    }
+    assert!(!page.to_lowercase().contains("placering"));
+    assert!(!page.contains("trukket tilbage"));
+    // Printed: the footer (an @page margin box) names who, what and when; pages are numbered.
+    let (_, margins) = page
+        .split_once("@bottom-left { content: ")
+        .expect("a footer");
+    // `·` is written as the CSS escape `\b7 `, whose space ends the escape.
+    let footer = "\"Slagelse Kommune \\b7  Socialøkonomisk årsrapport 2023 \\b7  opgjort ";
+    assert!(margins.starts_with(footer), "{margins}");
+    assert!(margins.contains("\"Side \" counter(page) \" af \" counter(pages)"));
+
+    let english = ledger.get(&report_path(2023, "format=html&lang=en")).await;
+    let english = english.text();
+    assert!(english.contains(">Audit trail<") && english.contains("\"Page \" counter(page)"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -689,7 +791,7 @@ async fn the_report_command_prints_what_the_api_answers() {
     // Mistakes are refused with a message, and a missing data dir is not made empty.
     let missing = data.path().join("nothing-here");
     // A moment before the first event is said, not answered with a report of zeros.
-    let refusals: [(&Path, &[&str], &str); 5] = [
+    let refusals: [(&Path, &[&str], &str); 6] = [
         (
             data.path(),
             &["--year", "2023", "--as-of", "2000-01-01T00:00:00Z"],
@@ -707,6 +809,11 @@ async fn the_report_command_prints_what_the_api_answers() {
             "RFC 3339",
         ),
         (data.path(), &["--year", "2023", "--format", "pdf"], "pdf"),
+        (
+            data.path(),
+            &["--year", "2023", "--municipality", "Slagelse\nKommune"],
+            "one line",
+        ),
     ];
     for (dir, args, message) in refusals {
         let output = run(dir, args);
@@ -715,6 +822,19 @@ async fn the_report_command_prints_what_the_api_answers() {
         assert!(stderr.contains(message), "report {args:?}: {stderr}");
     }
     assert!(!missing.exists());
+    // A municipality is typed by whoever runs the server: in the page's CSS it stays a string.
+    let hostile = format!("Kommune\"; }} body {{ color: red }} </style>{HOSTILE}");
+    let args = [
+        "--year",
+        "2023",
+        "--format",
+        "html",
+        "--municipality",
+        &hostile,
+    ];
+    let page = String::from_utf8(stdout_of(data.path(), &args)).expect("UTF-8");
+    assert!(page.contains("&lt;script&gt;") && page.contains("\"Kommune\\22 \\3b  \\7d  body"));
+    assert!(!page.to_lowercase().contains("<script") && page.matches("</style>").count() == 2);
 }
 
 /// Issue 18, finding 4: a funder whose name hides a formula behind the other separator

@@ -947,15 +947,15 @@ impl Violation {
                 format!("må ikke være før aftalen blev indgået den {signed_on}")
             }
             NoEvent { id } => format!("der er ingen gemt hændelse {id}"),
-            RetractionOfRetraction => "en tilbagetrækning kan ikke selv trækkes tilbage".to_owned(),
-            AlreadyRetracted { id } => format!("hændelse {id} er allerede trukket tilbage"),
+            RetractionOfRetraction => "en tilbagekaldelse kan ikke selv tilbagekaldes".to_owned(),
+            AlreadyRetracted { id } => format!("hændelse {id} er allerede tilbagekaldt"),
             StreamFull { stream, events_max } => format!(
                 "{stream} har allerede {events_max} hændelser, det højeste antal for én enhed; \
                  en enhed, der ændres så tit, er en fejl: kontakt en administrator"
             ),
             EntityStored { stream, position } => format!(
                 "{stream} er allerede gemt (dens første hændelse har position {position}); \
-                 træk den hændelse tilbage i samme anmodning for at rette den, eller brug et \
+                 tilbagekald den hændelse i samme anmodning for at rette den, eller brug et \
                  nyt id til noget nyt"
             ),
             VersionMismatch { expected, actual } => {
@@ -1005,10 +1005,10 @@ impl Violation {
                 "kun {balance_ore} øre af bevillingen er udbetalt og ikke tilbagebetalt; mere \
                  kan ikke gå tilbage"
             ),
-            RetractionBreaksGrant => "en tilbagetrækning af denne ville give bevillingen mindre \
+            RetractionBreaksGrant => "en tilbagekaldelse af denne ville give bevillingen mindre \
                                       end intet udbetalt eller mere udbetalt end bevilget; \
-                                      træk den senere udbetaling eller tilbagebetaling \
-                                      tilbage først"
+                                      tilbagekald den senere udbetaling eller tilbagebetaling \
+                                      først"
                 .to_owned(),
             ValidToBeforeRenewal => "må ikke være før fornyelsen (occurred_on)".to_owned(),
             NoTrial { id } => format!("der er ingen startet afprøvning {id}"),

@@ -54,6 +54,8 @@ pub struct AppState {
     pub verifies: Arc<tokio::sync::Semaphore>,
     /// Who read person-level lists (`lists::placements`); not the ledger.
     pub access_log: Arc<AccessLog>,
+    /// The municipality the annual report names in its page footer (setting `municipality`).
+    pub municipality: Option<Arc<str>>,
 }
 
 pub fn router(state: AppState) -> Router {

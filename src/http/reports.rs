@@ -104,13 +104,14 @@ pub async fn annual(
         None => None,
     };
     // Folding a past position and naming the listed events both read the log.
-    let report = tokio::task::spawn_blocking(move || {
+    let mut report = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         reports::annual_report(&ledger, year, position)
     })
     .await
     .map_err(internal)?
     .map_err(internal)?;
+    report.municipality = state.municipality.as_deref().map(str::to_owned);
     Ok(respond(&report, &rendering))
 }
 

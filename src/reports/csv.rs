@@ -58,6 +58,8 @@ impl Separator {
 enum Value {
     Count(i128),
     OneDecimal(Option<f64>),
+    /// A forecast of a count: a whole number, as the HTML writes it.
+    Forecast(Option<f64>),
     Ore(i64),
     Kroner(i64),
     YesNo(Option<bool>),
@@ -119,6 +121,7 @@ pub fn render(report: &AnnualReport, lang: Lang, separator: Separator) -> Vec<u8
         let value = match row.value {
             Value::Count(count) => count.to_string(),
             Value::OneDecimal(value) => value.map(|v| numbers.one_decimal(v)).unwrap_or_default(),
+            Value::Forecast(value) => value.map(|v| numbers.forecast(v)).unwrap_or_default(),
             Value::Ore(ore) => ore.to_string(),
             Value::Kroner(ore) => numbers.kroner(ore),
             Value::YesNo(answer) => answer
@@ -175,6 +178,10 @@ fn rows(report: &AnnualReport, lang: Lang) -> Vec<Row> {
 fn report_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
     rows.section(lang.pick("rapport", "report"));
     rows.count(lang.pick("år", "year"), "", report.year);
+    if let Some(municipality) = &report.municipality {
+        let name = Value::Text(municipality.clone());
+        rows.push(lang.pick("kommune", "municipality"), "", name);
+    }
     rows.count(
         lang.pick("logposition", "log position"),
         "",
@@ -195,9 +202,10 @@ fn report_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             Value::Text(line.to_owned()),
         );
     }
-    let recorded_at = report.head_recorded_at.map(|at| at.to_string());
+    // In Copenhagen time, written as the HTML writes it.
+    let recorded_at = report.head_recorded_at.map(|at| words::instant(lang, at));
     rows.push(
-        lang.pick("seneste registrering (UTC)", "last recorded at (UTC)"),
+        lang.pick("seneste registrering", "last recorded"),
         "",
         Value::Text(recorded_at.unwrap_or_default()),
     );
@@ -212,14 +220,14 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
         status.people_employed,
     );
     rows.count(
-        lang.pick("placeringer i alt", "placements"),
+        lang.pick("ansættelsesforløb i alt", "placements"),
         "",
         status.placements.total,
     );
     for (employment_type, count) in &status.placements.by_type {
         let key = words::employment_type(lang, *employment_type);
         rows.count(
-            lang.pick("placeringer efter type", "placements by type"),
+            lang.pick("ansættelsesforløb efter type", "placements by type"),
             key,
             *count,
         );
@@ -387,7 +395,7 @@ fn target_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
         if let Some(outlook) = &target.outlook {
             let year = strategy.to_year;
             let forecast = format!("{} {year}", lang.pick("prognose", "forecast"));
-            rows.push(metric, forecast, Value::OneDecimal(outlook.forecast));
+            rows.push(metric, forecast, Value::Forecast(outlook.forecast));
             rows.push(
                 metric,
                 lang.pick("på sporet", "on track"),

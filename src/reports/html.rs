@@ -5,9 +5,7 @@
 //! as it is. Names of enterprises and funders come from events, which anyone with a staff token
 //! writes, so nothing from an event ever reaches the page unescaped.
 
-use chrono::Datelike;
-use chrono_tz::Europe::Copenhagen;
-use impact_events::{Hash, Metric, Per, RecordedAt};
+use impact_events::{Hash, Metric, Per};
 use impact_projections::{EventRef, TargetStatus, Targets};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -18,7 +16,7 @@ use super::AnnualReport;
 const BAR_PERCENT_MAX: f64 = 150.0;
 /// SVG units of the bar track, which stands for 0 to `BAR_PERCENT_MAX` percent.
 const BAR_WIDTH: f64 = 480.0;
-/// Hash digits shown in tables; the footer has the head hash in full.
+/// Hash digits shown in the audit trail's tables; it has the head hash in full.
 const HASH_PREFIX_DIGITS: usize = 8;
 
 /// The page, as a string of HTML.
@@ -79,8 +77,11 @@ impl Page<'_> {
                     meta name="generator" content="impact-ledger";
                     title { (self.title()) }
                     style { (PreEscaped(STYLESHEET)) }
+                    style { (PreEscaped(self.print_margins())) }
                 }
                 body {
+                    // The body is for the committee: prose, tables and charts. Positions,
+                    // hashes, retractions and commands are for the auditor, in the appendix.
                     main.page {
                         (self.masthead())
                         (self.headline())
@@ -90,9 +91,9 @@ impl Page<'_> {
                         (self.grants())
                         (self.activities())
                         (self.goals())
-                        (self.retractions())
-                        (self.footer())
+                        p.colophon { (self.colophon()) }
                     }
+                    (self.audit_trail())
                 }
             }
         }
@@ -112,12 +113,17 @@ impl Page<'_> {
                 }
                 h1 { (self.title()) }
                 p.meta {
-                    (self.pick("Opgjort ud fra hændelsesloggen til og med position ",
-                        "Computed from the event log up to and including position "))
-                    strong { (self.count(report.as_of_position)) }
-                    @if let Some(recorded_at) = report.head_recorded_at {
-                        " · " (self.pick("seneste registrering ", "last recorded ")) (self.instant(recorded_at))
+                    @if let Some(municipality) = &report.municipality {
+                        (municipality) " · "
                     }
+                    @match report.head_recorded_at {
+                        Some(recorded_at) => {
+                            (self.pick("Opgjort med alt registreret til og med ", "Covers everything recorded up to "))
+                            (words::instant(self.lang, recorded_at))
+                        }
+                        None => { (self.pick("Intet er registreret endnu", "Nothing is recorded yet")) }
+                    }
+                    " · " (self.pick("Kontrolspor i bilaget", "Audit trail in the appendix"))
                 }
             }
         }
@@ -185,6 +191,7 @@ impl Page<'_> {
         html! {
             section {
                 h2 { (self.pick("Målopfyldelse", "Attainment of targets")) }
+                (self.target_table(targets))
                 @for target in &targets.targets {
                     (self.target_bar(targets, target))
                 }
@@ -194,6 +201,58 @@ impl Page<'_> {
                         "The vertical line is the target (100 %). Bars beyond 150 % are cut short; the number is on the right.",
                     ))
                 }
+            }
+        }
+    }
+
+    /// Every target in force, one row each: a strategy with more targets gets more rows.
+    fn target_table(&self, targets: &Targets) -> Markup {
+        let lang = self.lang;
+        let to_year = targets.strategy.to_year;
+        html! {
+            table.targets {
+                thead { tr {
+                    th scope="col" { (self.pick("Nøgletal", "Metric")) }
+                    th.number scope="col" { (self.pick("Mål", "Target")) }
+                    th.number scope="col" { (self.pick("Faktisk", "Actual")) }
+                    th.number scope="col" { (self.pick("Opfyldelse", "Attainment")) }
+                    th.number scope="col" { (self.pick("Prognose ", "Forecast ")) (to_year) }
+                    th scope="col" { (self.pick("Vurdering", "Assessment")) }
+                } }
+                tbody {
+                    @for target in &targets.targets {
+                        @let outlook = target.outlook.as_ref();
+                        tr {
+                            th scope="row" { (capitalised(words::metric(lang, target.metric)))
+                                " " span.muted { (words::per(lang, target.per)) } }
+                            td.number { (self.count(target.target)) }
+                            td.number { (target.actual.map_or_else(
+                                || words::not_measured(lang).to_owned(),
+                                |actual| self.count(actual),
+                            )) }
+                            td.number.nowrap { (self.percent(target.attainment_pct)) }
+                            td.number { @match outlook.and_then(|outlook| outlook.forecast) {
+                                Some(forecast) => { (self.numbers.forecast(forecast)) }
+                                None => { "–" }
+                            } }
+                            td { (self.assessment(target)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Met, on track or not, in words (the colours of the bars say the same).
+    fn assessment(&self, target: &TargetStatus) -> Markup {
+        let on_track = target.outlook.as_ref().and_then(|outlook| outlook.on_track);
+        html! {
+            @match (target.met, on_track) {
+                (true, _) => { span.good { (self.pick("opfyldt", "met")) } }
+                (false, Some(true)) => { span.good { (self.pick("på sporet", "on track")) } }
+                (false, Some(false)) => { span.bad { (self.pick("ikke på sporet", "not on track")) } }
+                (false, None) if target.per == Per::Year => { span.bad { (self.pick("ikke opfyldt", "not met")) } }
+                (false, None) => { span.muted { (self.pick("endnu uafgjort", "not decided yet")) } }
             }
         }
     }
@@ -230,7 +289,7 @@ impl Page<'_> {
                     p.outlook {
                         (self.pick("Prognose for ", "Forecast for ")) (targets.strategy.to_year) ": "
                         @match forecast {
-                            Some(forecast) => { strong { (self.numbers.one_decimal(forecast)) } }
+                            Some(forecast) => { strong { (self.numbers.forecast(forecast)) } }
                             None => { (self.pick("kræver mindst to år", "needs at least two years")) }
                         }
                         @match outlook.on_track {
@@ -292,7 +351,7 @@ impl Page<'_> {
             self.count(bridge.to)
         );
         html! {
-            section {
+            section.flows {
                 h2 { (self.pick("Fra ", "From ")) (from) (self.pick(" til ", " to ")) (to) ": "
                     (self.pick("aktive virksomheder og initiativer", "active enterprises and initiatives")) }
                 div.bridge role="img" aria-label=(equation) title=(equation) {
@@ -307,11 +366,11 @@ impl Page<'_> {
                 div.columns {
                     div {
                         h3 { (self.pick("Registreret i ", "Registered in ")) (to) }
-                        (self.event_table(&bridge.registered_events))
+                        (self.event_table(&bridge.registered_events, false))
                     }
                     div {
                         h3 { (self.pick("Lukket i ", "Closed in ")) (to) }
-                        (self.event_table(&bridge.closed_events))
+                        (self.event_table(&bridge.closed_events, false))
                     }
                 }
             }
@@ -327,25 +386,31 @@ impl Page<'_> {
         }
     }
 
-    fn event_table(&self, events: &[EventRef]) -> Markup {
+    /// The enterprises of a bridge term by name and date; `traced` adds each event's log
+    /// position and hash, for the audit trail (the body leaves them out).
+    fn event_table(&self, events: &[EventRef], traced: bool) -> Markup {
         if events.is_empty() {
             return html! { p.muted { (self.pick("Ingen.", "None.")) } };
         }
         html! {
             table.events {
                 thead { tr {
-                    th { (self.pick("Navn", "Name")) }
-                    th { (self.pick("Dato", "Date")) }
-                    th.number { "Pos." }
-                    th { "Hash" }
+                    th scope="col" { (self.pick("Navn", "Name")) }
+                    th scope="col" { (self.pick("Dato", "Date")) }
+                    @if traced {
+                        th.number scope="col" { (self.pick("Position", "Position")) }
+                        th scope="col" { "Hash" }
+                    }
                 } }
                 tbody {
                     @for event in events {
                         tr {
                             td { (self.report.label(event.position).unwrap_or("–")) }
                             td.nowrap { (event.occurred_on) }
-                            td.number { (event.position) }
-                            td.hash { (hash_prefix(event.hash)) }
+                            @if traced {
+                                td.number { (event.position) }
+                                td.hash { (hash_prefix(event.hash)) }
+                            }
                         }
                     }
                 }
@@ -367,7 +432,7 @@ impl Page<'_> {
                              td.number { (self.count(history.people_employed.from)) } }
                         tr { th { (self.pick("Personer i beskæftigelse ", "People employed ")) (history.to) }
                              td.number { strong { (self.count(history.people_employed.to)) } } }
-                        tr.sum { th { (self.pick("Placeringer i ", "Placements in ")) (report.year) }
+                        tr.sum { th { (self.pick("Ansættelsesforløb i ", "Placements in ")) (report.year) }
                              td.number { (self.count(status.placements.total)) } }
                         @for (employment_type, count) in &status.placements.by_type {
                             tr.sub { th { (words::employment_type(lang, *employment_type)) }
@@ -492,11 +557,11 @@ impl Page<'_> {
         }
     }
 
-    fn retractions(&self) -> Markup {
+    fn retracted_events(&self) -> Markup {
         let history = &self.report.history;
         html! {
             section {
-                h2 { (self.pick("Tilbagekaldte hændelser", "Retracted events")) }
+                h3 { (self.pick("Tilbagekaldte hændelser", "Retracted events")) }
                 @if history.retracted_events.is_empty() {
                     p.muted { (self.pick("Ingen hændelser fra ", "No events from ")) (history.from) "–" (history.to)
                         (self.pick(" er tilbagekaldt.", " were retracted.")) }
@@ -507,11 +572,11 @@ impl Page<'_> {
                     )) }
                     table.events {
                         thead { tr {
-                            th { (self.pick("Hændelse", "Event")) }
-                            th { (self.pick("Dato", "Date")) }
-                            th.number { "Pos." }
-                            th { (self.pick("Begrundelse", "Reason")) }
-                            th.number { (self.pick("Tilbagekaldt ved", "Retracted at")) }
+                            th scope="col" { (self.pick("Hændelse", "Event")) }
+                            th scope="col" { (self.pick("Dato", "Date")) }
+                            th.number scope="col" { (self.pick("Position", "Position")) }
+                            th scope="col" { (self.pick("Begrundelse", "Reason")) }
+                            th.number scope="col" { (self.pick("Tilbagekaldt ved position", "Retracted at position")) }
                         } }
                         tbody {
                             @for retracted in &history.retracted_events {
@@ -535,93 +600,110 @@ impl Page<'_> {
         }
     }
 
-    fn footer(&self) -> Markup {
+    /// The appendix for the auditor: which log the figures came from, how to prove it, and
+    /// every event the report lists with its position and hash. It starts on a page of its own.
+    fn audit_trail(&self) -> Markup {
         let report = self.report;
-        let position = report.as_of_position;
-        let hash = report.head_hash.to_hex();
-        let before = position.saturating_sub(1);
+        let bridge = &report.history.enterprises;
+        let to = report.history.to;
         html! {
-            footer {
-                h2 { (self.pick("Sporbarhed", "Traceability")) }
-                p {
-                    (self.pick("Alle tal er beregnet af impact-ledger ud fra hændelsesloggen til og med position ",
-                        "Every figure was computed by impact-ledger from the event log up to and including position "))
-                    strong { (position) }
-                    (self.pick(", hvis hash er:", ", whose hash is:"))
+            section.page.appendix aria-labelledby="kontrolspor" {
+                p.kicker { (self.pick("Bilag", "Appendix")) }
+                h2 #kontrolspor { (self.pick("Kontrolspor", "Audit trail")) }
+                p { (self.pick(
+                    "Til revisionen: hvilken log tallene er beregnet af, hvordan det efterprøves, og hver hændelse rapporten nævner, med position og hash.",
+                    "For the auditor: which log the figures were computed from, how to check it, and every event the report names, with its position and hash.",
+                )) }
+                (self.log_identity())
+                (self.how_to_check())
+                section {
+                    h3 { (self.pick("Registreret i ", "Registered in ")) (to) }
+                    (self.event_table(&bridge.registered_events, true))
+                    h3 { (self.pick("Lukket i ", "Closed in ")) (to) }
+                    (self.event_table(&bridge.closed_events, true))
                 }
-                p.head-hash { code { (hash) } }
+                (self.retracted_events())
+            }
+        }
+    }
+
+    fn log_identity(&self) -> Markup {
+        let report = self.report;
+        html! {
+            section {
+                h3 { (self.pick("Loggen", "The log")) }
+                table.figures {
+                    tr { th scope="row" { (self.pick("Til og med position", "Up to and including position")) }
+                         td.number { strong { (report.as_of_position) } } }
+                    @if let Some(recorded_at) = report.head_recorded_at {
+                        tr { th scope="row" { (self.pick("Seneste registrering", "Last recorded")) }
+                             td.number { (words::instant(self.lang, recorded_at)) } }
+                    }
+                }
+                p { (self.pick("Hændelsens hash på den position:", "The hash of the event at that position:")) }
+                p.head-hash { code { (report.head_hash.to_hex()) } }
                 p {
-                    (self.pick("Loggens signerede checkpoint (Merkle-træets størrelse og rod, C2SP signed note; se docs/AUDIT.md for at bevise, at en senere rapport bygger videre på denne):",
-                        "The log's signed checkpoint (the Merkle tree's size and root, a C2SP signed note; see docs/AUDIT.md to prove that a later report extends this one):"))
+                    (self.pick("Loggens signerede checkpoint (Merkle-træets størrelse og rod, C2SP signed note; docs/AUDIT.md viser, hvordan man beviser, at en senere rapport bygger videre på denne):",
+                        "The log's signed checkpoint (the Merkle tree's size and root, a C2SP signed note; docs/AUDIT.md shows how to prove that a later report extends this one):"))
                 }
                 pre.checkpoint { (report.checkpoint) }
-                p {
-                    (self.pick("Sådan kontrolleres det: ", "How to check it: "))
-                    code { "GET /api/v1/verify" }
-                    (self.pick(" (rolle revisor eller admin) skal svare ", " (role auditor or admin) must answer "))
-                    code { "\"ok\": true" }
-                    (self.pick(", og hændelsen på position ", ", and the event at position "))
-                    (position) " (" code { (format!("GET /api/v1/events?after={before}&limit=1")) } ") "
-                    (self.pick("skal have netop denne hash. Uden server: ", "must have exactly this hash. Offline: "))
-                    code { "impact-ledger verify --data DIR" } (self.pick(" og ", " and "))
-                    code { (format!("impact-ledger report --year {} --at-position {position} --format html", report.year)) }
-                    (self.pick(", der danner denne side igen.", ", which makes this page again."))
+            }
+        }
+    }
+
+    fn how_to_check(&self) -> Markup {
+        let report = self.report;
+        let position = report.as_of_position;
+        let before = position.saturating_sub(1);
+        html! {
+            section {
+                h3 { (self.pick("Sådan efterprøves det", "How to check it")) }
+                ul.steps {
+                    li { code { "GET /api/v1/verify" }
+                        (self.pick(" (rolle revisor eller admin) skal svare ", " (role auditor or admin) must answer "))
+                        code { "\"ok\": true" } "." }
+                    li { (self.pick("Hændelsen på position ", "The event at position ")) (position) " ("
+                        code { (format!("GET /api/v1/events?after={before}&limit=1")) } ") "
+                        (self.pick("skal have netop denne hash.", "must have exactly this hash.")) }
+                    li { (self.pick("Uden server: ", "Offline: ")) code { "impact-ledger verify --data DIR" }
+                        (self.pick(" og ", " and "))
+                        code { (format!("impact-ledger report --year {} --at-position {position} --format html", report.year)) }
+                        (self.pick(", der danner denne rapport igen.", ", which makes this report again.")) }
                 }
             }
         }
     }
 
-    /// An instant as the reader's local time in Copenhagen, e.g. "27. november 2026 kl. 07.00".
-    fn instant(&self, instant: RecordedAt) -> String {
-        let local = instant.to_datetime().with_timezone(&Copenhagen);
-        let month = local.month0() as usize;
-        match self.lang {
-            Lang::Da => format!(
-                "{}. {} {} kl. {}",
-                local.day(),
-                DANISH_MONTHS[month],
-                local.year(),
-                local.format("%H.%M")
-            ),
-            Lang::En => format!(
-                "{} {} {}, {} Copenhagen time",
-                local.day(),
-                ENGLISH_MONTHS[month],
-                local.year(),
-                local.format("%H:%M")
-            ),
+    /// Who, what and as of when: the running footer of every printed page, and the last line
+    /// of the body on screen.
+    fn colophon(&self) -> String {
+        let report = self.report;
+        let mut parts = Vec::new();
+        if let Some(municipality) = &report.municipality {
+            parts.push(municipality.clone());
         }
+        parts.push(self.title());
+        if let Some(recorded_at) = report.head_recorded_at {
+            let date = words::date(self.lang, recorded_at);
+            parts.push(format!("{} {date}", self.pick("opgjort", "as of")));
+        }
+        parts.join(" · ")
+    }
+
+    /// The printed pages' margins: the colophon bottom left, "Side 2 af 5" bottom right.
+    /// The colophon names a municipality someone typed, so it is written as a CSS string with
+    /// everything but letters, digits and spaces escaped: it cannot end the string or the
+    /// `<style>` element.
+    fn print_margins(&self) -> String {
+        let (page, of) = (self.pick("Side ", "Page "), self.pick(" af ", " of "));
+        format!(
+            "@page {{ @bottom-left {{ content: {}; }} @bottom-right {{ content: {} counter(page) {} counter(pages); }} }}",
+            css_string(&self.colophon()),
+            css_string(page),
+            css_string(of),
+        )
     }
 }
-
-const DANISH_MONTHS: [&str; 12] = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-const ENGLISH_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// The x of a percentage on the bar, capped at `BAR_PERCENT_MAX`.
 fn bar_x(percent: f64) -> f64 {
@@ -637,6 +719,21 @@ fn hash_prefix(hash: Hash) -> String {
     text.truncate(HASH_PREFIX_DIGITS);
     text.push('…');
     text
+}
+
+/// Text as a quoted CSS string: letters, digits and spaces as they are, the rest as hex escapes.
+fn css_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for character in text.chars() {
+        if character.is_alphanumeric() || character == ' ' {
+            quoted.push(character);
+        } else {
+            quoted.push_str(&format!("\\{:x} ", u32::from(character)));
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 fn capitalised(text: &str) -> String {
@@ -665,7 +762,9 @@ fn sdg_colour(goal: u8) -> &'static str {
 
 /// The page's only style: constant, so it is written as it is.
 const STYLESHEET: &str = r#"
-@page { size: A4; margin: 14mm 14mm 16mm; }
+@page { size: A4; margin: 14mm 14mm 18mm;
+  @bottom-left { font: 8pt sans-serif; color: #5d6b79; }
+  @bottom-right { font: 8pt sans-serif; color: #5d6b79; } }
 :root {
   --ink: #1c2630; --muted: #5d6b79; --rule: #d6dde4; --soft: #f2f5f8; --accent: #1f4e79;
   --met: #2e7d4f; --on-track: #c98a06; --behind: #b3392f; --open: #6b7f93;
@@ -740,9 +839,14 @@ tfoot th, tfoot td { font-weight: 700; border-top: 1pt solid var(--ink); border-
 .goal-number { font-weight: 800; font-size: 13pt; min-width: 6mm; }
 .goal-name { flex: 1; line-height: 1.2; }
 .goal-count { font-weight: 700; background: #fff; padding: 0 1.8mm; }
-footer { border-top: 1pt solid var(--rule); padding-top: 3mm; font-size: 9pt; color: var(--muted); }
-footer h2 { font-size: 10.5pt; }
-footer strong { color: var(--ink); }
+.colophon { border-top: 1pt solid var(--rule); padding-top: 2mm; margin-top: 4mm; font-size: 8.5pt; color: var(--muted); }
+.appendix { margin-top: 8mm; font-size: 9.5pt; }
+.appendix h2 { font-size: 16pt; }
+.appendix section { margin: 0 0 5mm; }
+.steps { margin: 0.3em 0; padding-left: 5mm; }
+.steps li { margin: 0.25em 0; }
+table.targets { margin: 0 0 4mm; }
+table.targets tbody th { font-weight: 600; }
 .checkpoint { font-size: 8pt; white-space: pre-wrap; word-break: break-all; background: var(--soft); padding: 1mm 2mm; }
 .head-hash code { font-size: 9pt; color: var(--ink); background: var(--soft); padding: 1mm 2mm; display: inline-block; word-break: break-all; }
 @media screen and (max-width: 220mm) {
@@ -751,7 +855,10 @@ footer strong { color: var(--ink); }
 @media print {
   body { background: #fff; }
   .page { max-width: none; padding: 0; }
-  section, .card, .target, tr, footer { break-inside: avoid; }
+  section, .card, .target, tr, .bridge { break-inside: avoid; }
+  section.flows { break-inside: auto; }
+  .appendix { break-before: page; margin-top: 0; }
+  .colophon { display: none; }
   h2, h3 { break-after: avoid; }
 }
 "#;

@@ -75,6 +75,9 @@ pub struct AnnualReport {
     /// naming the tree size and Merkle root, so a printed report names the exact log it came
     /// from and a later one can be proved to extend it (docs/AUDIT.md).
     pub checkpoint: String,
+    /// The municipality the report is made for (setting `municipality`), named in the printed
+    /// pages' footer; null when it is not set.
+    pub municipality: Option<String>,
 }
 
 impl AnnualReport {
@@ -90,6 +93,7 @@ impl AnnualReport {
             history: projection.history(year - 1, year),
             event_labels: BTreeMap::new(),
             checkpoint: String::new(),
+            municipality: None,
         }
     }
 
@@ -203,7 +207,8 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
         }
         (None, None) => None,
     };
-    let report = annual_report(&ledger, args.year, position).context("reading the log")?;
+    let mut report = annual_report(&ledger, args.year, position).context("reading the log")?;
+    report.municipality = crate::config::check_municipality(args.municipality.clone())?;
     let bytes = match args.format {
         Format::Json => report.to_json(),
         Format::Csv => csv::render(&report, args.lang, args.sep),

@@ -3,8 +3,10 @@
 //! Every catalogue enum is matched exhaustively, so a new kind fails to compile here until it has
 //! a name in both languages.
 
+use chrono::Datelike;
+use chrono_tz::Europe::Copenhagen;
 use impact_events::{
-    AgreementKind, EmploymentType, EnterpriseKind, Metric, Per, TrendKind, TrialKind,
+    AgreementKind, EmploymentType, EnterpriseKind, Metric, Per, RecordedAt, TrendKind, TrialKind,
 };
 
 /// The language of a report's labels.
@@ -128,9 +130,7 @@ pub fn event_type(lang: Lang, type_name: &str) -> &'static str {
         "StrategyAdopted" => lang.pick("strategi vedtaget", "strategy adopted"),
         "EnterpriseRegistered" => lang.pick("virksomhed registreret", "enterprise registered"),
         "EnterpriseClosed" => lang.pick("virksomhed lukket", "enterprise closed"),
-        "PersonPlacedInEmployment" => {
-            lang.pick("person i beskæftigelse", "person placed in employment")
-        }
+        "PersonPlacedInEmployment" => lang.pick("ansættelsesforløb", "person placed in employment"),
         "GrantAwarded" => lang.pick("bevilling", "grant awarded"),
         "AgreementSigned" => lang.pick("aftale indgået", "agreement signed"),
         "AgreementEnded" => lang.pick("aftale ophørt", "agreement ended"),
@@ -185,6 +185,57 @@ pub fn sdg(lang: Lang, goal: u8) -> Option<&'static str> {
     match lang {
         Lang::Da => DANISH.get(index).copied(),
         Lang::En => ENGLISH.get(index).copied(),
+    }
+}
+
+/// An instant as the reader's local time in Copenhagen, e.g. "27. november 2026 kl. 08.00".
+pub fn instant(lang: Lang, instant: RecordedAt) -> String {
+    let local = instant.to_datetime().with_timezone(&Copenhagen);
+    match lang {
+        Lang::Da => format!("{} kl. {}", date(lang, instant), local.format("%H.%M")),
+        Lang::En => format!(
+            "{}, {} Copenhagen time",
+            date(lang, instant),
+            local.format("%H:%M")
+        ),
+    }
+}
+
+/// The day of an instant in Copenhagen, e.g. "27. november 2026" or "27 November 2026".
+pub fn date(lang: Lang, instant: RecordedAt) -> String {
+    const DANISH_MONTHS: [&str; 12] = [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    const ENGLISH_MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let local = instant.to_datetime().with_timezone(&Copenhagen);
+    let month = local.month0() as usize;
+    match lang {
+        Lang::Da => format!("{}. {} {}", local.day(), DANISH_MONTHS[month], local.year()),
+        Lang::En => format!("{} {} {}", local.day(), ENGLISH_MONTHS[month], local.year()),
     }
 }
 
@@ -245,7 +296,14 @@ impl NumberStyle {
         format!("{sign}{kroner}{}{cents:02}", self.decimal_mark)
     }
 
-    /// A figure the projections give with one decimal (attainment, forecast), e.g. 393,3.
+    /// A forecast of a count, written as a count: the whole number at or below it (39,6 → 39),
+    /// so it never reads as reaching a target that `on_track` (forecast ≥ target, on tenths)
+    /// says it does not reach.
+    pub fn forecast(self, forecast: f64) -> String {
+        self.integer(forecast.floor() as i128)
+    }
+
+    /// A figure the projections give with one decimal (attainment), e.g. 393,3.
     pub fn one_decimal(self, value: f64) -> String {
         // The projections round once, on integers, to tenths; this only writes the tenths out.
         let tenths = (value * 10.0).round() as i128;
@@ -282,6 +340,9 @@ mod tests {
         assert_eq!(NumberStyle::ENGLISH.one_decimal(-0.5), "-0.5");
         assert_eq!(NumberStyle::ENGLISH.integer(1_000), "1,000");
         assert_eq!(NumberStyle::DANISH.integer(999), "999");
+        assert_eq!(NumberStyle::DANISH.forecast(40.0), "40");
+        assert_eq!(NumberStyle::DANISH.forecast(39.9), "39");
+        assert_eq!(NumberStyle::DANISH.forecast(1234.5), "1.234");
     }
 
     #[test]

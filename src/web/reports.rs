@@ -103,13 +103,14 @@ pub async fn annual(
         reports::annual_report(&ledger, year, position)
     })
     .await;
-    let report = match report {
+    let mut report = match report {
         Ok(Ok(report)) => report,
         other => {
             tracing::error!(?other, "making the annual report for the web");
             return layout::failure(&visitor);
         }
     };
+    report.municipality = state.app.municipality.as_deref().map(str::to_owned);
     render(&report, format, lang)
 }
 
