@@ -1,4 +1,4 @@
-//! Proves catalogue 2's events over HTTP (DESIGN §11): through the real router and a real sled
+//! Proves catalogue 2's events over HTTP (CONTRACT §11): through the real router and a real sled
 //! log, each new type is stored (201) as schema 2, and each of its refusals answers 422 (a rule)
 //! or 409 (a conflict) with a problem document naming the member and the rule's code, in English
 //! and Danish, and stores nothing.

@@ -1,4 +1,4 @@
-//! Proves the rules at the door (DESIGN §8) through the real router and a real sled ledger:
+//! Proves the rules at the door (CONTRACT §8) through the real router and a real sled ledger:
 //! each rule's accepted and refused side, that a refusal names the member and stores nothing,
 //! the corrections as one request, "retracted by" where an event is read, plain words in both
 //! languages, and that the chain verifies after all of it.

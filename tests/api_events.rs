@@ -1,4 +1,4 @@
-//! Proves the HTTP contract of appending and reading events (DESIGN §3 and §5) through the real
+//! Proves the HTTP contract of appending and reading events (CONTRACT §3 and §5) through the real
 //! router over real sled in a temporary directory: every rule of §3.2 is a row of one table run
 //! by one `check` function, every status code of §5 is a row of another, each refusal is shown to
 //! store nothing (GET /api/v1/events before and after), and the hash chain the API returns is
@@ -16,7 +16,7 @@ use uuid::Uuid;
 use common::{Answer, TestLedger, ADMIN, STAFF};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-/// The body limit of DESIGN §5: 1 MiB.
+/// The body limit of CONTRACT §5: 1 MiB.
 const BODY_BYTES_MAX: usize = 1024 * 1024;
 /// The `index` a row expects of a problem of the request as a whole: there is none.
 const REQUEST: u64 = u64::MAX;
@@ -254,7 +254,7 @@ impl Given {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The rule table (DESIGN §3.1, §3.2, §3.4) and its one `check`.
+// The rule table (CONTRACT §3.1, §3.2, §3.4) and its one `check`.
 
 struct Case {
     name: &'static str,
@@ -653,7 +653,7 @@ fn enterprise_registered_cases(given: &Given) -> Vec<Case> {
             vec![registered(&given.closed_enterprise)],
             &[(0, "data.enterprise_id")],
         ),
-        // Registering a retracted enterprise again is a correction and is allowed (DESIGN §8);
+        // Registering a retracted enterprise again is a correction and is allowed (CONTRACT §8);
         // a bad second event keeps this row from storing it, so later rows still find it
         // retracted: only the second event's problem is listed.
         refused(
@@ -1124,7 +1124,7 @@ fn request_cases(given: &Given) -> Vec<Case> {
     let trials = |count: usize| (0..count).map(|_| trial(&fresh())).collect::<Vec<_>>();
     vec![
         accepted("a request of 1000 events", trials(1000)),
-        // Problems of the request as a whole name its member and no event (DESIGN §8).
+        // Problems of the request as a whole name its member and no event (CONTRACT §8).
         refused(
             "a request of 1001 events",
             trials(1001),
@@ -2156,7 +2156,7 @@ async fn one_event_is_the_same_as_in_the_page() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The hash chain, recomputed without the store's code (DESIGN §3.3).
+// The hash chain, recomputed without the store's code (CONTRACT §3.3).
 
 /// The value with every object's members in sorted order, rebuilt here so the check does not
 /// depend on how serde_json's map happens to be configured.
@@ -2212,7 +2212,7 @@ fn is_recorded_at(value: &Value) -> bool {
 
 /// Text JSON must escape (quote, backslash, tab, newline, U+0001) and text it must not (U+007F,
 /// U+2028, non-ASCII letters).
-/// Control characters are refused at the door (DESIGN §8); their escapes are proved on stored
+/// Control characters are refused at the door (CONTRACT §8); their escapes are proved on stored
 /// events in events/tests/hashing.rs.
 const NOTE_WITH_ESCAPES: &str = "Søren's \"café\" with\\escapes and a\u{2028}line";
 

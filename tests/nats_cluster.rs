@@ -1,4 +1,4 @@
-//! The ledger on a real three-node NATS JetStream cluster (DESIGN §14), started by the tests
+//! The ledger on a real three-node NATS JetStream cluster (CONTRACT §14), started by the tests
 //! (tests/store/cluster.rs): the HTTP answers are those of the sled store; two ledger servers
 //! appending concurrently build one chain without gap or duplicate and agree on the head;
 //! kill -9 of a node, the stream's leader included, under load loses no acknowledged event

@@ -1,4 +1,4 @@
-//! Proves the transparency endpoints of DESIGN §13 through the real router over real sled:
+//! Proves the transparency endpoints of CONTRACT §13 through the real router over real sled:
 //! checkpoints verify with the key of GET /api/v1/checkpoint/key, every inclusion and
 //! consistency proof the API gives (across the 256-event blocks the tree keeps) verifies with
 //! the RFC 9162 checks, a proof is there as soon as the append was answered, bad sizes are 400

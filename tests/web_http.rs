@@ -943,7 +943,7 @@ async fn the_lists_show_one_row_per_item_filtered_and_log_person_reads() {
 
 /// What a clerk meets on a first day (found by trying the app as one): a CPR number in a note
 /// does not hide that the placement is dated before its enterprise existed (every problem at
-/// once, DESIGN §8); a note or reason typed on two lines in its textarea is stored on one line
+/// once, CONTRACT §8); a note or reason typed on two lines in its textarea is stored on one line
 /// rather than refused for its line break; the audit page speaks one language.
 #[tokio::test]
 async fn a_clerks_first_mistakes_are_all_named_and_line_breaks_are_not_refused() {

@@ -1,4 +1,4 @@
-//! The event catalogue, today's (schema 2: DESIGN §3.2 and §11): one enum of past-tense facts.
+//! The event catalogue, today's (schema 2: CONTRACT §3.2 and §11): one enum of past-tense facts.
 //!
 //! These types are the storage format of format byte 2: the codec encodes `EventData` by variant
 //! index and every payload field in declaration order. Append new variants at the end only,
@@ -28,7 +28,7 @@ pub enum EventData {
     TrialStarted(TrialStarted),
     TrendNoted(TrendNoted),
     EventRetracted(EventRetracted),
-    // Catalogue 2 (schema 2, DESIGN §11): appended, never reordered.
+    // Catalogue 2 (schema 2, CONTRACT §11): appended, never reordered.
     PlacementEnded(PlacementEnded),
     GrantPaid(GrantPaid),
     GrantReturned(GrantReturned),
@@ -276,7 +276,7 @@ pub enum PlacementEndReason {
     Other,
 }
 
-/// A placement ended: what retention counts (DESIGN §11).
+/// A placement ended: what retention counts (CONTRACT §11).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,4 +1,4 @@
-//! The hash chain: each event names the hash of the one before it (DESIGN §3.3).
+//! The hash chain: each event names the hash of the one before it (CONTRACT §3.3).
 
 use std::collections::HashMap;
 

@@ -1,4 +1,4 @@
-//! The storage codec: the one module that names bincode (DESIGN §7, ops/decisions/0001, 0004).
+//! The storage codec: the one module that names bincode (CONTRACT §7, ops/decisions/0001, 0004).
 //!
 //! Each record is one format byte followed by the bincode encoding of a stored event under one
 //! explicit set of options. The format byte names the catalogue whose frozen types the bytes

@@ -1,4 +1,4 @@
-//! What a client sends (`EventIn`, DESIGN §3.1), read into a typed, normalised `NewEvent`.
+//! What a client sends (`EventIn`, CONTRACT §3.1), read into a typed, normalised `NewEvent`.
 
 use std::cell::RefCell;
 

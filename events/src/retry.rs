@@ -1,4 +1,4 @@
-//! The idempotent retry of DESIGN §3.4: a request whose event ids are already stored with the
+//! The idempotent retry of CONTRACT §3.4: a request whose event ids are already stored with the
 //! same content is answered with the original positions and stores nothing; the same id with
 //! other content is a conflict.
 

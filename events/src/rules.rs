@@ -1,4 +1,4 @@
-//! The business rules of DESIGN §3.2 and §3.4, checked against the ledger's state.
+//! The business rules of CONTRACT §3.2 and §3.4, checked against the ledger's state.
 //!
 //! `LedgerState` is what the rules need to know about everything stored so far; it is rebuilt
 //! from the log by `apply`, the only way it changes. A request is checked through an `Overlay`
@@ -90,7 +90,7 @@ pub struct LedgerState {
     enterprises: HashMap<Uuid, Entity>,
     agreements: HashMap<Uuid, Entity>,
     /// CVR number → the enterprise that holds it and is not closed: one lookup for "one CVR,
-    /// one open enterprise" (DESIGN §8). Enterprises are few; this stays small.
+    /// one open enterprise" (CONTRACT §8). Enterprises are few; this stays small.
     open_cvrs: HashMap<u32, Uuid>,
     /// The name of every enterprise registered with a CVR, for the answer that names a holder.
     cvr_names: HashMap<Uuid, Box<str>>,
@@ -103,7 +103,7 @@ struct EventSlot {
     id: Uuid,
     stream: StreamId,
     is_retraction: bool,
-    /// The event created its stream's entity (a correction may create it again, DESIGN §8).
+    /// The event created its stream's entity (a correction may create it again, CONTRACT §8).
     creates: bool,
     /// The event is a `PlacementEnded`: a placement's life is read from its slots.
     ends_placement: bool,
@@ -506,7 +506,7 @@ impl<'a> Overlay<'a> {
     }
 
     /// A creating event needs a new stream, or one whose creating event stands retracted (a
-    /// correction that keeps the entity's id, DESIGN §8).
+    /// correction that keeps the entity's id, CONTRACT §8).
     fn check_new_stream(
         &self,
         index: usize,
@@ -675,7 +675,7 @@ pub fn admit_request(
 }
 
 /// Every problem of the events that parsed, each with its place in the request: what a request
-/// some of whose events did not parse answers besides their parse problems (DESIGN §8, "every
+/// some of whose events did not parse answers besides their parse problems (CONTRACT §8, "every
 /// problem at once"). Nothing of such a request is stored.
 pub fn problems_of<'e>(
     state: &LedgerState,

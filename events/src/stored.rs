@@ -1,4 +1,4 @@
-//! What the ledger stores and returns (`StoredEvent`, DESIGN §3.3), its canonical JSON and hash.
+//! What the ledger stores and returns (`StoredEvent`, CONTRACT §3.3), its canonical JSON and hash.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -92,7 +92,7 @@ impl StoredEvent {
         stored
     }
 
-    /// The JSON object of DESIGN §3.3, with or without its `hash` member.
+    /// The JSON object of CONTRACT §3.3, with or without its `hash` member.
     pub fn to_json(&self, with_hash: bool) -> serde_json::Value {
         let mut object = serde_json::json!({
             "position": self.position,

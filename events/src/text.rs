@@ -1,4 +1,4 @@
-//! Clean text (DESIGN §8): what every string a client sends must not hold, and the one form a
+//! Clean text (CONTRACT §8): what every string a client sends must not hold, and the one form a
 //! text is stored in.
 
 use chrono::NaiveDate;

@@ -398,7 +398,7 @@ pub enum Violation {
     RetryPartlyNew,
     StoredUnreadable,
 
-    // Catalogue 2 (DESIGN §11): the lives of placements, grants, agreements, trials, strategies.
+    // Catalogue 2 (CONTRACT §11): the lives of placements, grants, agreements, trials, strategies.
     NoPlacement {
         id: Uuid,
     },

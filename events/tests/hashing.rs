@@ -1,4 +1,4 @@
-//! Proves DESIGN §3.3: an event's hash is SHA-256 over the RFC 8785 canonical JSON of the event
+//! Proves CONTRACT §3.3: an event's hash is SHA-256 over the RFC 8785 canonical JSON of the event
 //! without `hash`, compared with JSON built here by hand, sorted and compacted independently,
 //! and with digests computed by Python's `json.dumps`; optional members are written as null;
 //! the JSON form round-trips; and `Verifier` finds every kind of tampering with a chain.

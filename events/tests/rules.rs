@@ -1,4 +1,4 @@
-//! Proves the rules of DESIGN §3.1, §3.2 and §3.4 through `parse_event_in` and `admit_request`:
+//! Proves the rules of CONTRACT §3.1, §3.2 and §3.4 through `parse_event_in` and `admit_request`:
 //! each case is stored history plus a request, both as client JSON, and `check` renders the
 //! outcome (each event's stream and version, or every problem with its index, field and status)
 //! as lines compared against the expected ones.
@@ -1227,7 +1227,7 @@ fn a_retry_is_recognised_by_its_content() {
     );
 }
 
-// DESIGN §8, rules at the door.
+// CONTRACT §8, rules at the door.
 
 /// Every free-text member a client sends, each set to `text` on an otherwise valid event.
 fn every_free_text(text: &str) -> Vec<(Value, &'static str)> {
@@ -1585,7 +1585,7 @@ fn cvr_of_completes_seven_digits_with_the_check_digit() {
     }
 }
 
-// Catalogue 2 (DESIGN §11): what happened after a placement, a grant, an agreement, a trial and
+// Catalogue 2 (CONTRACT §11): what happened after a placement, a grant, an agreement, a trial and
 // a strategy was recorded.
 
 fn end_placement(placement: &str) -> Value {

@@ -7,7 +7,7 @@ use impact_ledger_fuzz::{check_stored, ledger, store, uuid};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
-/// The most events a request may carry (DESIGN §3.4).
+/// The most events a request may carry (CONTRACT §3.4).
 const BATCH_EVENTS_MAX: usize = 1000;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -6,7 +6,7 @@
 //! does, for N events, what a start did per event before the hashes moved to the background
 //! (decode, `Verifier::check`, `LedgerState::apply`, `Projection::apply`), for
 //! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='memory::start_path'`.
-//! With `-- lists` it times the lists of DESIGN §9 on the 1M projection (a page of 100 from
+//! With `-- lists` it times the lists of CONTRACT §9 on the 1M projection (a page of 100 from
 //! each list, with and without a year and `q`, and a past fold made for lists).
 //! Not a criterion benchmark: one measurement, printed. Never part of `cargo test`.
 

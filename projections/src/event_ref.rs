@@ -1,4 +1,4 @@
-//! `EventRef`: how a projection points at the events behind a figure (DESIGN §4).
+//! `EventRef`: how a projection points at the events behind a figure (CONTRACT §4).
 
 use chrono::NaiveDate;
 use impact_events::{time::format_date, Hash, RecordedAt, StoredEvent};

@@ -1,4 +1,4 @@
-//! `History`: the bridge between two years (DESIGN §4, `GET /api/v1/history`).
+//! `History`: the bridge between two years (CONTRACT §4, `GET /api/v1/history`).
 
 use chrono::Datelike;
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! Pure folds from impact-ledger events to the figures of DESIGN §4: a year's `Status`, the
+//! Pure folds from impact-ledger events to the figures of CONTRACT §4: a year's `Status`, the
 //! `Targets` in force and their attainment, and the `History` bridge between two years.
 //!
 //! Architecture Invariant: no IO, no clock, no randomness, no async. Everything here is a
@@ -35,7 +35,7 @@
 //!
 //! # Output
 //!
-//! `Status`, `Targets` and `History` serialize to the JSON of DESIGN §4, field for field, with
+//! `Status`, `Targets` and `History` serialize to the JSON of CONTRACT §4, field for field, with
 //! `as_of_position` = `position()`. Count maps (`by_type`, `active_by_kind`, `signed_by_kind`,
 //! `by_kind`) list every variant, zeros included, in catalogue order. `by_funder` is by name;
 //! `sdgs` has string keys "1".."17" in numeric order and only goals counted at least once.

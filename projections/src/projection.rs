@@ -56,7 +56,7 @@ pub(crate) struct Strategy {
     pub(crate) retracted: bool,
 }
 
-/// A strategy's targets as revised, in force from `occurred_on` (DESIGN §11).
+/// A strategy's targets as revised, in force from `occurred_on` (CONTRACT §11).
 #[derive(Clone, Debug)]
 pub(crate) struct Revision {
     pub(crate) revised: impact_events::StrategyRevised,
@@ -335,7 +335,7 @@ impl Projection {
             }
             EventData::EnterpriseRegistered(registered) => {
                 // Registered again after its registration was retracted (a correction that
-                // keeps the id, DESIGN §8): a new slot, which the id names from now on.
+                // keeps the id, CONTRACT §8): a new slot, which the id names from now on.
                 let standing = self
                     .enterprise_slots
                     .get(&registered.enterprise_id)

@@ -1,4 +1,4 @@
-//! `Status`: the figures of one year (DESIGN §4, `GET /api/v1/status/{year}`).
+//! `Status`: the figures of one year (CONTRACT §4, `GET /api/v1/status/{year}`).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! `Targets`: the strategy in force for a year and how far its targets are met (DESIGN §4).
+//! `Targets`: the strategy in force for a year and how far its targets are met (CONTRACT §4).
 //!
 //! Arithmetic is done on integers (i128) and rounded once, half away from zero, to one decimal;
 //! only the final one-decimal figure becomes an `f64` for JSON.
@@ -49,7 +49,7 @@ pub struct StrategyRef {
 /// One target against the actual figure.
 ///
 /// A `per: period` target also has `forecast` and `on_track` (both null before the period's
-/// second year); a `per: year` target has neither member, as in DESIGN §4.
+/// second year); a `per: year` target has neither member, as in CONTRACT §4.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TargetStatus {

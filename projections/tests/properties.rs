@@ -1,7 +1,7 @@
 //! Proves with proptest, over random valid logs, that the incremental fold is the fold: a
 //! projection equals a naive recount from scratch, a snapshot at N equals a fold of the first N
 //! events, the history bridge always adds up, and a retraction is exactly "it never happened";
-//! and that the lists of DESIGN §9 hold exactly the entities the figures count (per year, page
+//! and that the lists of CONTRACT §9 hold exactly the entities the figures count (per year, page
 //! by page), search as the words say, and "at position N" list what a fold of N events lists.
 
 mod common;
@@ -389,7 +389,7 @@ fn observe(projection: &Projection) -> Value {
            "histories": histories})
 }
 
-/// The status of `year` recounted from scratch, straight from the words of DESIGN §4.
+/// The status of `year` recounted from scratch, straight from the words of CONTRACT §4.
 fn recount(events: &[StoredEvent], year: i32) -> Value {
     let retracted: HashSet<Uuid> = events
         .iter()

@@ -1,4 +1,4 @@
-//! Proves each counting rule of DESIGN §4 for `Projection::status`: each case builds a small
+//! Proves each counting rule of CONTRACT §4 for `Projection::status`: each case builds a small
 //! valid log, folds it, and compares one member of the status JSON with what the rule says.
 
 mod common;

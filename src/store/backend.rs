@@ -3,7 +3,7 @@
 //! Everything above this trait (the writer, `Ledger::open` and its rebuild, export, verify,
 //! import, the demo) talks to a `dyn Store` and never names the engine. Two engines implement
 //! it: `log::Log` (sled in the data dir, the default) and `nats::NatsStore` (a JetStream stream,
-//! DESIGN §14). `tests/store_contract.rs` holds the contract as tests, run against both.
+//! CONTRACT §14). `tests/store_contract.rs` holds the contract as tests, run against both.
 
 use impact_events::{Hash, RecordedAt, StoredEvent};
 

@@ -21,7 +21,7 @@ pub use backend::{Head, Store};
 pub use log::{sync_path, Log};
 
 /// Where the log is kept (`--store`): in the data dir (sled, the default) or in a NATS
-/// JetStream stream that several ledger servers share (DESIGN §14).
+/// JetStream stream that several ledger servers share (CONTRACT §14).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum StoreLocation {
     #[default]
@@ -421,7 +421,7 @@ impl Ledger {
         }
     }
 
-    /// The durable retraction of the event `id`, if it was retracted (DESIGN §8: wherever a
+    /// The durable retraction of the event `id`, if it was retracted (CONTRACT §8: wherever a
     /// retracted event is read, it says by which event, when and why).
     pub fn retraction_of(&self, id: &Uuid) -> Result<Option<StoredEvent>, StoreError> {
         let state = self.state.read().expect("state lock");

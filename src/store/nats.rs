@@ -1,4 +1,4 @@
-//! The log on a NATS JetStream stream (DESIGN §14): the second implementation of `Store`.
+//! The log on a NATS JetStream stream (CONTRACT §14): the second implementation of `Store`.
 //!
 //! One stream holds the log, one message per commit (or per run of whole requests, when a
 //! commit is larger than the server's max payload): each event's storage record (the codec's,
@@ -30,7 +30,7 @@ const LOAD_TIMEOUT: Duration = Duration::from_secs(120);
 const STREAM_WAIT: Duration = Duration::from_secs(20);
 /// Room left in a message for the headers.
 const HEADER_BYTES: usize = 1024;
-/// Replicas of a new stream at most (DESIGN §14: three).
+/// Replicas of a new stream at most (CONTRACT §14: three).
 const REPLICAS_MAX: usize = 3;
 
 /// Where a JetStream log is: the servers to try, and the stream's name.

@@ -1,6 +1,6 @@
 //! `/audit` for auditors and admins: verify the chain now, download the export, and see the
 //! figures of a year as they were at a moment or a log position.
-//! The access log (DESIGN §9: who read person-level lists, when, with which query) is shown
+//! The access log (CONTRACT §9: who read person-level lists, when, with which query) is shown
 //! newest first.
 
 use axum::extract::State;

@@ -1,7 +1,7 @@
 //! `/events/{id}`: one event as stored (position, hash, every member), whether and by which
 //! event it was retracted, the other events of its stream, and for staff the two actions:
 //! retract (a reason is required) and correct (one atomic request: the retraction of this
-//! event and the corrected event, DESIGN §8).
+//! event and the corrected event, CONTRACT §8).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -348,7 +348,7 @@ pub async fn correct_form(
     let mut values = record::values_of(form, &view.event);
     values.push(("id".to_owned(), Uuid::new_v4().to_string()));
     // The corrected event keeps the entity's id (the rules allow it once the old creating
-    // event stands retracted, DESIGN §8), so links to the entity stay good.
+    // event stands retracted, CONTRACT §8), so links to the entity stay good.
     let filled = Filled {
         values: Fields(values),
         problems: Vec::new(),

@@ -1,4 +1,4 @@
-//! The lists behind the figures (DESIGN §9 and §10): `/enterprises`, `/placements`, `/grants`,
+//! The lists behind the figures (CONTRACT §9 and §10): `/enterprises`, `/placements`, `/grants`,
 //! `/agreements`, `/trials`, `/trends`. Each is a `<table>` with one `<tbody>` row per item,
 //! filtered by `year`, `q` and a kind, a page at a time.
 //!

@@ -1,4 +1,4 @@
-//! The web app (DESIGN §10): server-rendered pages for staff, auditors and the committee, from
+//! The web app (CONTRACT §10): server-rendered pages for staff, auditors and the committee, from
 //! the same binary and port as the API, in Danish by default.
 //!
 //! A page is a function from a view model to maud `Markup`; the view models are built from the

@@ -1,6 +1,6 @@
-//! `/record/{EventType}`: one form per event type for staff and admins (DESIGN §10).
+//! `/record/{EventType}`: one form per event type for staff and admins (CONTRACT §10).
 //!
-//! Inputs are named as the members of DESIGN §3 (`name`, `kind`, `cvr`, `occurred_on`, ...);
+//! Inputs are named as the members of CONTRACT §3 (`name`, `kind`, `cvr`, `occurred_on`, ...);
 //! the form is turned into the same `EventIn` JSON a client would send and handed to
 //! `http::events::submit`, the API's one path to the writer. Ids are made by the server when
 //! the form is first shown and carried in hidden inputs, so sending the same form twice is an

@@ -1,4 +1,4 @@
-//! Sessions for the web pages (DESIGN §10): a bearer token typed once into `/login` becomes a
+//! Sessions for the web pages (CONTRACT §10): a bearer token typed once into `/login` becomes a
 //! random, opaque session id in an HttpOnly, SameSite=Strict cookie.
 //!
 //! The server keeps, per session, the SHA-256 of the token (never the token), a CSRF token and
@@ -36,7 +36,7 @@ pub const CSRF_FIELD: &str = "csrf";
 /// How long sessions live and how hard logins are limited.
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
-    /// A session not used for this long is over (DESIGN §10: 8 hours).
+    /// A session not used for this long is over (CONTRACT §10: 8 hours).
     pub session_idle: Duration,
     /// Sessions held at once; beyond it the least recently used is ended.
     pub sessions_max: usize,

@@ -1,4 +1,4 @@
-//! The rules of catalogue 2 (DESIGN §11): what happened after a placement, a grant, an
+//! The rules of catalogue 2 (CONTRACT §11): what happened after a placement, a grant, an
 //! agreement, a trial and a strategy was recorded. Each event names something that must exist
 //! (its creating event stands), must not be over (ended, concluded), and must not happen before
 //! it began; a grant's money paid less returned stays between 0 and what was awarded.

@@ -262,7 +262,7 @@ pub fn place(log: &mut Log, year: i32, count: usize) {
     }
 }
 
-/// The municipality's figures (DESIGN §1): 100 people and 31 enterprises in 2022, 118 and 34
+/// The municipality's figures (CONTRACT §1): 100 people and 31 enterprises in 2022, 118 and 34
 /// in 2023 (6 registered, 3 closed), under a strategy for 2022-2025 with targets 30 and 40.
 pub fn reported_figures(log: &mut Log) -> Ids {
     let strategy = log.strategy("2022-01-10", 2022, 2025, &[30, 40]);
@@ -279,7 +279,7 @@ pub fn reported_figures(log: &mut Log) -> Ids {
     strategy
 }
 
-/// The `EventRef` DESIGN §4 asks for, taken from the stored event's own JSON.
+/// The `EventRef` CONTRACT §4 asks for, taken from the stored event's own JSON.
 pub fn event_ref(event: &StoredEvent) -> serde_json::Value {
     let json = event.to_json(true);
     let members = [
