@@ -116,6 +116,19 @@ fn navigation(lang: Lang, visitor: &Visitor) -> Markup {
     }
 }
 
+/// "There is a problem" or "There are 3 problems", in the page's language.
+fn problems_heading(lang: Lang, count: usize) -> String {
+    match count {
+        1 => lang
+            .pick("Der er et problem", "There is a problem")
+            .to_owned(),
+        _ => match lang {
+            Lang::Da => format!("Der er {count} problemer"),
+            Lang::En => format!("There are {count} problems"),
+        },
+    }
+}
+
 /// One summary of every problem at the top of a form, each linking to its input.
 pub fn error_summary(lang: Lang, problems: &[Problem]) -> Markup {
     if problems.is_empty() {
@@ -123,7 +136,7 @@ pub fn error_summary(lang: Lang, problems: &[Problem]) -> Markup {
     }
     html! {
         div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
-            h2 #error-summary-title { (lang.pick("Der er et problem", "There is a problem")) }
+            h2 #error-summary-title { (problems_heading(lang, problems.len())) }
             ul {
                 @for problem in problems {
                     li {
