@@ -35,6 +35,8 @@ pub enum EventData {
     AgreementRenewed(AgreementRenewed),
     TrialConcluded(TrialConcluded),
     StrategyRevised(StrategyRevised),
+    // Erasure (CONTRACT §12, ops/decisions/0005): appended, never reordered.
+    MembersErased(MembersErased),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,6 +267,18 @@ pub struct EventRetracted {
     pub reason: String,
 }
 
+/// Named members of a stored event were erased (CONTRACT §12): their keys are destroyed. It
+/// holds no value, only which members (`note`, `case_ref`, `data.person_ref`) and why. Only
+/// `POST /api/v1/erasures` and `impact-ledger erase` append it, never `/events`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MembersErased {
+    pub event_id: Uuid,
+    pub members: Vec<String>,
+    pub reason: String,
+}
+
 /// Why a placement ended (catalogue 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -363,7 +377,7 @@ fn strict_date<'de, D: serde::Deserializer<'de>>(
 }
 
 /// Every event type name, in catalogue order.
-pub const EVENT_TYPES: [&str; 16] = [
+pub const EVENT_TYPES: [&str; 17] = [
     "StrategyAdopted",
     "EnterpriseRegistered",
     "EnterpriseClosed",
@@ -380,6 +394,7 @@ pub const EVENT_TYPES: [&str; 16] = [
     "AgreementRenewed",
     "TrialConcluded",
     "StrategyRevised",
+    "MembersErased",
 ];
 
 impl EventData {
@@ -407,6 +422,7 @@ impl EventData {
             EventData::AgreementRenewed(_) => 13,
             EventData::TrialConcluded(_) => 14,
             EventData::StrategyRevised(_) => 15,
+            EventData::MembersErased(_) => 16,
         }
     }
 
@@ -440,6 +456,7 @@ impl EventData {
             "AgreementRenewed" => EventData::AgreementRenewed(parse(data)?),
             "TrialConcluded" => EventData::TrialConcluded(parse(data)?),
             "StrategyRevised" => EventData::StrategyRevised(parse(data)?),
+            "MembersErased" => EventData::MembersErased(parse(data)?),
             other => return Err(DataError::UnknownType(other.to_owned())),
         })
     }
@@ -463,6 +480,7 @@ impl EventData {
             EventData::AgreementRenewed(data) => serde_json::to_value(data),
             EventData::TrialConcluded(data) => serde_json::to_value(data),
             EventData::StrategyRevised(data) => serde_json::to_value(data),
+            EventData::MembersErased(data) => serde_json::to_value(data),
         };
         // Payloads hold only strings, integers, booleans, lists and plain structs.
         value.expect("catalogue payloads always serialize to JSON")
@@ -482,7 +500,7 @@ impl EventData {
             EventData::AgreementEnded(data) => (StreamKind::Agreement, data.agreement_id),
             EventData::TrialStarted(data) => (StreamKind::Trial, data.trial_id),
             EventData::TrendNoted(data) => (StreamKind::Trend, data.trend_id),
-            EventData::EventRetracted(_) => return None,
+            EventData::EventRetracted(_) | EventData::MembersErased(_) => return None,
             EventData::PlacementEnded(data) => (StreamKind::Placement, data.placement_id),
             EventData::GrantPaid(data) => (StreamKind::Grant, data.grant_id),
             EventData::GrantReturned(data) => (StreamKind::Grant, data.grant_id),
@@ -512,7 +530,8 @@ impl EventData {
             | EventData::GrantReturned(_)
             | EventData::AgreementRenewed(_)
             | EventData::TrialConcluded(_)
-            | EventData::StrategyRevised(_) => 2,
+            | EventData::StrategyRevised(_)
+            | EventData::MembersErased(_) => 2,
         }
     }
 
@@ -529,6 +548,7 @@ impl EventData {
                 | EventData::AgreementRenewed(_)
                 | EventData::TrialConcluded(_)
                 | EventData::StrategyRevised(_)
+                | EventData::MembersErased(_)
         )
     }
 

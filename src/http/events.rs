@@ -144,7 +144,7 @@ fn read_events(
 }
 
 /// Refuses a body that does not say it is JSON (415).
-fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());

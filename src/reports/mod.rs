@@ -291,7 +291,9 @@ fn label_of(ledger: &Ledger, event: &StoredEvent) -> Result<Option<String>, Stor
                 None => return Ok(None),
             }
         }
-        EventData::PersonPlacedInEmployment(_) | EventData::EventRetracted(_) => return Ok(None),
+        EventData::PersonPlacedInEmployment(_)
+        | EventData::EventRetracted(_)
+        | EventData::MembersErased(_) => return Ok(None),
     };
     Ok(Some(label))
 }

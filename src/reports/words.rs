@@ -137,6 +137,7 @@ pub fn event_type(lang: Lang, type_name: &str) -> &'static str {
         "TrialStarted" => lang.pick("forsøg startet", "trial started"),
         "TrendNoted" => lang.pick("trend noteret", "trend noted"),
         "EventRetracted" => lang.pick("tilbagekaldelse", "retraction"),
+        "MembersErased" => lang.pick("sletning af personoplysninger", "erasure of personal data"),
         _ => lang.pick("ukendt hændelse", "unknown event"),
     }
 }
