@@ -868,6 +868,78 @@ async fn the_report_and_the_audit_answer_with_the_session() {
     assert_eq!(export.body.lines().count(), 1);
 }
 
+/// A large year (more registrations than the page names): the page shows the first
+/// `EVENTS_SHOWN_MAX` of each table, says how many there are and links to the complete CSV and
+/// JSON of the same position, which name every one.
+#[tokio::test]
+async fn the_report_page_names_a_large_year_in_part_and_the_downloads_in_full() {
+    let site = Site::default();
+    let shown = impact_ledger::reports::html::EVENTS_SHOWN_MAX;
+    let registered = shown + 7;
+    let events: Vec<serde_json::Value> = (0..registered)
+        .map(|index| {
+            serde_json::json!({
+                "type": "EnterpriseRegistered",
+                "id": uuid::Uuid::new_v4(),
+                "occurred_on": "2024-03-01",
+                "data": {
+                    "enterprise_id": uuid::Uuid::new_v4(),
+                    "name": format!("Virksomhed nummer {index:03}"),
+                    "kind": "enterprise",
+                },
+            })
+        })
+        .collect();
+    let request = Request::post("/api/v1/events")
+        .header(header::AUTHORIZATION, format!("Bearer {}", site.staff))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            serde_json::json!({ "events": events }).to_string(),
+        ))
+        .unwrap();
+    let appended = site.send(request).await;
+    assert_eq!(appended.status, StatusCode::CREATED, "{}", appended.body);
+    let staff = site.login(&site.staff).await;
+
+    let page = site.get("/reports/annual/2024", &staff).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let named = |body: &str| {
+        (0..registered)
+            .filter(|index| body.contains(&format!("Virksomhed nummer {index:03}")))
+            .count()
+    };
+    assert_eq!(named(&page.body), shown, "the first {shown} are named");
+    assert_eq!(
+        page.body
+            .matches("Viser de første 50 af <strong>57</strong>")
+            .count(),
+        2,
+        "in the body and in the audit trail: {}",
+        page.body
+    );
+    let head = site.head();
+    let csv_link = format!("?format=csv&amp;at_position={head}&amp;lang=da");
+    assert!(page.body.contains(&csv_link), "{}", page.body);
+    let csv = site
+        .get(
+            &format!("/reports/annual/2024?format=csv&at_position={head}&lang=da"),
+            &staff,
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(named(&csv.body), registered, "the CSV names every one");
+    let json = site
+        .get(
+            &format!("/reports/annual/2024?format=json&at_position={head}"),
+            &staff,
+        )
+        .await;
+    assert_eq!(named(&json.body), registered, "and so does the JSON");
+    let json: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    let listed = &json["history"]["enterprises"]["registered_events"];
+    assert_eq!(listed.as_array().map(Vec::len), Some(registered));
+}
+
 /// The number of `<tr>` in the `<tbody>` of a page.
 fn body_rows(page: &Page) -> usize {
     let start = page.body.find("<tbody>").expect("a tbody");
