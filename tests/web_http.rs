@@ -728,6 +728,7 @@ async fn retract_and_correct_from_the_event_page() {
         ("occurred_on", "2024-03-05".into()),
         ("title", "Rigtig titel".into()),
         ("kind", "trend".into()),
+        ("retraction_id", correct.input("retraction_id")),
     ]);
     let pairs: Vec<(&str, &str)> = fields
         .iter()
@@ -767,6 +768,15 @@ async fn retract_and_correct_from_the_event_page() {
         3,
         "the retraction and the corrected event, together"
     );
+    let again = site
+        .post(&format!("{event_path}/correct"), &session, &pairs)
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(
+        (again.location.as_deref(), site.head()),
+        (corrected.location.as_deref(), 3),
+        "the same form sent twice is a retry: the same receipt, nothing stored again"
+    );
     let old = site.get(&event_path, &session).await;
     assert!(old.body.contains("Tilbagekaldt") && old.body.contains("stavefejl"));
     let entity = site.get(&entity_path, &session).await;
@@ -791,13 +801,24 @@ async fn retract_and_correct_from_the_event_page() {
         !seen.body.contains("/retract\""),
         "an auditor is offered no action"
     );
-    let retract = site
-        .get(
-            &format!("{}/retract", corrected.location.unwrap()),
-            &session,
-        )
-        .await;
+    let retract_path = format!("{}/retract", corrected.location.unwrap());
+    let retract = site.get(&retract_path, &session).await;
     assert_eq!(retract.status, StatusCode::OK);
+    let form = [
+        ("csrf", retract.input("csrf")),
+        ("retraction_id", retract.input("retraction_id")),
+        ("retract_reason", "oprettet ved en fejl".to_owned()),
+    ];
+    let pairs: Vec<(&str, &str)> = form
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let first = site.post(&retract_path, &session, &pairs).await;
+    let second = site.post(&retract_path, &session, &pairs).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    assert_eq!(second.status, StatusCode::SEE_OTHER, "{}", second.body);
+    assert_eq!(first.location, second.location);
+    assert_eq!(site.head(), 4, "one retraction, however often it is sent");
 }
 
 #[tokio::test]
