@@ -961,6 +961,55 @@ async fn the_report_page_names_a_large_year_in_part_and_the_downloads_in_full() 
     assert_eq!(listed.as_array().map(Vec::len), Some(registered));
 }
 
+/// The dashboard's agreement tracks count agreements signed in the year, and their links
+/// list exactly those (`/agreements?signed=Y`), not the agreements active at its end.
+#[tokio::test]
+async fn the_agreement_tracks_link_to_the_agreements_they_count() {
+    let site = Site::default();
+    let staff = site.login(&site.staff).await;
+    for (date, counterparty, kind) in [
+        ("2023-05-01", "Gammel Partner", "partnership"),
+        ("2024-05-01", "Ny Partner", "partnership"),
+        ("2024-06-01", "Frivilligcenter", "volunteering"),
+        ("2024-07-01", "Foreningen", "civil_society"),
+    ] {
+        site.recorded(
+            &staff,
+            "AgreementSigned",
+            &[
+                ("occurred_on", date),
+                ("counterparty", counterparty),
+                ("kind", kind),
+            ],
+        )
+        .await;
+    }
+    let dashboard = site.get("/?year=2024", &staff).await;
+    for (link, figure, rows) in [
+        ("/agreements?signed=2024&amp;kind=partnership", "1", 1),
+        (
+            "/agreements?signed=2024&amp;kind=civil_society&amp;kind=volunteering",
+            "2",
+            2,
+        ),
+    ] {
+        let anchor = format!("href=\"{link}\">{figure}</a>");
+        assert!(
+            dashboard.body.contains(&anchor),
+            "{anchor} in {}",
+            dashboard.body
+        );
+        let list = site.get(&link.replace("&amp;", "&"), &staff).await;
+        assert_eq!(body_rows(&list), rows, "{link}");
+    }
+    let active = site.get("/agreements?year=2024", &staff).await;
+    assert_eq!(
+        body_rows(&active),
+        4,
+        "active at the end of 2024: a different list"
+    );
+}
+
 /// The number of `<tr>` in the `<tbody>` of a page.
 fn body_rows(page: &Page) -> usize {
     let start = page.body.find("<tbody>").expect("a tbody");

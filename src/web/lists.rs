@@ -10,7 +10,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use impact_projections::{
-    EnterpriseQuery, EnterpriseStatus, EntryQuery, GrantKind, Paging, PlacementQuery,
+    AgreementQuery, EnterpriseQuery, EnterpriseStatus, EntryQuery, GrantKind, Paging,
+    PlacementQuery,
 };
 use maud::{html, Markup};
 use serde::Serialize;
@@ -92,14 +93,27 @@ impl Asked {
     /// A catalogue value named as the API writes it (e.g. `wage_subsidy`).
     fn choice<T: Copy + Serialize>(&self, name: &str, choices: &[T]) -> Option<T> {
         let text = self.get(name)?;
-        choices.iter().copied().find(|choice| {
-            serde_json::to_value(choice)
-                .ok()
-                .and_then(|value| value.as_str().map(str::to_owned))
-                .as_deref()
-                == Some(text.as_str())
-        })
+        choice_named(&text, choices)
     }
+
+    /// Every catalogue value `name` is given as (it may be repeated).
+    fn choices<T: Copy + Serialize>(&self, name: &str, choices: &[T]) -> Vec<T> {
+        form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes())
+            .filter(|(key, _)| key == name)
+            .filter_map(|(_, text)| choice_named(&text, choices))
+            .collect()
+    }
+}
+
+/// The catalogue value written `text` (e.g. `wage_subsidy`), if it is one of `choices`.
+fn choice_named<T: Copy + Serialize>(text: &str, choices: &[T]) -> Option<T> {
+    choices.iter().copied().find(|choice| {
+        serde_json::to_value(choice)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .as_deref()
+            == Some(text)
+    })
 }
 
 /// A list page's table: its column headings and one row of cells per item.
@@ -407,7 +421,19 @@ pub async fn grants(State(state): State<WebState>, visitor: Visitor) -> Response
 pub async fn agreements(State(state): State<WebState>, visitor: Visitor) -> Response {
     let lang = visitor.lang;
     let asked = Asked::of(&visitor);
-    let query = asked.entry_query(&impact_projections::AGREEMENT_KINDS);
+    // `signed=Y`: the agreements signed in Y, as the strategy tracks count them (`year` is
+    // those active at Y's end); `kind` may be given more than once (a track of two kinds).
+    let signed_in = asked
+        .get("signed")
+        .and_then(|text| text.trim().parse().ok())
+        .filter(|year| YEARS.contains(year));
+    let query = AgreementQuery {
+        year: asked.year,
+        signed_in,
+        kinds: asked.choices("kind", &impact_projections::AGREEMENT_KINDS),
+        q: asked.q.clone(),
+        paging: asked.paging(),
+    };
     let page = match list_agreements(&state.app, &AsOf::default(), query).await {
         Ok(page) => page,
         Err(error) => return refused(&visitor, error),
@@ -458,7 +484,13 @@ pub async fn trials(State(state): State<WebState>, visitor: Visitor) -> Response
             date(Some(item.occurred_on)),
         ]
     });
-    let filters = asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds);
+    let filters = html! {
+        (asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds))
+        div.group {
+            label for="f-signed" { (lang.pick("Indgået i år", "Signed in year")) }
+            input.short #f-signed type="number" name="signed" min="1900" max="2200" value=[signed_in];
+        }
+    };
     render(&visitor, &asked, filters, table)
 }
 
