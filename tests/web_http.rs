@@ -1010,6 +1010,168 @@ async fn the_agreement_tracks_link_to_the_agreements_they_count() {
     );
 }
 
+/// Catalogue 2's forms (CONTRACT §11) over HTTP: each picker offers the entity by what names
+/// it and takes its id; kroner with a decimal comma are stored as exact øre; a revision's
+/// targets become the catalogue's list; a refusal names each problem beside its own field
+/// (the picker, the amount) and keeps what was typed.
+#[tokio::test]
+async fn catalogue_two_forms_pick_their_entity_and_convert_kroner_exactly() {
+    let site = Site::default();
+    let staff = site.login(&site.staff).await;
+    let grant = site
+        .recorded(
+            &staff,
+            "GrantAwarded",
+            &[
+                ("occurred_on", "2024-03-02"),
+                ("funder", "Fonden Ø"),
+                ("amount_kr", "1.000,00"),
+            ],
+        )
+        .await;
+    let strategy = site
+        .recorded(
+            &staff,
+            "StrategyAdopted",
+            &[
+                ("occurred_on", "2024-01-10"),
+                ("name", "Strategi 3.0"),
+                ("from_year", "2024"),
+                ("to_year", "2027"),
+                ("people_employed_per_year", "30"),
+                ("enterprises_active_per_period", "40"),
+            ],
+        )
+        .await;
+    let form = site.get("/record/GrantPaid", &staff).await;
+    assert!(
+        form.body.contains(&format!(
+            "<option value=\"{grant}\">Fonden Ø · 1.000,00 kr. · 2024-03-02</option>"
+        )),
+        "the grant is offered by its funder, amount and date: {}",
+        form.body
+    );
+    let paid = site
+        .record(
+            &staff,
+            "GrantPaid",
+            &[
+                ("occurred_on", "2024-04-01"),
+                ("grant_id", &grant),
+                ("amount_kr", "999,99"),
+            ],
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+    assert_eq!(
+        paid.location.as_deref(),
+        Some(format!("/grants/{grant}").as_str())
+    );
+    let (_, stored) = api_event(&site, site.head()).await;
+    assert_eq!(
+        stored["data"]["amount_ore"], 99_999,
+        "999,99 kr. is 99999 øre exactly"
+    );
+
+    let refused = site
+        .record(
+            &staff,
+            "GrantReturned",
+            &[
+                ("occurred_on", "2024-04-02"),
+                ("grant_id", ""),
+                ("amount_kr", "12,345"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("id=\"f-amount_kr-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("value=\"12,345\""),
+        "the typed amount is kept"
+    );
+    let beyond = site
+        .record(
+            &staff,
+            "GrantReturned",
+            &[
+                ("occurred_on", "2024-04-02"),
+                ("grant_id", &grant),
+                ("amount_kr", "1.000"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        beyond.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more back than was paid"
+    );
+    assert!(
+        beyond.body.contains("id=\"f-amount_kr-error\""),
+        "{}",
+        beyond.body
+    );
+
+    let revised = site
+        .record(
+            &staff,
+            "StrategyRevised",
+            &[
+                ("occurred_on", "2024-06-01"),
+                ("strategy_id", &strategy),
+                ("people_employed_per_year", "35"),
+                ("grants_total_kr_per_year", "2.000.000,50"),
+            ],
+        )
+        .await;
+    assert_eq!(revised.status, StatusCode::SEE_OTHER, "{}", revised.body);
+    let (_, stored) = api_event(&site, site.head()).await;
+    assert_eq!(
+        stored["data"]["targets"],
+        serde_json::json!([
+            {"metric": "people_employed", "per": "year", "value": 35},
+            {"metric": "grants_total_ore", "per": "year", "value": 200_000_050},
+        ])
+    );
+    let head = site.head();
+    let late = site
+        .record(
+            &staff,
+            "StrategyRevised",
+            &[
+                ("occurred_on", "2023-06-01"),
+                ("strategy_id", &strategy),
+                ("trials_started_per_year", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        late.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        late.body
+    );
+    assert!(
+        late.body.contains("id=\"f-occurred_on-error\""),
+        "before its adoption: {}",
+        late.body
+    );
+    assert!(
+        late.body.contains("value=\"4\""),
+        "the typed target is kept"
+    );
+    assert_eq!(site.head(), head, "nothing stored");
+}
+
 /// The number of `<tr>` in the `<tbody>` of a page.
 fn body_rows(page: &Page) -> usize {
     let start = page.body.find("<tbody>").expect("a tbody");

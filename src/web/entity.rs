@@ -207,9 +207,23 @@ fn render(
                         a href=(format!("/record/EnterpriseClosed?enterprise_id={id}")) { (lang.pick("Luk", "Close")) }
                     }
                     StreamKind::Agreement => {
+                        a href=(format!("/record/AgreementRenewed?agreement_id={id}")) { (lang.pick("Forlæng aftalen", "Renew the agreement")) }
                         a href=(format!("/record/AgreementEnded?agreement_id={id}")) { (lang.pick("Afslut aftalen", "End the agreement")) }
                     }
-                    _ => {}
+                    StreamKind::Placement => {
+                        a href=(format!("/record/PlacementEnded?placement_id={id}")) { (lang.pick("Afslut forløbet", "End the placement")) }
+                    }
+                    StreamKind::Grant => {
+                        a href=(format!("/record/GrantPaid?grant_id={id}")) { (lang.pick("Registrér udbetaling", "Record a payment")) }
+                        a href=(format!("/record/GrantReturned?grant_id={id}")) { (lang.pick("Registrér tilbagebetaling", "Record money paid back")) }
+                    }
+                    StreamKind::Trial => {
+                        a href=(format!("/record/TrialConcluded?trial_id={id}")) { (lang.pick("Afslut forsøget", "Conclude the trial")) }
+                    }
+                    StreamKind::Strategy => {
+                        a href=(format!("/record/StrategyRevised?strategy_id={id}")) { (lang.pick("Revidér målene", "Revise the targets")) }
+                    }
+                    StreamKind::Trend => {}
                 }
             }
         }

@@ -393,15 +393,7 @@ async fn correct_page(
 ) -> Response {
     let lang = visitor.lang;
     let event = &view.event;
-    let needs_enterprises = form
-        .inputs
-        .iter()
-        .any(|input| matches!(input.control, record::Control::Enterprise));
-    let enterprises = if needs_enterprises {
-        record::open_enterprises(state).await
-    } else {
-        Vec::new()
-    };
+    let options = record::options(state, visitor, form).await;
     let title = format!(
         "{} {}",
         lang.pick("Ret hændelse", "Correct event"),
@@ -421,7 +413,7 @@ async fn correct_page(
                 @if let Some(id) = filled.values.get(member) { input type="hidden" name=(member) value=(id); }
             }
             (reason_group(lang, &filled.values, &filled.problems))
-            (record::all_fields(form, filled, lang, &enterprises))
+            (record::all_fields(form, filled, lang, &options))
             button.primary type="submit" { (lang.pick("Gem rettelsen", "Save the correction")) }
         }
     };
@@ -484,7 +476,7 @@ pub async fn correct(
                             (field == Some("data.reason")).then(|| RETRACT_REASON.to_owned())
                         }
                         _ => field
-                            .and_then(|field| record::input_of(form, field))
+                            .and_then(|field| record::input_of(form, field, &fields))
                             .map(str::to_owned),
                     };
                     Problem {

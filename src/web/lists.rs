@@ -229,7 +229,7 @@ fn date(date: Option<chrono::NaiveDate>) -> Markup {
     html! { @match date { Some(date) => (date.to_string()), None => "–" } }
 }
 
-fn label_of(lang: Lang, choices: &[Choice], value: impl Serialize) -> String {
+pub(super) fn label_of(lang: Lang, choices: &[Choice], value: impl Serialize) -> String {
     let text = serde_json::to_value(value)
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))
