@@ -22,6 +22,7 @@ struct Site {
     staff: String,
     auditor: String,
     admin: String,
+    committee: String,
     dir: TempDir,
 }
 
@@ -61,6 +62,8 @@ impl Site {
         let auditor =
             auth::create_token(dir.path(), "revisor", Role::Auditor).expect("auditor token");
         let admin = auth::create_token(dir.path(), "admin", Role::Admin).expect("admin token");
+        let committee =
+            auth::create_token(dir.path(), "udvalg", Role::Committee).expect("committee token");
         let state = impact_ledger::serve::open_state(dir.path()).expect("the ledger opens");
         let router = impact_ledger::http::router_with(state.clone(), settings);
         Site {
@@ -69,6 +72,7 @@ impl Site {
             staff,
             auditor,
             admin,
+            committee,
             dir,
         }
     }
@@ -961,53 +965,146 @@ async fn the_report_page_names_a_large_year_in_part_and_the_downloads_in_full() 
     assert_eq!(listed.as_array().map(Vec::len), Some(registered));
 }
 
-/// The dashboard's agreement tracks count agreements signed in the year, and their links
-/// list exactly those (`/agreements?signed=Y`), not the agreements active at its end.
+/// The committee (role `committee`) reads the dashboard, the annual report and the lists and
+/// nothing else, in the web and in the API alike: no form is offered or taken (403, nothing
+/// stored), no event or entity page, no audit, no export; the lists name items without links
+/// to the pages it may not open.
 #[tokio::test]
-async fn the_agreement_tracks_link_to_the_agreements_they_count() {
+async fn the_committee_reads_figures_reports_and_lists_and_nothing_else() {
     let site = Site::default();
     let staff = site.login(&site.staff).await;
-    for (date, counterparty, kind) in [
-        ("2023-05-01", "Gammel Partner", "partnership"),
-        ("2024-05-01", "Ny Partner", "partnership"),
-        ("2024-06-01", "Frivilligcenter", "volunteering"),
-        ("2024-07-01", "Foreningen", "civil_society"),
-    ] {
-        site.recorded(
+    let enterprise = site
+        .recorded(
             &staff,
-            "AgreementSigned",
+            "EnterpriseRegistered",
             &[
-                ("occurred_on", date),
-                ("counterparty", counterparty),
-                ("kind", kind),
+                ("occurred_on", "2024-02-01"),
+                ("name", "Café Udvalg"),
+                ("kind", "enterprise"),
             ],
         )
         .await;
-    }
-    let dashboard = site.get("/?year=2024", &staff).await;
-    for (link, figure, rows) in [
-        ("/agreements?signed=2024&amp;kind=partnership", "1", 1),
-        (
-            "/agreements?signed=2024&amp;kind=civil_society&amp;kind=volunteering",
-            "2",
-            2,
-        ),
+    let (_, event) = api_event(&site, 1).await;
+    let event_id = event["id"].as_str().expect("an event id").to_owned();
+    let committee = site.login(&site.committee).await;
+
+    for path in [
+        "/",
+        "/?year=2024",
+        "/enterprises?year=2024",
+        "/placements?year=2024",
+        "/grants",
+        "/agreements",
+        "/trials",
+        "/trends",
+        "/reports",
+        "/reports/annual/2024",
+        "/reports/annual/2024?format=csv",
+        "/reports/annual/2024?format=json",
     ] {
-        let anchor = format!("href=\"{link}\">{figure}</a>");
-        assert!(
-            dashboard.body.contains(&anchor),
-            "{anchor} in {}",
-            dashboard.body
-        );
-        let list = site.get(&link.replace("&amp;", "&"), &staff).await;
-        assert_eq!(body_rows(&list), rows, "{link}");
+        let page = site.get(path, &committee).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
     }
-    let active = site.get("/agreements?year=2024", &staff).await;
-    assert_eq!(
-        body_rows(&active),
-        4,
-        "active at the end of 2024: a different list"
+    let dashboard = site.get("/", &committee).await;
+    assert!(
+        !dashboard.body.contains("href=\"/record\"") && !dashboard.body.contains("href=\"/audit\""),
+        "nothing to record or audit is offered"
     );
+    assert!(
+        dashboard.body.contains("udvalgsmedlem"),
+        "the role is named"
+    );
+    let list = site.get("/enterprises?year=2024", &committee).await;
+    assert!(list.body.contains("Café Udvalg"));
+    assert!(
+        !list.body.contains(&format!("/enterprises/{enterprise}")),
+        "no link to a page the committee may not open"
+    );
+    for path in [
+        "/record".to_owned(),
+        "/record/EnterpriseRegistered".to_owned(),
+        format!("/enterprises/{enterprise}"),
+        format!("/events/{event_id}"),
+        format!("/events/{event_id}/retract"),
+        "/audit".to_owned(),
+        "/audit/export".to_owned(),
+    ] {
+        let page = site.get(&path, &committee).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let csrf = dashboard.input("csrf");
+    let forged = [
+        (
+            "/record/EnterpriseRegistered".to_owned(),
+            vec![
+                ("csrf", csrf.as_str()),
+                ("occurred_on", "2024-03-01"),
+                ("name", "Smuglet"),
+                ("kind", "enterprise"),
+            ],
+        ),
+        (
+            format!("/events/{event_id}/retract"),
+            vec![
+                ("csrf", csrf.as_str()),
+                ("retract_reason", "udvalget vil det"),
+            ],
+        ),
+    ];
+    for (path, form) in &forged {
+        let answer = site.post(path, &committee, form).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            answer.body
+        );
+    }
+    assert_eq!(site.head(), 1, "nothing stored");
+
+    let api = |method: Method, path: &str, body: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", site.committee))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    for path in [
+        "/api/v1/status/2024",
+        "/api/v1/history?from=2023&to=2024",
+        "/api/v1/enterprises?year=2024",
+        "/api/v1/placements?year=2024",
+        "/api/v1/reports/annual/2024",
+    ] {
+        let answer = site.send(api(Method::GET, path, "")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
+    }
+    for path in [
+        "/api/v1/events".to_owned(),
+        format!("/api/v1/events/{event_id}"),
+        format!("/api/v1/streams/enterprise-{enterprise}"),
+        "/api/v1/verify".to_owned(),
+        "/api/v1/export".to_owned(),
+        "/api/v1/access-log".to_owned(),
+        "/api/v1/subscribe".to_owned(),
+    ] {
+        let answer = site.send(api(Method::GET, &path, "")).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            answer.body
+        );
+    }
+    let append = serde_json::json!({"events": [{"type": "EnterpriseRegistered", "occurred_on": "2024-03-01",
+        "data": {"enterprise_id": uuid::Uuid::new_v4(), "name": "Smuglet", "kind": "enterprise"}}]});
+    let answer = site
+        .send(api(Method::POST, "/api/v1/events", &append.to_string()))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert_eq!(site.head(), 1, "nothing stored");
 }
 
 /// Catalogue 2's forms (CONTRACT §11) over HTTP: each picker offers the entity by what names
@@ -1170,6 +1267,55 @@ async fn catalogue_two_forms_pick_their_entity_and_convert_kroner_exactly() {
         "the typed target is kept"
     );
     assert_eq!(site.head(), head, "nothing stored");
+}
+
+/// The dashboard's agreement tracks count agreements signed in the year, and their links
+/// list exactly those (`/agreements?signed=Y`), not the agreements active at its end.
+#[tokio::test]
+async fn the_agreement_tracks_link_to_the_agreements_they_count() {
+    let site = Site::default();
+    let staff = site.login(&site.staff).await;
+    for (date, counterparty, kind) in [
+        ("2023-05-01", "Gammel Partner", "partnership"),
+        ("2024-05-01", "Ny Partner", "partnership"),
+        ("2024-06-01", "Frivilligcenter", "volunteering"),
+        ("2024-07-01", "Foreningen", "civil_society"),
+    ] {
+        site.recorded(
+            &staff,
+            "AgreementSigned",
+            &[
+                ("occurred_on", date),
+                ("counterparty", counterparty),
+                ("kind", kind),
+            ],
+        )
+        .await;
+    }
+    let dashboard = site.get("/?year=2024", &staff).await;
+    for (link, figure, rows) in [
+        ("/agreements?signed=2024&amp;kind=partnership", "1", 1),
+        (
+            "/agreements?signed=2024&amp;kind=civil_society&amp;kind=volunteering",
+            "2",
+            2,
+        ),
+    ] {
+        let anchor = format!("href=\"{link}\">{figure}</a>");
+        assert!(
+            dashboard.body.contains(&anchor),
+            "{anchor} in {}",
+            dashboard.body
+        );
+        let list = site.get(&link.replace("&amp;", "&"), &staff).await;
+        assert_eq!(body_rows(&list), rows, "{link}");
+    }
+    let active = site.get("/agreements?year=2024", &staff).await;
+    assert_eq!(
+        body_rows(&active),
+        4,
+        "active at the end of 2024: a different list"
+    );
 }
 
 /// The number of `<tr>` in the `<tbody>` of a page.

@@ -14,7 +14,7 @@ use super::events::{stream_table, what};
 use super::layout;
 use super::record::{form_of, Control};
 use super::{html as respond, Visitor, WebState};
-use crate::http::caller::STAFF_ADMIN;
+use crate::http::caller::{STAFF_ADMIN, STAFF_AUDITOR_ADMIN};
 use crate::reports::words::NumberStyle;
 use crate::reports::Lang;
 
@@ -79,6 +79,10 @@ pub fn load_stream(
 }
 
 pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
+    // An entity's events, as the API's GET /api/v1/streams/{stream}: not for the committee.
+    if let Err(refused) = visitor.require(STAFF_AUDITOR_ADMIN) {
+        return refused;
+    }
     let lang = visitor.lang;
     let path = visitor.here.split('?').next().unwrap_or("/").to_owned();
     let mut segments = path.trim_start_matches('/').split('/');

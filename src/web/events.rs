@@ -17,7 +17,7 @@ use super::entity::{load_stream, retraction_of, Standing};
 use super::layout::{self, Problem};
 use super::record::{self, Filled};
 use super::{html as respond, see_other, Fields, Visitor, WebState};
-use crate::http::caller::STAFF_ADMIN;
+use crate::http::caller::{STAFF_ADMIN, STAFF_AUDITOR_ADMIN};
 use crate::http::error::ApiError;
 use crate::reports::words;
 use crate::reports::Lang;
@@ -83,6 +83,10 @@ pub async fn page(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
+    // One event as stored, as the API's GET /api/v1/events/{id}: not for the committee.
+    if let Err(refused) = visitor.require(STAFF_AUDITOR_ADMIN) {
+        return refused;
+    }
     let view = match find(&state, &visitor, &id).await {
         Ok(view) => view,
         Err(page) => return page,

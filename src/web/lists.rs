@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::layout;
 use super::record::Choice;
 use super::{html as respond, query_value, Visitor, WebState};
+use crate::http::caller::STAFF_AUDITOR_ADMIN;
 use crate::http::error::ApiError;
 use crate::http::figures::{AsOf, YEARS};
 use crate::http::lists::{
@@ -225,6 +226,14 @@ fn refused(visitor: &Visitor, error: ApiError) -> Response {
     }
 }
 
+/// An item's name, linked to its detail page for those who may read its events (the
+/// committee reads the lists, not the events behind them).
+fn detail(visitor: &Visitor, href: &str, text: &str) -> Markup {
+    html! {
+        @if visitor.is(STAFF_AUDITOR_ADMIN) { a href=(href) { (text) } } @else { (text) }
+    }
+}
+
 fn date(date: Option<chrono::NaiveDate>) -> Markup {
     html! { @match date { Some(date) => (date.to_string()), None => "–" } }
 }
@@ -308,7 +317,11 @@ pub async fn enterprises(State(state): State<WebState>, visitor: Visitor) -> Res
         .to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/enterprises/{}", item.enterprise_id)) { (item.name) } },
+            detail(
+                &visitor,
+                &format!("/enterprises/{}", item.enterprise_id),
+                &item.name,
+            ),
             html! { (label_of(lang, kinds, item.kind)) },
             html! { (item.cvr.as_deref().unwrap_or("–")) },
             date(Some(item.registered_on)),
@@ -361,10 +374,14 @@ pub async fn placements(State(state): State<WebState>, visitor: Visitor) -> Resp
         .to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/placements/{}", item.placement_id)) { (item.person_ref) } },
+            detail(
+                &visitor,
+                &format!("/placements/{}", item.placement_id),
+                &item.person_ref,
+            ),
             html! { (label_of(lang, types, item.employment_type)) },
             html! { @match (&item.enterprise_id, &item.enterprise_name) {
-                (Some(id), Some(name)) => a href=(format!("/enterprises/{id}")) { (name) },
+                (Some(id), Some(name)) => (detail(&visitor, &format!("/enterprises/{id}"), name)),
                 _ => "–",
             } },
             date(Some(item.occurred_on)),
@@ -408,7 +425,11 @@ pub async fn grants(State(state): State<WebState>, visitor: Visitor) -> Response
     let title = lang.pick("Bevillinger", "Grants").to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/grants/{}", item.grant_id)) { (item.funder) } },
+            detail(
+                &visitor,
+                &format!("/grants/{}", item.grant_id),
+                &item.funder,
+            ),
             html! { (numbers.kroner(item.amount_ore)) " kr." },
             html! { (item.purpose.as_deref().unwrap_or("–")) },
             date(Some(item.occurred_on)),
@@ -449,14 +470,24 @@ pub async fn agreements(State(state): State<WebState>, visitor: Visitor) -> Resp
     let title = lang.pick("Aftaler", "Agreements").to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/agreements/{}", item.agreement_id)) { (item.counterparty) } },
+            detail(
+                &visitor,
+                &format!("/agreements/{}", item.agreement_id),
+                &item.counterparty,
+            ),
             html! { (label_of(lang, kinds, item.kind)) },
             date(Some(item.signed_on)),
             date(item.valid_to),
             date(item.ended_on),
         ]
     });
-    let filters = asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds);
+    let filters = html! {
+        (asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds))
+        div.group {
+            label for="f-signed" { (lang.pick("Indgået i år", "Signed in year")) }
+            input.short #f-signed type="number" name="signed" min="1900" max="2200" value=[signed_in];
+        }
+    };
     render(&visitor, &asked, filters, table)
 }
 
@@ -478,19 +509,13 @@ pub async fn trials(State(state): State<WebState>, visitor: Visitor) -> Response
     let title = lang.pick("Forsøg", "Trials").to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/trials/{}", item.trial_id)) { (item.title) } },
+            detail(&visitor, &format!("/trials/{}", item.trial_id), &item.title),
             html! { (label_of(lang, kinds, item.kind)) },
             html! { (item.partners.join(", ")) },
             date(Some(item.occurred_on)),
         ]
     });
-    let filters = html! {
-        (asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds))
-        div.group {
-            label for="f-signed" { (lang.pick("Indgået i år", "Signed in year")) }
-            input.short #f-signed type="number" name="signed" min="1900" max="2200" value=[signed_in];
-        }
-    };
+    let filters = asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds);
     render(&visitor, &asked, filters, table)
 }
 
@@ -514,7 +539,7 @@ pub async fn trends(State(state): State<WebState>, visitor: Visitor) -> Response
         .to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/trends/{}", item.trend_id)) { (item.title) } },
+            detail(&visitor, &format!("/trends/{}", item.trend_id), &item.title),
             html! { (label_of(lang, kinds, item.kind)) },
             html! { (item.source.as_deref().unwrap_or("–")) },
             date(Some(item.occurred_on)),
