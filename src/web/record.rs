@@ -160,10 +160,10 @@ pub const TREND_KINDS: &[Choice] = &[
 ];
 
 pub const PLACEMENT_END_REASONS: &[Choice] = &[
-    choice("ended", "Afsluttet som planlagt", "Ended as planned"),
+    choice("ended", "Ophørt", "Ended"),
     choice(
         "moved_on",
-        "Gået videre (job eller uddannelse)",
+        "Videre i andet job eller uddannelse",
         "Moved on (to a job or education)",
     ),
     choice("dropped_out", "Faldet fra", "Dropped out"),
@@ -171,7 +171,7 @@ pub const PLACEMENT_END_REASONS: &[Choice] = &[
 ];
 pub const TRIAL_OUTCOMES: &[Choice] = &[
     choice("continued", "Fortsætter", "Continued"),
-    choice("adopted", "Gjort til fast praksis", "Adopted"),
+    choice("adopted", "Gjort til drift", "Adopted"),
     choice("stopped", "Stoppet", "Stopped"),
 ];
 
@@ -409,7 +409,7 @@ pub const FORMS: &[Form] = &[
     },
     Form {
         event_type: "PlacementEnded",
-        da: "Afslut ansættelsesforløb",
+        da: "Registrér ophørt ansættelsesforløb",
         en: "End a placement",
         creates: None,
         inputs: &[
@@ -422,7 +422,7 @@ pub const FORMS: &[Form] = &[
             ),
             input(
                 "reason",
-                "Hvordan det sluttede",
+                "Hvordan det ophørte",
                 "How it ended",
                 Control::Choice(PLACEMENT_END_REASONS),
                 true,
@@ -445,7 +445,7 @@ pub const FORMS: &[Form] = &[
     },
     Form {
         event_type: "AgreementRenewed",
-        da: "Forlæng aftale",
+        da: "Forny aftale",
         en: "Renew an agreement",
         creates: None,
         inputs: &[
