@@ -93,9 +93,9 @@ pub use kinds::{AGREEMENT_KINDS, EMPLOYMENT_TYPES, ENTERPRISE_KINDS, TREND_KINDS
 pub use projection::{Past, Projection};
 pub use retention::{six_months_after, Retention};
 pub use search::{
-    AgreementHit, EnterpriseHit, EnterpriseQuery, EnterpriseStatus, EntryHit, EntryQuery,
-    GrantKind, Page, Paging, PlacementHit, PlacementQuery, ENTERPRISE_STATUSES, GRANT_KINDS,
-    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX,
+    AgreementHit, AgreementQuery, EnterpriseHit, EnterpriseQuery, EnterpriseStatus, EntryHit,
+    EntryQuery, GrantKind, Page, Paging, PlacementHit, PlacementQuery, ENTERPRISE_STATUSES,
+    GRANT_KINDS, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX,
 };
 pub use status::{
     AgreementCounts, EnterpriseCounts, GrantTotals, PlacementCounts, Status, TrendCounts,

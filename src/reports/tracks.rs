@@ -42,7 +42,7 @@ pub fn tracks(lang: Lang, status: &Status) -> [Track; 8] {
             ("Det handler om mennesker", "It is about people"),
             count(agreements(AgreementKind::Partnership)),
             lang.pick("samarbejdsaftaler indgået", "partnership agreements signed"),
-            format!("/agreements?year={year}&kind=partnership"),
+            format!("/agreements?signed={year}&kind=partnership"),
         ),
         track(
             (
@@ -69,7 +69,7 @@ pub fn tracks(lang: Lang, status: &Status) -> [Track; 8] {
             ),
             count(civil),
             lang.pick("aftaler indgået", "agreements signed"),
-            format!("/agreements?year={year}"),
+            format!("/agreements?signed={year}&kind=civil_society&kind=volunteering"),
         ),
         track(
             ("Prøvehandling", "Trial actions"),

@@ -217,6 +217,12 @@ pub fn event_type(lang: Lang, type_name: &str) -> &'static str {
         "TrialStarted" => lang.pick("forsøg startet", "trial started"),
         "TrendNoted" => lang.pick("trend noteret", "trend noted"),
         "EventRetracted" => lang.pick("tilbagekaldelse", "retraction"),
+        "PlacementEnded" => lang.pick("ansættelsesforløb afsluttet", "placement ended"),
+        "GrantPaid" => lang.pick("bevilling udbetalt", "grant paid"),
+        "GrantReturned" => lang.pick("bevilling tilbagebetalt", "grant returned"),
+        "AgreementRenewed" => lang.pick("aftale forlænget", "agreement renewed"),
+        "TrialConcluded" => lang.pick("forsøg afsluttet", "trial concluded"),
+        "StrategyRevised" => lang.pick("strategi revideret", "strategy revised"),
         _ => lang.pick("ukendt hændelse", "unknown event"),
     }
 }
