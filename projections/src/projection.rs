@@ -382,7 +382,7 @@ impl Projection {
                 }
             }
             EventData::PersonPlacedInEmployment(placed) => {
-                let person = self.persons.number(&placed.person_ref);
+                let person = self.persons.number(&person_key(&placed.person_ref));
                 let employment_type = placed.employment_type;
                 let enterprise = placed
                     .enterprise_id
@@ -854,4 +854,15 @@ impl Past {
 /// A slot number: entities and retractions are counted in `u32`.
 fn slot(index: usize) -> u32 {
     u32::try_from(index).expect("fewer than 4 billion entities")
+}
+
+/// The key a person is counted by: `person_ref` in upper case. New input is stored upper case
+/// (CONTRACT §8), but logs written before that rule may hold `sla-p-1` beside `SLA-P-1`, the
+/// same person; the fold counts them once. Costs nothing for a reference already upper case.
+fn person_key(person_ref: &str) -> std::borrow::Cow<'_, str> {
+    if person_ref.bytes().any(|byte| byte.is_ascii_lowercase()) {
+        std::borrow::Cow::Owned(person_ref.to_ascii_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(person_ref)
+    }
 }
