@@ -24,6 +24,10 @@ pub enum Role {
     Auditor,
     /// Everything.
     Admin,
+    /// The political committee: reads the figures, the annual report and the lists (CONTRACT
+    /// §9: every role); records nothing, and reads neither the events one by one nor the
+    /// audit trail (export, verify, access log).
+    Committee,
 }
 
 impl Role {
@@ -32,6 +36,7 @@ impl Role {
             Role::Staff => "staff",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
+            Role::Committee => "committee",
         }
     }
 }

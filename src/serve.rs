@@ -82,10 +82,35 @@ pub fn first_admin_token(data: &Path, tokens: &Tokens) -> anyhow::Result<()> {
     println!("No tokens existed, so an admin token named `admin` was made. It is shown only now:");
     println!("admin token: {secret}");
     println!(
-        "Make more with: impact-ledger token new --role staff|auditor|admin --name NAME --data {}",
+        "Make more with: {} token new --role staff|auditor|committee|admin --name NAME --data {}",
+        this_command(),
         data.display()
     );
     Ok(())
+}
+
+/// How to run this binary again from a shell: `impact-ledger` when that is what PATH finds,
+/// else its own path (after `cargo run` it lies in target/, not on PATH), quoted if it has
+/// spaces.
+pub fn this_command() -> String {
+    let Ok(exe) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+        return "impact-ledger".to_owned();
+    };
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("impact-ledger"))
+            .find(|candidate| candidate.is_file())
+    });
+    let found = on_path.and_then(|found| std::fs::canonicalize(found).ok());
+    if found.as_ref() == Some(&exe) {
+        return "impact-ledger".to_owned();
+    }
+    let path = exe.display().to_string();
+    if path.contains(char::is_whitespace) {
+        format!("'{path}'")
+    } else {
+        path
+    }
 }
 
 /// Serves until SIGTERM or Ctrl-C; with `demo`, an empty log first gets the demo data set.
@@ -112,7 +137,9 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     // line printed after it would meet a closed pipe.
     println!(
         "Open http://{address}/ in a browser and log in with a token: the admin token printed \
-         when it was made, or a new one from `impact-ledger token new --role staff --name NAME`"
+         when it was made, or a new one from `{} token new --role staff --name NAME --data {}`",
+        this_command(),
+        data.display()
     );
     println!("impact-ledger listening on http://{address}");
     let subscribers = state.subscribers.clone();

@@ -100,6 +100,11 @@ async fn answers(ledger: &TestLedger) -> Vec<(StatusCode, Value)> {
             registered(Uuid::from_u128(10)),
         ],
     ];
+    answer_each(ledger, requests).await
+}
+
+/// Each request's status and body, without the members that depend on the clock.
+async fn answer_each(ledger: &TestLedger, requests: Vec<Vec<Value>>) -> Vec<(StatusCode, Value)> {
     let mut answers = Vec::new();
     for request in requests {
         let (status, _, mut body) = ledger.append(request).await;
@@ -130,6 +135,46 @@ async fn the_http_answers_are_those_of_the_sled_store() {
         on_nats.all_events().await.len(),
         on_sled.all_events().await.len()
     );
+}
+
+/// A thousand enterprises with long names: about 700 KiB as stored, far over a message.
+fn large_request() -> Vec<Value> {
+    (0..1000u128)
+        .map(|number| {
+            let mut event = registered(Uuid::from_u128(1000 + number));
+            event["data"]["name"] = json!(format!("{number} {}", "Æblehaven ".repeat(40)));
+            event
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_over_a_message_get_the_answers_of_the_sled_store() {
+    let cluster = cluster::Cluster::start_with(3, Some(64 * 1024));
+    let on_nats = on(&cluster, "large");
+    let on_sled = TestLedger::new();
+    let mut event_too_large = registered(Uuid::from_u128(5));
+    event_too_large["note"] = json!("x".repeat(17 * 1024));
+    let body_too_large: Vec<Value> = (0..3000u128)
+        .map(|number| {
+            let mut event = registered(Uuid::from_u128(9000 + number));
+            event["data"]["name"] = json!("Æ".repeat(200));
+            event
+        })
+        .collect();
+    let requests = vec![
+        large_request(),
+        vec![event_too_large],
+        body_too_large,
+        large_request(),
+    ];
+    let expected = answer_each(&on_sled, requests.clone()).await;
+    let statuses: Vec<u16> = expected.iter().map(|(status, _)| status.as_u16()).collect();
+    assert_eq!(statuses, [201, 422, 413, 200], "{statuses:?}");
+    assert_eq!(answer_each(&on_nats, requests).await, expected);
+    let (events, hash) = verify_stream(&cluster, "large");
+    assert_eq!(events, 1000);
+    assert_eq!(Some(hash), on_nats.head().await.1);
 }
 
 /// Appends `requests` single-event requests from each of `writers` tasks; the ids stored.

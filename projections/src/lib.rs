@@ -83,9 +83,9 @@ pub use history::{EnterpriseBridge, History, PeopleBridge, RetractedEvent};
 pub use kinds::{AGREEMENT_KINDS, EMPLOYMENT_TYPES, ENTERPRISE_KINDS, TREND_KINDS, TRIAL_KINDS};
 pub use projection::{Past, Projection};
 pub use search::{
-    AgreementHit, EnterpriseHit, EnterpriseQuery, EnterpriseStatus, EntryHit, EntryQuery,
-    GrantKind, Page, Paging, PlacementHit, PlacementQuery, ENTERPRISE_STATUSES, GRANT_KINDS,
-    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX,
+    AgreementHit, AgreementQuery, EnterpriseHit, EnterpriseQuery, EnterpriseStatus, EntryHit,
+    EntryQuery, GrantKind, Page, Paging, PlacementHit, PlacementQuery, ENTERPRISE_STATUSES,
+    GRANT_KINDS, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX,
 };
 pub use status::{
     AgreementCounts, EnterpriseCounts, GrantTotals, PlacementCounts, Status, TrendCounts,

@@ -701,7 +701,7 @@ fn observe_lists(projection: &Projection) -> Value {
                 "enterprises": enterprises,
                 "placements": format!("{:?}", projection.placements(&placements)),
                 "grants": format!("{:?}", projection.grants(&EntryQuery { year, ..EntryQuery::default() })),
-                "agreements": format!("{:?}", projection.agreements(&EntryQuery { year, ..EntryQuery::default() })),
+                "agreements": format!("{:?}", projection.agreements(&EntryQuery { year, ..EntryQuery::default() }.into())),
                 "trials": format!("{:?}", projection.trials(&EntryQuery { year, ..EntryQuery::default() })),
                 "trends": format!("{:?}", projection.trends(&EntryQuery { year, ..EntryQuery::default() })),
             })
@@ -733,7 +733,7 @@ proptest! {
                 projection.placements(&PlacementQuery { year, paging, ..PlacementQuery::default() })
             });
             let grants = all_pages(size, |paging| projection.grants(&EntryQuery { year, paging, ..EntryQuery::default() }));
-            let agreements = all_pages(size, |paging| projection.agreements(&EntryQuery { year, paging, ..EntryQuery::default() }));
+            let agreements = all_pages(size, |paging| projection.agreements(&EntryQuery { year, paging, ..EntryQuery::default() }.into()));
             let trials = all_pages(size, |paging| projection.trials(&EntryQuery { year, paging, ..EntryQuery::default() }));
             let trends = all_pages(size, |paging| projection.trends(&EntryQuery { year, paging, ..EntryQuery::default() }));
 

@@ -18,13 +18,26 @@ const BAR_PERCENT_MAX: f64 = 150.0;
 const BAR_WIDTH: f64 = 480.0;
 /// Hash digits shown in the audit trail's tables; it has the head hash in full.
 const HASH_PREFIX_DIGITS: usize = 8;
+/// The most events a table of the page names (registered, closed, retracted): a municipality
+/// has a few dozen enterprises, but a large log registers thousands a year, and a page of
+/// all of them is megabytes that nobody reads. The CSV and JSON renderings name every one.
+pub const EVENTS_SHOWN_MAX: usize = 50;
+
+/// Where a capped table points for the rest: links to this report's CSV and JSON (served
+/// over HTTP), or the commands that make them (a page printed by `impact-ledger report`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Downloads {
+    Linked,
+    Commands,
+}
 
 /// The page, as a string of HTML.
-pub fn render(report: &AnnualReport, lang: Lang) -> String {
+pub fn render(report: &AnnualReport, lang: Lang, downloads: Downloads) -> String {
     let page = Page {
         report,
         lang,
         numbers: NumberStyle::of(lang),
+        downloads,
     };
     page.document().into_string()
 }
@@ -33,6 +46,7 @@ struct Page<'a> {
     report: &'a AnnualReport,
     lang: Lang,
     numbers: NumberStyle,
+    downloads: Downloads,
 }
 
 impl Page<'_> {
@@ -386,12 +400,14 @@ impl Page<'_> {
         }
     }
 
-    /// The enterprises of a bridge term by name and date; `traced` adds each event's log
-    /// position and hash, for the audit trail (the body leaves them out).
+    /// The enterprises of a bridge term by name and date, the first `EVENTS_SHOWN_MAX`;
+    /// `traced` adds each event's log position and hash, for the audit trail (the body leaves
+    /// them out).
     fn event_table(&self, events: &[EventRef], traced: bool) -> Markup {
         if events.is_empty() {
             return html! { p.muted { (self.pick("Ingen.", "None.")) } };
         }
+        let shown = &events[..events.len().min(EVENTS_SHOWN_MAX)];
         html! {
             table.events {
                 thead { tr {
@@ -403,7 +419,7 @@ impl Page<'_> {
                     }
                 } }
                 tbody {
-                    @for event in events {
+                    @for event in shown {
                         tr {
                             td { (self.report.label(event.position).unwrap_or("–")) }
                             td.nowrap { (event.occurred_on) }
@@ -412,6 +428,45 @@ impl Page<'_> {
                                 td.hash { (hash_prefix(event.hash)) }
                             }
                         }
+                    }
+                }
+            }
+            (self.rest(shown.len(), events.len()))
+        }
+    }
+
+    /// Under a table cut at `EVENTS_SHOWN_MAX` rows: how many there are, and where every one
+    /// of them is named.
+    fn rest(&self, shown: usize, total: usize) -> Markup {
+        if shown >= total {
+            return html! {};
+        }
+        let report = self.report;
+        let (shown, total) = (self.count(shown as u64), self.count(total as u64));
+        let download = |format: &str| {
+            format!(
+                "?format={format}&at_position={}&lang={}",
+                report.as_of_position,
+                self.lang.tag()
+            )
+        };
+        let command = |format: &str| {
+            format!(
+                "impact-ledger report --year {} --at-position {} --format {format}",
+                report.year, report.as_of_position
+            )
+        };
+        html! {
+            p.note.rest {
+                (self.pick("Viser de første ", "Showing the first ")) (shown)
+                (self.pick(" af ", " of ")) strong { (total) } ". "
+                (self.pick("Alle står i rapportens downloads: ", "All of them are in the report's downloads: "))
+                @match self.downloads {
+                    Downloads::Linked => {
+                        a href=(download("csv")) { "CSV" } " · " a href=(download("json")) { "JSON" }
+                    }
+                    Downloads::Commands => {
+                        code { (command("csv")) } (self.pick(" eller ", " or ")) code { (command("json")) }
                     }
                 }
             }
@@ -579,7 +634,7 @@ impl Page<'_> {
                             th.number scope="col" { (self.pick("Tilbagekaldt ved position", "Retracted at position")) }
                         } }
                         tbody {
-                            @for retracted in &history.retracted_events {
+                            @for retracted in history.retracted_events.iter().take(EVENTS_SHOWN_MAX) {
                                 tr {
                                     td {
                                         (capitalised(words::event_type(self.lang, retracted.event.event_type)))
@@ -595,6 +650,7 @@ impl Page<'_> {
                             }
                         }
                     }
+                    (self.rest(history.retracted_events.len().min(EVENTS_SHOWN_MAX), history.retracted_events.len()))
                 }
             }
         }

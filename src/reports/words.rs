@@ -145,7 +145,7 @@ pub fn event_type(lang: Lang, event_type: EventType) -> &'static str {
         EventType::PlacementEnded => lang.pick("ansættelsesforløb afsluttet", "placement ended"),
         EventType::GrantPaid => lang.pick("bevilling udbetalt", "grant paid"),
         EventType::GrantReturned => lang.pick("bevilling tilbagebetalt", "grant returned"),
-        EventType::AgreementRenewed => lang.pick("aftale fornyet", "agreement renewed"),
+        EventType::AgreementRenewed => lang.pick("aftale forlænget", "agreement renewed"),
         EventType::TrialConcluded => lang.pick("forsøg afsluttet", "trial concluded"),
         EventType::StrategyRevised => lang.pick("strategi revideret", "strategy revised"),
     }

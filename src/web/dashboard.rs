@@ -231,7 +231,7 @@ fn tracks(lang: Lang, dashboard: &Dashboard) -> Markup {
             lang.pick("Det handler om mennesker", "It is about people"),
             count(lang, agreements(AgreementKind::Partnership)),
             lang.pick("samarbejdsaftaler indgået", "partnership agreements signed"),
-            format!("/agreements?year={year}&kind=partnership"),
+            format!("/agreements?signed={year}&kind=partnership"),
         ),
         (
             lang.pick(
@@ -258,7 +258,7 @@ fn tracks(lang: Lang, dashboard: &Dashboard) -> Markup {
             ),
             count(lang, civil),
             lang.pick("aftaler indgået", "agreements signed"),
-            format!("/agreements?year={year}"),
+            format!("/agreements?signed={year}&kind=civil_society&kind=volunteering"),
         ),
         (
             lang.pick("Prøvehandling", "Trial actions"),
