@@ -69,10 +69,7 @@ impl SealedStore {
 
     /// The events as the engine keeps them: each open member encrypted under a new key, and
     /// the keys to store first.
-    fn encrypt(
-        &self,
-        events: &[StoredEvent],
-    ) -> Result<(Vec<StoredEvent>, NewKeys), StoreError> {
+    fn encrypt(&self, events: &[StoredEvent]) -> Result<(Vec<StoredEvent>, NewKeys), StoreError> {
         let mut keys = Vec::new();
         let mut encrypted = events.to_vec();
         for event in &mut encrypted {
