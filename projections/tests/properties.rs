@@ -999,7 +999,7 @@ fn with_erasures(events: &[StoredEvent], picks: &[Index]) -> Vec<StoredEvent> {
             if let Some(target) = target {
                 erased.insert(target.id);
                 let mut erasure = target.clone();
-                erasure.id = Uuid::from_u128(0xE4A5E_0000 + index as u128);
+                erasure.id = Uuid::from_u128(0x000E_4A5E_0000 + index as u128);
                 erasure.sealing = Sealing::default();
                 erasure.data = EventData::MembersErased(MembersErased {
                     event_id: target.id,
@@ -1028,9 +1028,9 @@ fn figures(events: &[StoredEvent]) -> Value {
         .map(|year| serde_json::to_value(projection.status(year)).unwrap())
         .collect();
     for status in &mut statuses {
-        status
-            .as_object_mut()
-            .map(|object| object.retain(|key, _| !key.contains("position")));
+        if let Some(object) = status.as_object_mut() {
+            object.retain(|key, _| !key.contains("position"));
+        }
     }
     let retention: Vec<_> = YEARS.map(|year| projection.retention(year)).collect();
     json!({"statuses": statuses, "retention": retention})
