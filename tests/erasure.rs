@@ -188,7 +188,7 @@ fn seed_events() -> Value {
     json!([
         {"type": "EnterpriseRegistered", "occurred_on": "2023-01-10",
          "data": {"enterprise_id": enterprise_id(1), "name": CONTROL, "kind": "enterprise"}},
-        {"id": "11111111-1111-4111-8111-111111111111",
+        {"id": ERASED,
          "type": "PersonPlacedInEmployment", "occurred_on": "2023-02-01", "note": NOTE,
          "case_ref": CASE,
          "data": {"placement_id": enterprise_id(2), "person_ref": PERSON,
@@ -217,14 +217,23 @@ fn figures(server: &Server, token: &str) -> Vec<Value> {
     .collect()
 }
 
-#[test]
-fn an_erased_value_is_gone_from_every_file_and_every_answer() {
+/// The placement whose note, person_ref and case_ref are erased.
+const ERASED: &str = "11111111-1111-4111-8111-111111111111";
+
+/// A running server on a new data dir holding `seed_events()`, with a staff and an admin token.
+fn seeded() -> (tempfile::TempDir, String, String, Server) {
     let data = tempfile::tempdir().expect("a temp dir");
     let staff = token(data.path(), "staff", "anna");
     let admin = token(data.path(), "admin", "ib");
     let server = Server::start(data.path());
     server.append(&staff, seed_events());
-    let id = "11111111-1111-4111-8111-111111111111";
+    (data, staff, admin, server)
+}
+
+#[test]
+fn an_erased_value_is_gone_from_every_file_and_every_answer() {
+    let (data, staff, admin, server) = seeded();
+    let id = ERASED;
     let before = server.get(&format!("/api/v1/events/{id}"), &staff);
     assert_eq!(
         before["note"], NOTE,
@@ -345,12 +354,8 @@ fn an_erased_value_is_gone_from_every_file_and_every_answer() {
 
 #[test]
 fn an_erasure_is_refused_in_plain_words() {
-    let data = tempfile::tempdir().expect("a temp dir");
-    let staff = token(data.path(), "staff", "anna");
-    let admin = token(data.path(), "admin", "ib");
-    let server = Server::start(data.path());
-    server.append(&staff, seed_events());
-    let id = "11111111-1111-4111-8111-111111111111";
+    let (_data, staff, admin, server) = seeded();
+    let id = ERASED;
     let erase = |token: &str, body: Value| server.call("/api/v1/erasures", token, Some(body));
     let body = |members: Value| json!({"event_id": id, "members": members, "reason": "fejl"});
     let cases: Vec<(&str, Value, u16, &str)> = vec![
