@@ -163,9 +163,7 @@ fn title_of(lang: Lang, creation: &StoredEvent) -> String {
 /// The index of the creating event that stands: after a correction the stream holds the old
 /// creation (retracted) and the corrected one; with none standing, the last.
 fn standing_creation(events: &[Standing]) -> usize {
-    let creates = |event: &StoredEvent| {
-        form_of(event.data.type_name()).is_some_and(|form| form.creates.is_some())
-    };
+    let creates = |event: &StoredEvent| event.data.creates_stream();
     let creations = || {
         events
             .iter()
@@ -242,7 +240,7 @@ fn render(
 /// The creating event's members, labelled as its form labels them.
 fn facts(lang: Lang, creation: &StoredEvent, enterprise: Option<&(Uuid, String)>) -> Markup {
     let data = creation.data.to_json();
-    let Some(form) = form_of(creation.data.type_name()) else {
+    let Some(form) = form_of(creation.data.event_type()) else {
         return html! {};
     };
     let numbers = NumberStyle::of(lang);
