@@ -743,8 +743,8 @@ proptest! {
                     (from + 1..=to).map(|year| projection.status(year).enterprises.registered).sum();
                 prop_assert_eq!(bridge.registered, registered_in_range);
                 let listed = [
-                    ("EnterpriseRegistered", &bridge.registered_events),
-                    ("EnterpriseClosed", &bridge.closed_events),
+                    (EventType::EnterpriseRegistered, &bridge.registered_events),
+                    (EventType::EnterpriseClosed, &bridge.closed_events),
                 ];
                 for (event_type, events) in listed {
                     prop_assert!(events.windows(2).all(|pair| pair[0].position < pair[1].position));

@@ -15,7 +15,7 @@ pub mod words;
 
 use std::collections::BTreeMap;
 
-use impact_events::{EventData, Hash, RecordedAt, StoredEvent};
+use impact_events::{EventData, EventType, Hash, RecordedAt, StoredEvent};
 use impact_projections::{EventRef, History, Projection, Status, Targets};
 use serde::{Serialize, Serializer};
 
@@ -288,11 +288,7 @@ fn labels(
 ) -> Result<BTreeMap<u64, String>, StoreError> {
     let mut labels = BTreeMap::new();
     for event_ref in report.listed_events(listed) {
-        let nameless = matches!(
-            event_ref.event_type,
-            "PersonPlacedInEmployment" | "EventRetracted"
-        );
-        if nameless || labels.contains_key(&event_ref.position) {
+        if !has_label(event_ref.event_type) || labels.contains_key(&event_ref.position) {
             continue;
         }
         let Some(event) = ledger.log.get(event_ref.position)? else {
@@ -303,6 +299,30 @@ fn labels(
         }
     }
     Ok(labels)
+}
+
+/// Whether an event of this type has a label: a name it carries or the name of the entity it
+/// is about. A placement and its ending name a person (a pseudonym, never shown in the
+/// report); a retraction is about an event, not an entity.
+fn has_label(event_type: EventType) -> bool {
+    match event_type {
+        EventType::PersonPlacedInEmployment
+        | EventType::PlacementEnded
+        | EventType::EventRetracted => false,
+        EventType::StrategyAdopted
+        | EventType::EnterpriseRegistered
+        | EventType::EnterpriseClosed
+        | EventType::GrantAwarded
+        | EventType::AgreementSigned
+        | EventType::AgreementEnded
+        | EventType::TrialStarted
+        | EventType::TrendNoted
+        | EventType::GrantPaid
+        | EventType::GrantReturned
+        | EventType::AgreementRenewed
+        | EventType::TrialConcluded
+        | EventType::StrategyRevised => true,
+    }
 }
 
 /// The name an event carries, or the name of the entity it is about.
