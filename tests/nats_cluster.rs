@@ -225,6 +225,11 @@ async fn two_ledger_servers_appending_build_one_chain() {
     let total = left.len() + right.len();
     wait_for_head(&one, total).await;
     wait_for_head(&two, total).await;
+    for ledger in [&one, &two] {
+        let (_, _, health) = ledger.get("/healthz").await;
+        assert_eq!(health["lag"]["messages_not_received"], 0, "{health}");
+        assert_eq!(health["lag"]["events_not_folded"], 0, "{health}");
+    }
     let events = one.all_events().await;
     assert_eq!(
         events,
