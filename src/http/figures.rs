@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::error::{internal, ApiError};
 use super::AppState;
 use crate::auth::Caller;
+use crate::store::ReadModel;
 
 /// Years outside this range are refused as typing mistakes.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
@@ -62,7 +63,12 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
 
 /// The log position an `AsOf` names, or `None` for the current head.
 pub fn resolve_position(state: &AppState, as_of: &AsOf) -> Result<Option<u64>, ApiError> {
-    let read = state.ledger.read.read().expect("read model lock");
+    state
+        .ledger
+        .with_read(|read| resolve_position_in(read, as_of))
+}
+
+fn resolve_position_in(read: &ReadModel, as_of: &AsOf) -> Result<Option<u64>, ApiError> {
     let head = read.head_position();
     let at_position = match &as_of.at_position {
         Some(text) => Some(text.parse::<u64>().map_err(|_| {
@@ -117,12 +123,17 @@ pub async fn with_projection_folded<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let position = resolve_position(state, as_of)?;
     let ledger = state.ledger.clone();
-    {
-        let read = ledger.read.read().expect("read model lock");
+    let live = ledger.with_read(|read| {
         if position.is_none_or(|position| position == read.head_position()) {
-            return Ok(answer(&read.projection));
+            Ok(answer(&read.projection))
+        } else {
+            Err(answer)
         }
-    }
+    });
+    let answer = match live {
+        Ok(answered) => return Ok(answered),
+        Err(answer) => answer,
+    };
     let position = position.expect("only a past position is folded");
     // Each fold takes a core for up to ~0.1 µs per event: a few at once, the rest retry.
     let permit = state

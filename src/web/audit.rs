@@ -83,7 +83,7 @@ async fn verify(state: &WebState, lang: Lang) -> Markup {
     let ledger = state.app.ledger.clone();
     let summary = tokio::task::spawn_blocking(move || {
         let until = ledger.durable_position();
-        crate::audit::verify_log(ledger.log.as_ref(), until)
+        crate::audit::verify_log(ledger.store(), until)
     })
     .await;
     html! {

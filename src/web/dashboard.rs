@@ -77,10 +77,10 @@ impl Dashboard {
 
 pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
     let year = year_of(&visitor.here).unwrap_or_else(this_year);
-    let dashboard = {
-        let read = state.app.ledger.read.read().expect("read model lock");
-        Dashboard::build(&read.projection, year)
-    };
+    let dashboard = state
+        .app
+        .ledger
+        .with_read(|read| Dashboard::build(&read.projection, year));
     let lang = visitor.lang;
     let title = format!("{} {year}", lang.pick("Overblik", "Overview"));
     let body = render(&dashboard, lang);
