@@ -14,7 +14,8 @@ use crate::auth::Caller;
 use crate::store::ReadModel;
 
 /// Years outside this range are refused as typing mistakes.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+pub use impact_events::time::YEARS;
+use impact_events::time::{YEAR_FIRST, YEAR_LAST};
 
 /// Which moment of the log to answer for; neither means "now".
 #[derive(Debug, Default, Deserialize)]
@@ -50,7 +51,7 @@ pub fn parse_year(name: &str, text: Option<&str>) -> Result<i32, ApiError> {
         .filter(|year| YEARS.contains(year))
         .ok_or_else(|| {
             ApiError::BadRequest(format!(
-                "`{name}` must be a year from 1900 to 2200, not `{text}`"
+                "`{name}` must be a year from {YEAR_FIRST} to {YEAR_LAST}, not `{text}`"
             ))
         })
 }

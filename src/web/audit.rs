@@ -106,7 +106,7 @@ fn moment_form(lang: Lang, moment: &Moment) -> Markup {
         form.filters method="get" action="/audit" {
             div.group {
                 label for="f-year" { (lang.pick("År", "Year")) }
-                input.short #f-year type="number" name="year" value=(moment.year) min="1900" max="2200";
+                input.short #f-year type="number" name="year" value=(moment.year) min=(impact_events::time::YEAR_FIRST) max=(impact_events::time::YEAR_LAST);
             }
             div.group {
                 label for="f-moment" { (lang.pick("Tidspunkt (dansk tid)", "Moment (Copenhagen time)")) }

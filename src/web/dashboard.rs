@@ -101,7 +101,7 @@ pub fn render(dashboard: &Dashboard, lang: Lang) -> Markup {
         form.filters method="get" action="/" {
             div.group {
                 label for="f-year" { (lang.pick("År", "Year")) }
-                input.short #f-year type="number" name="year" value=(year) min="1900" max="2200";
+                input.short #f-year type="number" name="year" value=(year) min=(impact_events::time::YEAR_FIRST) max=(impact_events::time::YEAR_LAST);
             }
             button.secondary type="submit" { (lang.pick("Vis", "Show")) }
         }
