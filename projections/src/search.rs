@@ -278,6 +278,7 @@ impl Projection {
                     person,
                     employment_type,
                     enterprise: at,
+                    ..
                 } => {
                     let wanted = query.employment_type.is_none_or(|t| t == employment_type)
                         && enterprise.is_none_or(|slot| slot == at)

@@ -9,6 +9,7 @@ use impact_events::{Hash, Metric, Per};
 use impact_projections::{EventRef, TargetStatus, Targets};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+use super::tracks;
 use super::words::{self, Lang, NumberStyle};
 use super::AnnualReport;
 
@@ -100,6 +101,7 @@ impl Page<'_> {
                         (self.masthead())
                         (self.headline())
                         (self.attainment())
+                        (self.tracks())
                         (self.bridge())
                         (self.employment_and_enterprises())
                         (self.grants())
@@ -209,11 +211,43 @@ impl Page<'_> {
                 @for target in &targets.targets {
                     (self.target_bar(targets, target))
                 }
+                h3 { (self.pick("Kan målene nås i perioden?", "Can the targets be reached in the period?")) }
+                ul.reachable {
+                    @for target in &targets.targets {
+                        li { strong { (capitalised(words::metric(self.lang, target.metric))) } ": "
+                            (words::reachable(self.lang, target)) }
+                    }
+                }
                 p.note {
                     (self.pick(
                         "Den lodrette streg er målet (100 %). Søjler over 150 % er afkortet; tallet står til højre.",
                         "The vertical line is the target (100 %). Bars beyond 150 % are cut short; the number is on the right.",
                     ))
+                }
+            }
+        }
+    }
+
+    /// The eight strategy tracks and the figure that measures each now.
+    fn tracks(&self) -> Markup {
+        html! {
+            section {
+                h2 { (self.pick("De otte strategispor", "The eight strategy tracks")) }
+                table.tracks {
+                    thead { tr {
+                        th scope="col" { (self.pick("Spor", "Track")) }
+                        th.number scope="col" { (self.pick("Tal", "Figure")) }
+                        th scope="col" { (self.pick("Måles nu ved", "Measured now by")) }
+                    } }
+                    tbody {
+                        @for track in tracks::tracks(self.lang, &self.report.status) {
+                            tr {
+                                th scope="row" { (track.name) }
+                                td.number { (track.figure) }
+                                td { (track.measure) }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -242,7 +276,7 @@ impl Page<'_> {
                             td.number { (self.count(target.target)) }
                             td.number { (target.actual.map_or_else(
                                 || words::not_measured(lang).to_owned(),
-                                |actual| self.count(actual),
+                                |actual| words::figure(lang, actual),
                             )) }
                             td.number.nowrap { (self.percent(target.attainment_pct)) }
                             td.number { @match outlook.and_then(|outlook| outlook.forecast) {
@@ -291,7 +325,7 @@ impl Page<'_> {
                         (self.pick("faktisk ", "actual ")) strong {
                             (target.actual.map_or_else(
                                 || words::not_measured(lang).to_owned(),
-                                |actual| self.count(actual),
+                                |actual| words::figure(lang, actual),
                             ))
                         }
                         " · " (self.pick("mål ", "target ")) strong { (self.count(target.target)) }

@@ -10,6 +10,7 @@
 
 pub mod csv;
 pub mod html;
+pub mod tracks;
 pub mod words;
 
 use std::collections::BTreeMap;

@@ -36,7 +36,7 @@ const CONTINUES_HEADER: &str = "Impact-Ledger-Continues";
 /// note and case_ref at most `EVENT_BYTES_MAX`, plus the envelope) must fit one message.
 const PAYLOAD_MIN: usize = 64 * 1024;
 /// Replicas of a new stream at most (CONTRACT §14: three).
-const REPLICAS_MAX: usize = 3;
+pub(crate) const REPLICAS_MAX: usize = 3;
 
 /// Where a JetStream log is: the servers to try, and the stream's name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -336,11 +336,28 @@ impl NatsStore {
             .enable_all()
             .build()
             .map_err(|error| StoreError::Unavailable(format!("starting its runtime: {error}")))?;
+        match Self::open_on(&runtime, location) {
+            Ok(mut store) => {
+                store.runtime = Some(runtime);
+                Ok(store)
+            }
+            Err(error) => {
+                // Dropping a runtime waits for it, which a caller on another runtime may not do.
+                drop_runtime(runtime);
+                Err(error)
+            }
+        }
+    }
+
+    /// `open`'s work on the client's runtime: the store without its runtime yet.
+    fn open_on(
+        runtime: &tokio::runtime::Runtime,
+        location: &NatsLocation,
+    ) -> Result<Self, StoreError> {
         let owned = location.clone();
-        let (context, stream, payload_max) =
-            run_on(&runtime, async move { connect(&owned).await })?;
+        let (context, stream, payload_max) = run_on(runtime, async move { connect(&owned).await })?;
         let mirror = Arc::new(Mirror::default());
-        let last = run_on(&runtime, last_sequence(stream.clone()))?;
+        let last = run_on(runtime, last_sequence(stream.clone()))?;
         let follower = runtime.spawn(follow(stream.clone(), Arc::clone(&mirror)));
         if !mirror.wait_for(last, LOAD_TIMEOUT) {
             follower.abort();
@@ -352,7 +369,7 @@ impl NatsStore {
         }
         mirror.head()?;
         Ok(NatsStore {
-            runtime: Some(runtime),
+            runtime: None,
             context,
             stream,
             subject: location.subject(),
@@ -495,7 +512,7 @@ impl Drop for NatsStore {
     fn drop(&mut self) {
         self.follower.abort();
         if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
+            drop_runtime(runtime);
         }
     }
 }
@@ -507,7 +524,7 @@ fn is_not_found(kind: &jetstream::context::GetStreamErrorKind) -> bool {
 
 /// Runs `future` on `runtime` and waits for it, from any thread: also from a thread of
 /// another runtime (a request handler), where `block_on` would panic.
-fn run_on<T: Send + 'static>(
+pub(crate) fn run_on<T: Send + 'static>(
     runtime: &tokio::runtime::Runtime,
     future: impl std::future::Future<Output = T> + Send + 'static,
 ) -> T {
@@ -518,13 +535,19 @@ fn run_on<T: Send + 'static>(
     receiver.recv().expect("the store's runtime answers")
 }
 
-fn unavailable(doing: &str, error: impl std::fmt::Display) -> StoreError {
+/// Shuts a client's runtime down without waiting: also from a task of another runtime, where
+/// a plain drop would panic.
+pub(crate) fn drop_runtime(runtime: tokio::runtime::Runtime) {
+    runtime.shutdown_background();
+}
+
+pub(crate) fn unavailable(doing: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("{doing}: {error}"))
 }
 
 /// Connects to the servers and finds or creates the stream; the max payload they take.
 /// A JetStream context on the servers, the max payload they take and how many they are.
-async fn connect_client(
+pub(crate) async fn connect_client(
     location: &NatsLocation,
 ) -> Result<(jetstream::Context, usize, usize), StoreError> {
     let options = async_nats::ConnectOptions::new()

@@ -199,11 +199,11 @@ fn render(
                         a href=(format!("/record/EnterpriseClosed?enterprise_id={id}")) { (lang.pick("Luk", "Close")) }
                     }
                     StreamKind::Agreement => {
-                        a href=(format!("/record/AgreementRenewed?agreement_id={id}")) { (lang.pick("Forlæng aftalen", "Renew the agreement")) }
+                        a href=(format!("/record/AgreementRenewed?agreement_id={id}")) { (lang.pick("Forny aftalen", "Renew the agreement")) }
                         a href=(format!("/record/AgreementEnded?agreement_id={id}")) { (lang.pick("Afslut aftalen", "End the agreement")) }
                     }
                     StreamKind::Placement => {
-                        a href=(format!("/record/PlacementEnded?placement_id={id}")) { (lang.pick("Afslut forløbet", "End the placement")) }
+                        a href=(format!("/record/PlacementEnded?placement_id={id}")) { (lang.pick("Registrér ophør", "Record its end")) }
                     }
                     StreamKind::Grant => {
                         a href=(format!("/record/GrantPaid?grant_id={id}")) { (lang.pick("Registrér udbetaling", "Record a payment")) }

@@ -161,10 +161,10 @@ pub const TREND_KINDS: &[Choice] = &[
 ];
 
 pub const PLACEMENT_END_REASONS: &[Choice] = &[
-    choice("ended", "Afsluttet som planlagt", "Ended as planned"),
+    choice("ended", "Ophørt", "Ended"),
     choice(
         "moved_on",
-        "Gået videre (job eller uddannelse)",
+        "Videre i andet job eller uddannelse",
         "Moved on (to a job or education)",
     ),
     choice("dropped_out", "Faldet fra", "Dropped out"),
@@ -172,7 +172,7 @@ pub const PLACEMENT_END_REASONS: &[Choice] = &[
 ];
 pub const TRIAL_OUTCOMES: &[Choice] = &[
     choice("continued", "Fortsætter", "Continued"),
-    choice("adopted", "Gjort til fast praksis", "Adopted"),
+    choice("adopted", "Gjort til drift", "Adopted"),
     choice("stopped", "Stoppet", "Stopped"),
 ];
 
@@ -410,7 +410,7 @@ pub const FORMS: &[Form] = &[
     },
     Form {
         event_type: EventType::PlacementEnded,
-        da: "Afslut ansættelsesforløb",
+        da: "Registrér ophørt ansættelsesforløb",
         en: "End a placement",
         creates: None,
         inputs: &[
@@ -423,7 +423,7 @@ pub const FORMS: &[Form] = &[
             ),
             input(
                 "reason",
-                "Hvordan det sluttede",
+                "Hvordan det ophørte",
                 "How it ended",
                 Control::Choice(PLACEMENT_END_REASONS),
                 true,
@@ -446,7 +446,7 @@ pub const FORMS: &[Form] = &[
     },
     Form {
         event_type: EventType::AgreementRenewed,
-        da: "Forlæng aftale",
+        da: "Forny aftale",
         en: "Renew an agreement",
         creates: None,
         inputs: &[
@@ -1190,129 +1190,38 @@ pub async fn options(state: &WebState, visitor: &Visitor, form: &Form) -> Option
     options
 }
 
-/// The newest `PAGE_LIMIT_MAX` items of a list (its last page of that size): a large log
-/// has more placements than a select can offer, and the one to end is most likely recent.
-async fn newest<T, F, Fut>(fetch: F) -> Result<Vec<T>, ApiError>
+/// The newest `PAGE_LIMIT_MAX` items of a list (its last page of that size), each as (id,
+/// label): a large log has more placements than a select can offer, and the one to end is
+/// most likely recent.
+async fn newest<T, F, Fut>(
+    fetch: F,
+    choice: impl Fn(T) -> (Uuid, String),
+) -> Result<Vec<(Uuid, String)>, ApiError>
 where
     F: Fn(impact_projections::Paging) -> Fut,
     Fut: std::future::Future<Output = Result<crate::http::lists::ListPage<T>, ApiError>>,
 {
     let limit = impact_projections::PAGE_LIMIT_MAX;
     let paging = |offset| impact_projections::Paging { offset, limit };
-    let first = fetch(paging(0)).await?;
-    if first.total <= limit {
-        return Ok(first.items);
+    let mut page = fetch(paging(0)).await?;
+    if page.total > limit {
+        page = fetch(paging(page.total - limit)).await?;
     }
-    Ok(fetch(paging(first.total - limit)).await?.items)
+    Ok(page.items.into_iter().map(choice).collect())
 }
 
-/// The choices of one picker, from the API's own lists (`http::lists`; a placement picker is
-/// a person-level read and is written to the access log as such).
+/// A grant, trial or trend query for one page of everything.
+fn every<K>(paging: impact_projections::Paging) -> impact_projections::EntryQuery<K> {
+    impact_projections::EntryQuery {
+        paging,
+        ..Default::default()
+    }
+}
+
+/// The choices of one picker, sorted by label (none if the list cannot be read: the form
+/// still shows, and its select says to choose).
 async fn pick_options(state: &WebState, visitor: &Visitor, picker: Picker) -> Vec<(Uuid, String)> {
-    use crate::http::lists::{list_agreements, list_grants, list_placements, list_trials};
-    use impact_projections::{AgreementQuery, EntryQuery, PlacementQuery};
-    let (app, now, lang) = (
-        &state.app,
-        crate::http::figures::AsOf::default(),
-        visitor.lang,
-    );
-    let kroner = |ore| crate::reports::words::NumberStyle::of(lang).kroner(ore);
-    let listed = match picker {
-        Picker::Placement => newest(|paging| {
-            let query = PlacementQuery {
-                paging,
-                ..Default::default()
-            };
-            list_placements(app, &visitor.caller, &now, query, "picker=PlacementEnded")
-        })
-        .await
-        .map(|items| {
-            items
-                .into_iter()
-                .map(|item| {
-                    let at = item.enterprise_name.unwrap_or_else(|| "–".to_owned());
-                    (
-                        item.placement_id,
-                        format!("{} · {at} · {}", item.person_ref, item.occurred_on),
-                    )
-                })
-                .collect()
-        }),
-        Picker::Grant => newest(|paging| {
-            list_grants(
-                app,
-                &now,
-                EntryQuery {
-                    paging,
-                    ..Default::default()
-                },
-            )
-        })
-        .await
-        .map(|items| {
-            items
-                .into_iter()
-                .map(|item| {
-                    (
-                        item.grant_id,
-                        format!(
-                            "{} · {} kr. · {}",
-                            item.funder,
-                            kroner(item.amount_ore),
-                            item.occurred_on
-                        ),
-                    )
-                })
-                .collect()
-        }),
-        Picker::Agreement => newest(|paging| {
-            list_agreements(
-                app,
-                &now,
-                AgreementQuery {
-                    paging,
-                    ..Default::default()
-                },
-            )
-        })
-        .await
-        .map(|items| {
-            items
-                .into_iter()
-                .map(|item| {
-                    let kind = super::lists::label_of(lang, AGREEMENT_KINDS, item.kind);
-                    (
-                        item.agreement_id,
-                        format!("{} · {kind} · {}", item.counterparty, item.signed_on),
-                    )
-                })
-                .collect()
-        }),
-        Picker::Trial => newest(|paging| {
-            list_trials(
-                app,
-                &now,
-                EntryQuery {
-                    paging,
-                    ..Default::default()
-                },
-            )
-        })
-        .await
-        .map(|items| {
-            items
-                .into_iter()
-                .map(|item| {
-                    (
-                        item.trial_id,
-                        format!("{} · {}", item.title, item.occurred_on),
-                    )
-                })
-                .collect()
-        }),
-        Picker::Strategy => Ok(strategies(state)),
-    };
-    match listed {
+    match listed_choices(state, visitor, picker).await {
         Ok(mut choices) => {
             choices.sort_by_key(|(_, label)| label.to_lowercase());
             choices
@@ -1321,6 +1230,87 @@ async fn pick_options(state: &WebState, visitor: &Visitor, picker: Picker) -> Ve
             tracing::error!(?error, ?picker, "listing the choices of a picker");
             Vec::new()
         }
+    }
+}
+
+/// The choices of one picker, from the API's own lists (`http::lists`; a placement picker is
+/// a person-level read and is written to the access log as such).
+async fn listed_choices(
+    state: &WebState,
+    visitor: &Visitor,
+    picker: Picker,
+) -> Result<Vec<(Uuid, String)>, ApiError> {
+    use crate::http::lists::{list_agreements, list_grants, list_placements, list_trials};
+    use impact_projections::{AgreementQuery, PlacementQuery};
+    let (app, now, lang) = (
+        &state.app,
+        crate::http::figures::AsOf::default(),
+        visitor.lang,
+    );
+    let kroner = |ore| crate::reports::words::NumberStyle::of(lang).kroner(ore);
+    match picker {
+        Picker::Placement => {
+            let query = |paging| PlacementQuery {
+                paging,
+                ..Default::default()
+            };
+            let fetch = |paging| {
+                list_placements(
+                    app,
+                    &visitor.caller,
+                    &now,
+                    query(paging),
+                    "picker=PlacementEnded",
+                )
+            };
+            newest(fetch, |item| {
+                let at = item.enterprise_name.unwrap_or_else(|| "–".to_owned());
+                (
+                    item.placement_id,
+                    format!("{} · {at} · {}", item.person_ref, item.occurred_on),
+                )
+            })
+            .await
+        }
+        Picker::Grant => {
+            let fetch = |paging| list_grants(app, &now, every(paging));
+            newest(fetch, |item| {
+                let amount = kroner(item.amount_ore);
+                (
+                    item.grant_id,
+                    format!("{} · {amount} kr. · {}", item.funder, item.occurred_on),
+                )
+            })
+            .await
+        }
+        Picker::Agreement => {
+            let query = |paging| AgreementQuery {
+                paging,
+                ..Default::default()
+            };
+            newest(
+                |paging| list_agreements(app, &now, query(paging)),
+                |item| {
+                    let kind = super::lists::label_of(lang, AGREEMENT_KINDS, item.kind);
+                    (
+                        item.agreement_id,
+                        format!("{} · {kind} · {}", item.counterparty, item.signed_on),
+                    )
+                },
+            )
+            .await
+        }
+        Picker::Trial => {
+            let fetch = |paging| list_trials(app, &now, every(paging));
+            newest(fetch, |item| {
+                (
+                    item.trial_id,
+                    format!("{} · {}", item.title, item.occurred_on),
+                )
+            })
+            .await
+        }
+        Picker::Strategy => Ok(strategies(state)),
     }
 }
 
