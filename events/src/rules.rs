@@ -34,8 +34,6 @@ pub const PERSON_REF_CHARS_MAX: usize = 64;
 pub const EVENT_BYTES_MAX: u64 = 16 * 1024;
 /// The most partners a trial may name.
 pub const PARTNERS_MAX: usize = 100;
-/// Strategy years outside this range are typing mistakes.
-pub const STRATEGY_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 /// The largest integer a payload may hold: 2^53 - 1. RFC 8785 writes numbers as IEEE doubles,
 /// so beyond it a conforming canonicalizer (and any JavaScript reader) rounds: two different
 /// amounts could share a hash. Within it, `stored::canonical`, RFC 8785 and Python's
@@ -1003,7 +1001,7 @@ impl Checker<'_> {
     fn strategy(&mut self, data: &StrategyAdopted) {
         self.text("name", &data.name);
         for (field, year) in [("from_year", data.from_year), ("to_year", data.to_year)] {
-            if !STRATEGY_YEARS.contains(&year) {
+            if !crate::time::YEARS.contains(&year) {
                 self.problem(field, Violation::ImplausibleYear { year });
             }
         }

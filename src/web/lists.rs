@@ -156,7 +156,7 @@ fn render(visitor: &Visitor, asked: &Asked, filters: Markup, table: Table) -> Re
         form.filters method="get" action=(path) role="search" {
             div.group {
                 label for="f-year" { (lang.pick("År", "Year")) }
-                input.short #f-year type="number" name="year" min="1900" max="2200" value=[asked.year];
+                input.short #f-year type="number" name="year" min=(impact_events::time::YEAR_FIRST) max=(impact_events::time::YEAR_LAST) value=[asked.year];
             }
             div.group {
                 label for="f-q" { (lang.pick("Søg", "Search")) }
@@ -506,7 +506,7 @@ pub async fn agreements(State(state): State<WebState>, visitor: Visitor) -> Resp
         }
         div.group {
             label for="f-signed" { (lang.pick("Indgået i år", "Signed in year")) }
-            input.short #f-signed type="number" name="signed" min="1900" max="2200" value=[signed_in];
+            input.short #f-signed type="number" name="signed" min=(impact_events::time::YEAR_FIRST) max=(impact_events::time::YEAR_LAST) value=[signed_in];
         }
     };
     render(&visitor, &asked, filters, table)
