@@ -42,7 +42,7 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// Load the demo data set (Slagelse 2019-2024); loading it again changes nothing.
+    /// Load the demo data set (Slagelse 2019-2026, strategies 2.0 and 3.0); loading it again changes nothing.
     Demo {
         #[command(flatten)]
         data: DataDir,

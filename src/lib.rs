@@ -13,4 +13,5 @@ pub mod reports;
 pub mod serve;
 pub mod store;
 pub mod transparency;
+pub mod vault;
 pub mod web;

@@ -38,14 +38,22 @@ pub fn open_state_on(
     let log = store
         .open(data)
         .with_context(|| format!("opening the log at {store}"))?;
-    let ledger = Arc::new(Ledger::open_with(log, data).context("opening the ledger")?);
+    let vault = store
+        .vault(data)
+        .with_context(|| format!("opening the tokens and keys of {store}"))?;
+    let ledger = Ledger::open_with_vault(log, data, vault.as_ref());
+    let ledger = Arc::new(ledger.context("opening the ledger")?);
     ledger.verify_in_background();
     let writer_limits = WriterLimits {
         queue_requests_max: limits.queue_requests_max,
         group_events_max: limits.group_events_max,
     };
     let writer = Writer::start(ledger.clone(), writer_limits);
-    let tokens = Arc::new(Tokens::open(data)?);
+    let tokens = Arc::new(Tokens::open_in(vault)?);
+    let session_idle = crate::web::Settings::default().session_idle;
+    let shared_sessions = store
+        .sessions_vault(session_idle)
+        .with_context(|| format!("opening the web sessions of {store}"))?;
     let access_log = AccessLog::open(data, limits.access_log_bytes_max)
         .with_context(|| format!("opening the access log in {}", data.display()))?;
     Ok(AppState {
@@ -58,6 +66,7 @@ pub fn open_state_on(
         folds: Arc::new(tokio::sync::Semaphore::new(limits.folds_max)),
         verifies: Arc::new(tokio::sync::Semaphore::new(limits.verifies_max)),
         municipality: None,
+        shared_sessions,
     })
 }
 
@@ -77,15 +86,51 @@ pub fn first_admin_token(data: &Path, tokens: &Tokens) -> anyhow::Result<()> {
     if !tokens.is_empty() {
         return Ok(());
     }
-    let secret = auth::create_token(data, "admin", Role::Admin)?;
+    let secret = match auth::create_token_in(tokens.vault(), "admin", Role::Admin) {
+        Ok(secret) => secret,
+        // Another ledger server of the cluster, starting at the same time, made it first.
+        Err(error) => {
+            tokens.reload()?;
+            return if tokens.is_empty() {
+                Err(error)
+            } else {
+                Ok(())
+            };
+        }
+    };
     tokens.reload()?;
     println!("No tokens existed, so an admin token named `admin` was made. It is shown only now:");
     println!("admin token: {secret}");
     println!(
-        "Make more with: impact-ledger token new --role staff|auditor|admin --name NAME --data {}",
+        "Make more with: {} token new --role staff|auditor|committee|admin --name NAME --data {}",
+        this_command(),
         data.display()
     );
     Ok(())
+}
+
+/// How to run this binary again from a shell: `impact-ledger` when that is what PATH finds,
+/// else its own path (after `cargo run` it lies in target/, not on PATH), quoted if it has
+/// spaces.
+pub fn this_command() -> String {
+    let Ok(exe) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+        return "impact-ledger".to_owned();
+    };
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("impact-ledger"))
+            .find(|candidate| candidate.is_file())
+    });
+    let found = on_path.and_then(|found| std::fs::canonicalize(found).ok());
+    if found.as_ref() == Some(&exe) {
+        return "impact-ledger".to_owned();
+    }
+    let path = exe.display().to_string();
+    if path.contains(char::is_whitespace) {
+        format!("'{path}'")
+    } else {
+        path
+    }
 }
 
 /// Serves until SIGTERM or Ctrl-C; with `demo`, an empty log first gets the demo data set.
@@ -112,7 +157,9 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     // line printed after it would meet a closed pipe.
     println!(
         "Open http://{address}/ in a browser and log in with a token: the admin token printed \
-         when it was made, or a new one from `impact-ledger token new --role staff --name NAME`"
+         when it was made, or a new one from `{} token new --role staff --name NAME --data {}`",
+        this_command(),
+        data.display()
     );
     println!("impact-ledger listening on http://{address}");
     let subscribers = state.subscribers.clone();

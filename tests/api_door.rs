@@ -246,10 +246,42 @@ async fn one_cvr_one_open_enterprise() {
     ledger
         .append_ok(vec![registered(&fresh(), "Andet", Some(OTHER_CVR))])
         .await;
-    ledger.append_ok(vec![closed(&holder, "2023-03-31")]).await;
+    let closure = closed(&holder, "2023-03-31");
+    ledger.append_ok(vec![closure.clone()]).await;
+    let successor = fresh();
     ledger
-        .append_ok(vec![registered(&fresh(), "Kvisten 2", Some(CVR))])
+        .append_ok(vec![registered(&successor, "Kvisten 2", Some(CVR))])
         .await;
+    // Retracting the closure would reopen the first holder beside the second: refused, naming
+    // the one that holds the number now, and nothing is stored.
+    let before = status_of(&ledger, 2024).await;
+    let document = refused(
+        &ledger,
+        vec![retraction(&closure["id"], "lukket ved en fejl")],
+        StatusCode::CONFLICT,
+        &[(Some(0), "data.event_id", "reopens-held-cvr")],
+    )
+    .await;
+    let message = document["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&successor) && message.contains("Kvisten 2") && message.contains(CVR),
+        "{message}"
+    );
+    assert_eq!(status_of(&ledger, 2024).await, before);
+    // Once the successor is closed too, the closure may be retracted: one open holder again.
+    ledger
+        .append_ok(vec![closed(&successor, "2024-06-30")])
+        .await;
+    ledger
+        .append_ok(vec![retraction(&closure["id"], "lukket ved en fejl")])
+        .await;
+    refused(
+        &ledger,
+        vec![registered(&fresh(), "Kvisten 3", Some(CVR))],
+        StatusCode::CONFLICT,
+        &[(Some(0), "data.cvr", "cvr-held")],
+    )
+    .await;
     assert_chain_verifies(&ledger).await;
 }
 

@@ -14,14 +14,18 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use common::TestLedger;
+use impact_ledger::auth::Role;
 use impact_ledger::store::nats::{NatsLocation, NatsStore};
 use impact_ledger::store::{Store, StoreLocation};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+fn store_of(cluster: &cluster::Cluster, stream: &str) -> StoreLocation {
+    StoreLocation::parse(&cluster.url(stream)).expect("a nats:// address")
+}
+
 fn on(cluster: &cluster::Cluster, stream: &str) -> TestLedger {
-    let store = StoreLocation::parse(&cluster.url(stream)).expect("a nats:// address");
-    TestLedger::on_store(&store)
+    TestLedger::on_store(&store_of(cluster, stream))
 }
 
 /// An enterprise registered under a client's event id.
@@ -100,6 +104,11 @@ async fn answers(ledger: &TestLedger) -> Vec<(StatusCode, Value)> {
             registered(Uuid::from_u128(10)),
         ],
     ];
+    answer_each(ledger, requests).await
+}
+
+/// Each request's status and body, without the members that depend on the clock.
+async fn answer_each(ledger: &TestLedger, requests: Vec<Vec<Value>>) -> Vec<(StatusCode, Value)> {
     let mut answers = Vec::new();
     for request in requests {
         let (status, _, mut body) = ledger.append(request).await;
@@ -130,6 +139,46 @@ async fn the_http_answers_are_those_of_the_sled_store() {
         on_nats.all_events().await.len(),
         on_sled.all_events().await.len()
     );
+}
+
+/// A thousand enterprises with long names: about 700 KiB as stored, far over a message.
+fn large_request() -> Vec<Value> {
+    (0..1000u128)
+        .map(|number| {
+            let mut event = registered(Uuid::from_u128(1000 + number));
+            event["data"]["name"] = json!(format!("{number} {}", "Æblehaven ".repeat(40)));
+            event
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_over_a_message_get_the_answers_of_the_sled_store() {
+    let cluster = cluster::Cluster::start_with(3, Some(64 * 1024));
+    let on_nats = on(&cluster, "large");
+    let on_sled = TestLedger::new();
+    let mut event_too_large = registered(Uuid::from_u128(5));
+    event_too_large["note"] = json!("x".repeat(17 * 1024));
+    let body_too_large: Vec<Value> = (0..3000u128)
+        .map(|number| {
+            let mut event = registered(Uuid::from_u128(9000 + number));
+            event["data"]["name"] = json!("Æ".repeat(200));
+            event
+        })
+        .collect();
+    let requests = vec![
+        large_request(),
+        vec![event_too_large],
+        body_too_large,
+        large_request(),
+    ];
+    let expected = answer_each(&on_sled, requests.clone()).await;
+    let statuses: Vec<u16> = expected.iter().map(|(status, _)| status.as_u16()).collect();
+    assert_eq!(statuses, [201, 422, 413, 200], "{statuses:?}");
+    assert_eq!(answer_each(&on_nats, requests).await, expected);
+    let (events, hash) = verify_stream(&cluster, "large");
+    assert_eq!(events, 1000);
+    assert_eq!(Some(hash), on_nats.head().await.1);
 }
 
 /// Appends `requests` single-event requests from each of `writers` tasks; the ids stored.
@@ -163,7 +212,7 @@ async fn load(ledger: Arc<TestLedger>, writers: usize, requests: usize) -> Vec<U
 async fn two_ledger_servers_appending_build_one_chain() {
     let cluster = cluster::Cluster::start(3);
     let one = Arc::new(on(&cluster, "two"));
-    let two = Arc::new(on(&cluster, "two"));
+    let two = Arc::new(one.another_server(&store_of(&cluster, "two")));
     let (left, right) = tokio::join!(
         load(Arc::clone(&one), 16, 60),
         load(Arc::clone(&two), 16, 60)
@@ -278,4 +327,172 @@ async fn killing_nodes_under_load_loses_no_acknowledged_event() {
             "{id} was acknowledged and is stored"
         );
     }
+}
+
+/// Sends a form or a page request with `cookies`; the answer.
+async fn web(
+    ledger: &TestLedger,
+    path: &str,
+    cookies: &str,
+    form: Option<String>,
+) -> common::Answer {
+    let builder = axum::http::Request::builder()
+        .uri(path)
+        .header("cookie", cookies);
+    let request = match form {
+        Some(form) => builder
+            .method("POST")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(form)),
+        None => builder.body(axum::body::Body::empty()),
+    };
+    ledger.send(request.expect("a request")).await
+}
+
+/// The value of the page's hidden CSRF input.
+fn csrf_of(answer: &common::Answer) -> String {
+    let body = String::from_utf8_lossy(&answer.body);
+    let after = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .expect("a CSRF input");
+    after.split('"').next().unwrap().to_owned()
+}
+
+/// The `name=value` of the cookie `name` the answer sets.
+fn cookie_set(answer: &common::Answer, name: &str) -> String {
+    answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .map(|value| value.split(';').next().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("no cookie {name}"))
+}
+
+/// Waits up to 5 s until `check` holds (a server re-reads the tokens once a second).
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_sessions_and_the_checkpoint_key_are_shared_by_the_servers() {
+    let cluster = cluster::Cluster::start(3);
+    let store = store_of(&cluster, "shared");
+    let one = on(&cluster, "shared");
+    let two = one.another_server(&store);
+    // A token made while both run (as `token new --store` does) works on both; revoked, on none.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let vault = store.vault(dir.path()).expect("the bucket opens");
+    let secret = impact_ledger::auth::create_token_in(vault.as_ref(), "karen", Role::Staff)
+        .expect("a token");
+    for ledger in [&one, &two] {
+        let token = secret.clone();
+        eventually("a token made elsewhere is taken", async || {
+            let answer = ledger
+                .request(
+                    axum::http::Method::GET,
+                    "/api/v1/events?limit=1",
+                    Some(&token),
+                    None,
+                )
+                .await;
+            answer.0 == StatusCode::OK
+        })
+        .await;
+    }
+    assert!(impact_ledger::auth::revoke_token_in(vault.as_ref(), "karen", false).expect("revoked"));
+    eventually("a token revoked elsewhere is refused", async || {
+        let answer = two
+            .request(
+                axum::http::Method::GET,
+                "/api/v1/events?limit=1",
+                Some(&secret),
+                None,
+            )
+            .await;
+        answer.0 == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    // A web session started on one server is valid on the other; a logout on the other ends
+    // it on both.
+    let form = web(&one, "/login", "", None).await;
+    let login = format!("csrf={}&next=%2F&token={}", csrf_of(&form), one.staff);
+    let answer = web(&one, "/login", &cookie_set(&form, "il_login"), Some(login)).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let session = cookie_set(&answer, "il_session");
+    let page = web(&two, "/logout", &session, None).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "the session is valid on the other server"
+    );
+    let logout = format!("csrf={}", csrf_of(&page));
+    let out = web(&two, "/logout", &session, Some(logout)).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    for ledger in [&one, &two] {
+        let page = web(ledger, "/", &session, None).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "logged out everywhere");
+    }
+    // One checkpoint key: both servers sign under the same name and key.
+    let key = web(&one, "/api/v1/checkpoint/key", "", None).await;
+    assert_eq!(key.status, StatusCode::OK);
+    assert_eq!(
+        key.body,
+        web(&two, "/api/v1/checkpoint/key", "", None).await.body
+    );
+}
+
+/// The history the cluster keeps of a key-value record, as operations and values.
+async fn history(cluster: &cluster::Cluster, bucket: &str, name: &str) -> Vec<(String, Vec<u8>)> {
+    use futures_util::StreamExt;
+    let url = cluster.url("unused");
+    let server = url.trim_start_matches("nats://").split(',').next().unwrap();
+    let client = async_nats::connect(server).await.expect("connected");
+    let bucket = async_nats::jetstream::new(client)
+        .get_key_value(bucket)
+        .await
+        .expect("the bucket");
+    let mut entries = bucket.history(name).await.expect("a history");
+    let mut seen = Vec::new();
+    while let Some(entry) = entries.next().await {
+        let entry = entry.expect("an entry");
+        seen.push((format!("{:?}", entry.operation), entry.value.to_vec()));
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purged_record_leaves_no_value_on_the_cluster() {
+    let cluster = cluster::Cluster::start(3);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let vault = store_of(&cluster, "erase")
+        .vault(dir.path())
+        .expect("the bucket opens");
+    assert!(vault
+        .write("key.one", b"first secret", None)
+        .expect("written"));
+    let revision = vault
+        .read("key.one")
+        .expect("read")
+        .expect("there")
+        .revision;
+    assert!(!vault.write("key.one", b"lost race", None).expect("refused"));
+    assert!(vault
+        .write("key.one", b"second secret", Some(revision))
+        .expect("written"));
+    assert_eq!(history(&cluster, "erase_KEYS", "key.one").await.len(), 1);
+    vault.purge("key.one").expect("purged");
+    assert_eq!(vault.read("key.one").expect("read"), None);
+    let left = history(&cluster, "erase_KEYS", "key.one").await;
+    assert!(
+        left.iter()
+            .all(|(operation, value)| operation == "Purge" && value.is_empty()),
+        "{left:?}"
+    );
 }

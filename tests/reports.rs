@@ -636,6 +636,16 @@ async fn html_body_is_for_the_committee_and_the_audit_trail_for_the_auditor() {
         "80,0\u{a0}%",
         // The forecast of 6.0 enterprises, in the targets table, as a count.
         "<td class=\"number\">6</td>",
+        // The committee's question, answered per target with the forecast and its basis.
+        "Kan målene nås i perioden?",
+        "Ja, hvis udviklingen fortsætter: prognosen for 2025 er 6 mod målet 5 \
+         (lineær tendens gennem årenes tal, 2022: 3; 2023: 4).",
+        "Ja, hvis udviklingen fortsætter: prognosen for 2025 er 8 mod målet 4",
+        // The eight tracks, each with what measures it now.
+        "De otte strategispor",
+        "Måles nu ved",
+        "Prøvehandling",
+        "prøvehandlinger startet",
     ] {
         assert!(body.contains(expected), "the body lacks {expected:?}");
     }
@@ -665,6 +675,11 @@ async fn html_body_is_for_the_committee_and_the_audit_trail_for_the_auditor() {
     let english = ledger.get(&report_path(2023, "format=html&lang=en")).await;
     let english = english.text();
     assert!(english.contains(">Audit trail<") && english.contains("\"Page \" counter(page)"));
+    assert!(english.contains(
+        "Yes, if the trend holds: the forecast for 2025 is 8 against the target 4 \
+         (a linear trend through the yearly figures, 2022: 2; 2023: 4)."
+    ));
+    assert!(english.contains("The eight strategy tracks"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -104,43 +104,105 @@ fn nats_a_second_server_on_a_stale_head_is_refused_by_the_stream() {
     assert_eq!(second.get(2).expect("read").as_ref(), Some(&events[1]));
 }
 
-/// A commit larger than the servers' max payload goes as several messages of whole
-/// requests and reads back whole; a single request larger than it is refused, plainly.
+/// A commit larger than the servers' max payload goes as several messages: whole requests
+/// while they fit, a request larger than a message cut between its events; all read back
+/// whole. Open refuses servers whose max payload cannot hold the largest event.
 #[test]
-fn nats_a_commit_over_the_max_payload_is_split_at_requests() {
-    let nats = Nats(cluster::Cluster::start_with(1, Some(8 * 1024)));
+fn nats_a_commit_over_the_max_payload_is_split_into_messages() {
+    let nats = Nats(cluster::Cluster::start_with(1, Some(64 * 1024)));
     let store = contract::Opener::open(&nats, "split");
-    let head = impact_ledger::store::Head::EMPTY;
-    let events = contract::chain_after(head, 120);
-    let sizes: Vec<usize> = std::iter::repeat_n(3, 40).collect();
+    let events = contract::chain_after(impact_ledger::store::Head::EMPTY, 1200);
+    // 200 requests of 3 events, then one of 600: about 200 KiB as stored.
+    let mut sizes: Vec<usize> = std::iter::repeat_n(3, 200).collect();
+    sizes.push(600);
     store.append(0, &events, &sizes).expect("appended");
-    assert_eq!(store.last_position().expect("a head"), 120);
+    assert_eq!(store.last_position().expect("a head"), 1200);
     let engine: &dyn std::any::Any = store.as_ref();
     let report = engine
         .downcast_ref::<NatsStore>()
         .expect("a NATS store")
         .report();
     assert!(
-        report.expect("the stream's info").messages > 1,
+        report.expect("the stream's info").messages > 3,
         "split into messages"
     );
     let reopened = contract::Opener::open(&nats, "split");
     let read: Vec<_> = reopened
-        .range(0, 120)
+        .range(0, 1200)
         .collect::<Result<_, _>>()
         .expect("readable");
     assert_eq!(read, events);
-    let after = impact_ledger::store::Head::of(&events[119]);
-    let large = contract::chain_after(after, 100);
-    match store.append(120, &large, &[100]) {
-        Err(impact_ledger::store::StoreError::TooLarge(reason)) => {
-            assert!(reason.contains("max payload"), "{reason}");
-        }
-        other => panic!("a request over the max payload must be refused, got {other:?}"),
+    let small = Nats(cluster::Cluster::start_with(1, Some(8 * 1024)));
+    let location = NatsLocation::parse(&small.0.url("small")).expect("an address");
+    match NatsStore::open(&location) {
+        Err(error) => assert!(error.to_string().contains("max_payload"), "{error}"),
+        Ok(_) => panic!("a max payload of 8 KiB must be refused"),
     }
+}
+
+/// A request cut over two messages is seen only when both landed; the first part alone,
+/// left by a server that died between them, is abandoned by the next commit.
+#[test]
+fn nats_a_request_cut_over_messages_is_all_or_nothing() {
+    let nats = nats();
+    let events = contract::chain_after(impact_ledger::store::Head::EMPTY, 5);
+    publish_part(&nats, "whole", &events[..3], true);
+    publish_part(&nats, "whole", &events[3..], false);
+    let whole = contract::Opener::open(&nats, "whole");
+    assert_eq!(whole.last_position().expect("a head"), 5);
+    publish_part(&nats, "cut", &events[..3], true);
+    let cut = contract::Opener::open(&nats, "cut");
     assert_eq!(
-        store.last_position().expect("a head"),
-        120,
-        "nothing of it was stored"
+        cut.last_position().expect("a head"),
+        0,
+        "half a request is not seen"
     );
+    let others = contract::chain_after(impact_ledger::store::Head::EMPTY, 2);
+    cut.append(0, &others, &[2])
+        .expect("appended after the abandoned part");
+    let reopened = contract::Opener::open(&nats, "cut");
+    let read: Vec<_> = reopened
+        .range(0, 10)
+        .collect::<Result<_, _>>()
+        .expect("readable");
+    assert_eq!(read, others);
+}
+
+/// Publishes `events` as one message of the stream (made by opening it first), flagged as
+/// going on in the next message when `continues`: as a ledger server does.
+fn publish_part(nats: &Nats, stream: &str, events: &[impact_events::StoredEvent], continues: bool) {
+    drop(contract::Opener::open(nats, stream));
+    let url = nats.0.url(stream);
+    let server = url
+        .trim_start_matches("nats://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut payload = Vec::new();
+    for event in events {
+        let record = impact_events::codec::encode(event);
+        payload.extend_from_slice(&(record.len() as u32).to_le_bytes());
+        payload.extend_from_slice(&record);
+    }
+    let subject = format!("impact-ledger.{stream}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async move {
+        let client = async_nats::connect(server).await.expect("connected");
+        let context = async_nats::jetstream::new(client);
+        let mut message =
+            async_nats::jetstream::message::PublishMessage::build().payload(payload.into());
+        if continues {
+            message = message.header("Impact-Ledger-Continues", "yes");
+        }
+        context
+            .send_publish(subject, message)
+            .await
+            .expect("sent")
+            .await
+            .expect("stored");
+    });
 }

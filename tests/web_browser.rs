@@ -488,29 +488,156 @@ async fn record_every_type(person: &Person) {
             ],
         ),
     ];
+    let mut landed_on = std::collections::BTreeMap::new();
     for (event_type, typed) in forms {
-        let path = format!("/record/{event_type}");
-        person.open(&path).await;
-        person.check_accessible(&path).await;
-        fill(person, &typed).await;
-        person.submit("main form button.primary").await;
-        let landed = person.path().await;
-        let entity_pages = [
-            "/enterprises/",
-            "/placements/",
-            "/grants/",
-            "/agreements/",
-            "/trials/",
-            "/trends/",
-            "/strategies/",
-        ];
-        assert!(
-            entity_pages.iter().any(|page| landed.starts_with(page)),
-            "{event_type}: landed on {landed}: {}",
-            person.text().await
-        );
-        person.check_accessible(&landed).await;
+        let landed = record_one(person, event_type, &typed).await;
+        landed_on.insert(event_type, landed);
     }
+    record_catalogue_two(person, &landed_on).await;
+}
+
+/// Opens the form of `event_type`, fills it in, saves it; returns the entity page it led to.
+async fn record_one(person: &Person, event_type: &str, typed: &[Typed]) -> String {
+    let path = format!("/record/{event_type}");
+    person.open(&path).await;
+    person.check_accessible(&path).await;
+    fill(person, typed).await;
+    person.submit("main form button.primary").await;
+    let landed = person.path().await;
+    let entity_pages = [
+        "/enterprises/",
+        "/placements/",
+        "/grants/",
+        "/agreements/",
+        "/trials/",
+        "/trends/",
+        "/strategies/",
+    ];
+    assert!(
+        entity_pages.iter().any(|page| landed.starts_with(page)),
+        "{event_type}: landed on {landed}: {}",
+        person.text().await
+    );
+    person.check_accessible(&landed).await;
+    landed
+}
+
+/// Catalogue 2's six events (CONTRACT §11), each about an entity just made, picked from its
+/// form's select by id; a grant's money typed with a decimal comma; each lands on its entity's
+/// page, which then shows the event.
+async fn record_catalogue_two(
+    person: &Person,
+    landed_on: &std::collections::BTreeMap<&str, String>,
+) {
+    let id_of = |event_type: &str| -> &'static str {
+        let path = &landed_on[event_type];
+        Box::leak(path.rsplit('/').next().unwrap().to_owned().into_boxed_str())
+    };
+    let forms: Vec<(&str, Vec<Typed>, &str)> = vec![
+        (
+            "PlacementEnded",
+            vec![
+                Typed::Date("occurred_on", "2024-08-01"),
+                Typed::Choose("placement_id", id_of("PersonPlacedInEmployment")),
+                Typed::Choose("reason", "moved_on"),
+            ],
+            "moved_on",
+        ),
+        (
+            "GrantPaid",
+            vec![
+                Typed::Date("occurred_on", "2024-06-01"),
+                Typed::Choose("grant_id", id_of("GrantAwarded")),
+                Typed::Text("amount_kr", "100.000,25"),
+            ],
+            "10000025",
+        ),
+        (
+            "GrantReturned",
+            vec![
+                Typed::Date("occurred_on", "2024-07-01"),
+                Typed::Choose("grant_id", id_of("GrantAwarded")),
+                Typed::Text("amount_kr", "5.000,5"),
+            ],
+            "500050",
+        ),
+        (
+            "AgreementRenewed",
+            vec![
+                Typed::Date("occurred_on", "2024-09-01"),
+                Typed::Choose("agreement_id", id_of("AgreementSigned")),
+                Typed::Date("valid_to", "2026-12-31"),
+            ],
+            "2026-12-31",
+        ),
+        (
+            "TrialConcluded",
+            vec![
+                Typed::Date("occurred_on", "2024-10-01"),
+                Typed::Choose("trial_id", id_of("TrialStarted")),
+                Typed::Choose("outcome", "adopted"),
+                Typed::Text("lessons", "Virker i praksis"),
+            ],
+            "Virker i praksis",
+        ),
+        (
+            "StrategyRevised",
+            vec![
+                Typed::Date("occurred_on", "2024-11-01"),
+                Typed::Choose("strategy_id", id_of("StrategyAdopted")),
+                Typed::Text("people_employed_per_year", "40"),
+                Typed::Text("retention_6m_pct_per_year", "70"),
+                Typed::Text("grants_total_kr_per_year", "2.000.000"),
+            ],
+            "200000000",
+        ),
+    ];
+    for (event_type, typed, stored) in forms {
+        let landed = record_one(person, event_type, &typed).await;
+        let entity = landed.rsplit('/').next().unwrap().to_owned();
+        assert!(
+            landed_on.values().any(|path| path.ends_with(&entity)),
+            "{event_type} leads to the page of the entity it is about: {landed}"
+        );
+        // The event's own page shows it as stored (the amount in øre, exactly).
+        let events = person.text().await;
+        assert!(
+            events.contains(&capitalised_type(event_type)),
+            "{event_type} is listed on {landed}: {events}"
+        );
+        let link = person
+            .browser
+            .find_all(Locator::Css("main table a[href^=\"/events/\"]"))
+            .await
+            .unwrap();
+        let last = link
+            .last()
+            .expect("the entity's events")
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
+        person.open(&last).await;
+        let text = person.text().await;
+        assert!(
+            text.contains(stored),
+            "{event_type} stored {stored}: {text}"
+        );
+    }
+}
+
+/// How an entity's page names an event type (`reports::words::event_type`, capitalised).
+fn capitalised_type(event_type: &str) -> String {
+    let words = match event_type {
+        "PlacementEnded" => "Ansættelsesforløb ophørt",
+        "GrantPaid" => "Bevilling udbetalt",
+        "GrantReturned" => "Bevilling tilbagebetalt",
+        "AgreementRenewed" => "Aftale fornyet",
+        "TrialConcluded" => "Forsøg afsluttet",
+        "StrategyRevised" => "Strategi revideret",
+        other => other,
+    };
+    words.to_owned()
 }
 
 async fn refusal_keeps_the_values(person: &Person) {

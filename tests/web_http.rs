@@ -22,6 +22,7 @@ struct Site {
     staff: String,
     auditor: String,
     admin: String,
+    committee: String,
     dir: TempDir,
 }
 
@@ -61,6 +62,8 @@ impl Site {
         let auditor =
             auth::create_token(dir.path(), "revisor", Role::Auditor).expect("auditor token");
         let admin = auth::create_token(dir.path(), "admin", Role::Admin).expect("admin token");
+        let committee =
+            auth::create_token(dir.path(), "udvalg", Role::Committee).expect("committee token");
         let state = impact_ledger::serve::open_state(dir.path()).expect("the ledger opens");
         let router = impact_ledger::http::router_with(state.clone(), settings);
         Site {
@@ -69,6 +72,7 @@ impl Site {
             staff,
             auditor,
             admin,
+            committee,
             dir,
         }
     }
@@ -728,6 +732,7 @@ async fn retract_and_correct_from_the_event_page() {
         ("occurred_on", "2024-03-05".into()),
         ("title", "Rigtig titel".into()),
         ("kind", "trend".into()),
+        ("retraction_id", correct.input("retraction_id")),
     ]);
     let pairs: Vec<(&str, &str)> = fields
         .iter()
@@ -767,6 +772,15 @@ async fn retract_and_correct_from_the_event_page() {
         3,
         "the retraction and the corrected event, together"
     );
+    let again = site
+        .post(&format!("{event_path}/correct"), &session, &pairs)
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(
+        (again.location.as_deref(), site.head()),
+        (corrected.location.as_deref(), 3),
+        "the same form sent twice is a retry: the same receipt, nothing stored again"
+    );
     let old = site.get(&event_path, &session).await;
     assert!(old.body.contains("Tilbagekaldt") && old.body.contains("stavefejl"));
     let entity = site.get(&entity_path, &session).await;
@@ -791,13 +805,24 @@ async fn retract_and_correct_from_the_event_page() {
         !seen.body.contains("/retract\""),
         "an auditor is offered no action"
     );
-    let retract = site
-        .get(
-            &format!("{}/retract", corrected.location.unwrap()),
-            &session,
-        )
-        .await;
+    let retract_path = format!("{}/retract", corrected.location.unwrap());
+    let retract = site.get(&retract_path, &session).await;
     assert_eq!(retract.status, StatusCode::OK);
+    let form = [
+        ("csrf", retract.input("csrf")),
+        ("retraction_id", retract.input("retraction_id")),
+        ("retract_reason", "oprettet ved en fejl".to_owned()),
+    ];
+    let pairs: Vec<(&str, &str)> = form
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let first = site.post(&retract_path, &session, &pairs).await;
+    let second = site.post(&retract_path, &session, &pairs).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    assert_eq!(second.status, StatusCode::SEE_OTHER, "{}", second.body);
+    assert_eq!(first.location, second.location);
+    assert_eq!(site.head(), 4, "one retraction, however often it is sent");
 }
 
 #[tokio::test]
@@ -866,6 +891,431 @@ async fn the_report_and_the_audit_answer_with_the_session() {
     let export = site.get("/audit/export", &auditor).await;
     assert_eq!(export.status, StatusCode::OK);
     assert_eq!(export.body.lines().count(), 1);
+}
+
+/// A large year (more registrations than the page names): the page shows the first
+/// `EVENTS_SHOWN_MAX` of each table, says how many there are and links to the complete CSV and
+/// JSON of the same position, which name every one.
+#[tokio::test]
+async fn the_report_page_names_a_large_year_in_part_and_the_downloads_in_full() {
+    let site = Site::default();
+    let shown = impact_ledger::reports::html::EVENTS_SHOWN_MAX;
+    let registered = shown + 7;
+    let events: Vec<serde_json::Value> = (0..registered)
+        .map(|index| {
+            serde_json::json!({
+                "type": "EnterpriseRegistered",
+                "id": uuid::Uuid::new_v4(),
+                "occurred_on": "2024-03-01",
+                "data": {
+                    "enterprise_id": uuid::Uuid::new_v4(),
+                    "name": format!("Virksomhed nummer {index:03}"),
+                    "kind": "enterprise",
+                },
+            })
+        })
+        .collect();
+    let request = Request::post("/api/v1/events")
+        .header(header::AUTHORIZATION, format!("Bearer {}", site.staff))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            serde_json::json!({ "events": events }).to_string(),
+        ))
+        .unwrap();
+    let appended = site.send(request).await;
+    assert_eq!(appended.status, StatusCode::CREATED, "{}", appended.body);
+    let staff = site.login(&site.staff).await;
+
+    let page = site.get("/reports/annual/2024", &staff).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let named = |body: &str| {
+        (0..registered)
+            .filter(|index| body.contains(&format!("Virksomhed nummer {index:03}")))
+            .count()
+    };
+    assert_eq!(named(&page.body), shown, "the first {shown} are named");
+    assert_eq!(
+        page.body
+            .matches("Viser de første 50 af <strong>57</strong>")
+            .count(),
+        2,
+        "in the body and in the audit trail: {}",
+        page.body
+    );
+    let head = site.head();
+    let csv_link = format!("?format=csv&amp;at_position={head}&amp;lang=da");
+    assert!(page.body.contains(&csv_link), "{}", page.body);
+    let csv = site
+        .get(
+            &format!("/reports/annual/2024?format=csv&at_position={head}&lang=da"),
+            &staff,
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(named(&csv.body), registered, "the CSV names every one");
+    let json = site
+        .get(
+            &format!("/reports/annual/2024?format=json&at_position={head}"),
+            &staff,
+        )
+        .await;
+    assert_eq!(named(&json.body), registered, "and so does the JSON");
+    let json: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    let listed = &json["history"]["enterprises"]["registered_events"];
+    assert_eq!(listed.as_array().map(Vec::len), Some(registered));
+}
+
+/// The committee (role `committee`) reads the dashboard, the annual report and the lists and
+/// nothing else, in the web and in the API alike: no form is offered or taken (403, nothing
+/// stored), no event or entity page, no audit, no export; the lists name items without links
+/// to the pages it may not open.
+#[tokio::test]
+async fn the_committee_reads_figures_reports_and_lists_and_nothing_else() {
+    let site = Site::default();
+    let staff = site.login(&site.staff).await;
+    let enterprise = site
+        .recorded(
+            &staff,
+            "EnterpriseRegistered",
+            &[
+                ("occurred_on", "2024-02-01"),
+                ("name", "Café Udvalg"),
+                ("kind", "enterprise"),
+            ],
+        )
+        .await;
+    let (_, event) = api_event(&site, 1).await;
+    let event_id = event["id"].as_str().expect("an event id").to_owned();
+    let committee = site.login(&site.committee).await;
+
+    for path in [
+        "/",
+        "/?year=2024",
+        "/enterprises?year=2024",
+        "/placements?year=2024",
+        "/grants",
+        "/agreements",
+        "/trials",
+        "/trends",
+        "/reports",
+        "/reports/annual/2024",
+        "/reports/annual/2024?format=csv",
+        "/reports/annual/2024?format=json",
+    ] {
+        let page = site.get(path, &committee).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+    }
+    let dashboard = site.get("/", &committee).await;
+    assert!(
+        !dashboard.body.contains("href=\"/record\"") && !dashboard.body.contains("href=\"/audit\""),
+        "nothing to record or audit is offered"
+    );
+    assert!(
+        dashboard.body.contains("udvalgsmedlem"),
+        "the role is named"
+    );
+    let list = site.get("/enterprises?year=2024", &committee).await;
+    assert!(list.body.contains("Café Udvalg"));
+    assert!(
+        !list.body.contains(&format!("/enterprises/{enterprise}")),
+        "no link to a page the committee may not open"
+    );
+    for path in [
+        "/record".to_owned(),
+        "/record/EnterpriseRegistered".to_owned(),
+        format!("/enterprises/{enterprise}"),
+        format!("/events/{event_id}"),
+        format!("/events/{event_id}/retract"),
+        "/audit".to_owned(),
+        "/audit/export".to_owned(),
+    ] {
+        let page = site.get(&path, &committee).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let csrf = dashboard.input("csrf");
+    let forged = [
+        (
+            "/record/EnterpriseRegistered".to_owned(),
+            vec![
+                ("csrf", csrf.as_str()),
+                ("occurred_on", "2024-03-01"),
+                ("name", "Smuglet"),
+                ("kind", "enterprise"),
+            ],
+        ),
+        (
+            format!("/events/{event_id}/retract"),
+            vec![
+                ("csrf", csrf.as_str()),
+                ("retract_reason", "udvalget vil det"),
+            ],
+        ),
+    ];
+    for (path, form) in &forged {
+        let answer = site.post(path, &committee, form).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            answer.body
+        );
+    }
+    assert_eq!(site.head(), 1, "nothing stored");
+
+    let api = |method: Method, path: &str, body: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", site.committee))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    for path in [
+        "/api/v1/status/2024",
+        "/api/v1/history?from=2023&to=2024",
+        "/api/v1/enterprises?year=2024",
+        "/api/v1/placements?year=2024",
+        "/api/v1/reports/annual/2024",
+    ] {
+        let answer = site.send(api(Method::GET, path, "")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
+    }
+    for path in [
+        "/api/v1/events".to_owned(),
+        format!("/api/v1/events/{event_id}"),
+        format!("/api/v1/streams/enterprise-{enterprise}"),
+        "/api/v1/verify".to_owned(),
+        "/api/v1/export".to_owned(),
+        "/api/v1/access-log".to_owned(),
+        "/api/v1/subscribe".to_owned(),
+    ] {
+        let answer = site.send(api(Method::GET, &path, "")).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            answer.body
+        );
+    }
+    let append = serde_json::json!({"events": [{"type": "EnterpriseRegistered", "occurred_on": "2024-03-01",
+        "data": {"enterprise_id": uuid::Uuid::new_v4(), "name": "Smuglet", "kind": "enterprise"}}]});
+    let answer = site
+        .send(api(Method::POST, "/api/v1/events", &append.to_string()))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert_eq!(site.head(), 1, "nothing stored");
+}
+
+/// Catalogue 2's forms (CONTRACT §11) over HTTP: each picker offers the entity by what names
+/// it and takes its id; kroner with a decimal comma are stored as exact øre; a revision's
+/// targets become the catalogue's list; a refusal names each problem beside its own field
+/// (the picker, the amount) and keeps what was typed.
+#[tokio::test]
+async fn catalogue_two_forms_pick_their_entity_and_convert_kroner_exactly() {
+    let site = Site::default();
+    let staff = site.login(&site.staff).await;
+    let grant = site
+        .recorded(
+            &staff,
+            "GrantAwarded",
+            &[
+                ("occurred_on", "2024-03-02"),
+                ("funder", "Fonden Ø"),
+                ("amount_kr", "1.000,00"),
+            ],
+        )
+        .await;
+    let strategy = site
+        .recorded(
+            &staff,
+            "StrategyAdopted",
+            &[
+                ("occurred_on", "2024-01-10"),
+                ("name", "Strategi 3.0"),
+                ("from_year", "2024"),
+                ("to_year", "2027"),
+                ("people_employed_per_year", "30"),
+                ("enterprises_active_per_period", "40"),
+            ],
+        )
+        .await;
+    let form = site.get("/record/GrantPaid", &staff).await;
+    assert!(
+        form.body.contains(&format!(
+            "<option value=\"{grant}\">Fonden Ø · 1.000,00 kr. · 2024-03-02</option>"
+        )),
+        "the grant is offered by its funder, amount and date: {}",
+        form.body
+    );
+    let paid = site
+        .record(
+            &staff,
+            "GrantPaid",
+            &[
+                ("occurred_on", "2024-04-01"),
+                ("grant_id", &grant),
+                ("amount_kr", "999,99"),
+            ],
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+    assert_eq!(
+        paid.location.as_deref(),
+        Some(format!("/grants/{grant}").as_str())
+    );
+    let (_, stored) = api_event(&site, site.head()).await;
+    assert_eq!(
+        stored["data"]["amount_ore"], 99_999,
+        "999,99 kr. is 99999 øre exactly"
+    );
+
+    let refused = site
+        .record(
+            &staff,
+            "GrantReturned",
+            &[
+                ("occurred_on", "2024-04-02"),
+                ("grant_id", ""),
+                ("amount_kr", "12,345"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("id=\"f-amount_kr-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("value=\"12,345\""),
+        "the typed amount is kept"
+    );
+    let beyond = site
+        .record(
+            &staff,
+            "GrantReturned",
+            &[
+                ("occurred_on", "2024-04-02"),
+                ("grant_id", &grant),
+                ("amount_kr", "1.000"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        beyond.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more back than was paid"
+    );
+    assert!(
+        beyond.body.contains("id=\"f-amount_kr-error\""),
+        "{}",
+        beyond.body
+    );
+
+    let revised = site
+        .record(
+            &staff,
+            "StrategyRevised",
+            &[
+                ("occurred_on", "2024-06-01"),
+                ("strategy_id", &strategy),
+                ("people_employed_per_year", "35"),
+                ("grants_total_kr_per_year", "2.000.000,50"),
+            ],
+        )
+        .await;
+    assert_eq!(revised.status, StatusCode::SEE_OTHER, "{}", revised.body);
+    let (_, stored) = api_event(&site, site.head()).await;
+    assert_eq!(
+        stored["data"]["targets"],
+        serde_json::json!([
+            {"metric": "people_employed", "per": "year", "value": 35},
+            {"metric": "grants_total_ore", "per": "year", "value": 200_000_050},
+        ])
+    );
+    let head = site.head();
+    let late = site
+        .record(
+            &staff,
+            "StrategyRevised",
+            &[
+                ("occurred_on", "2023-06-01"),
+                ("strategy_id", &strategy),
+                ("trials_started_per_year", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        late.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        late.body
+    );
+    assert!(
+        late.body.contains("id=\"f-occurred_on-error\""),
+        "before its adoption: {}",
+        late.body
+    );
+    assert!(
+        late.body.contains("value=\"4\""),
+        "the typed target is kept"
+    );
+    assert_eq!(site.head(), head, "nothing stored");
+}
+
+/// The dashboard's agreement tracks count agreements signed in the year, and their links
+/// list exactly those (`/agreements?signed=Y`), not the agreements active at its end.
+#[tokio::test]
+async fn the_agreement_tracks_link_to_the_agreements_they_count() {
+    let site = Site::default();
+    let staff = site.login(&site.staff).await;
+    for (date, counterparty, kind) in [
+        ("2023-05-01", "Gammel Partner", "partnership"),
+        ("2024-05-01", "Ny Partner", "partnership"),
+        ("2024-06-01", "Frivilligcenter", "volunteering"),
+        ("2024-07-01", "Foreningen", "civil_society"),
+    ] {
+        site.recorded(
+            &staff,
+            "AgreementSigned",
+            &[
+                ("occurred_on", date),
+                ("counterparty", counterparty),
+                ("kind", kind),
+            ],
+        )
+        .await;
+    }
+    let dashboard = site.get("/?year=2024", &staff).await;
+    for (link, figure, rows) in [
+        ("/agreements?signed=2024&amp;kind=partnership", "1", 1),
+        (
+            "/agreements?signed=2024&amp;kind=civil_society&amp;kind=volunteering",
+            "2",
+            2,
+        ),
+    ] {
+        let anchor = format!("href=\"{link}\">{figure}</a>");
+        assert!(
+            dashboard.body.contains(&anchor),
+            "{anchor} in {}",
+            dashboard.body
+        );
+        let list = site.get(&link.replace("&amp;", "&"), &staff).await;
+        assert_eq!(body_rows(&list), rows, "{link}");
+    }
+    let active = site.get("/agreements?year=2024", &staff).await;
+    assert_eq!(
+        body_rows(&active),
+        4,
+        "active at the end of 2024: a different list"
+    );
 }
 
 /// The number of `<tr>` in the `<tbody>` of a page.
@@ -1037,5 +1487,42 @@ async fn a_clerks_first_mistakes_are_all_named_and_line_breaks_are_not_refused()
             .contains("Loggen har kun hændelser til og med position 2"),
         "{}",
         past_the_head.body
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_every_target_in_force_and_whether_it_can_be_reached() {
+    let site = Site::default();
+    let today = impact_ledger::http::events::copenhagen_today();
+    impact_ledger::demo::load(&site.state.writer, today)
+        .await
+        .expect("the demo loads");
+    let committee = site.login(&site.committee).await;
+    let page = site.get("/?year=2026", &committee).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Strategy 3.0's six targets, each with the committee's question answered.
+    for expected in [
+        "Socialøkonomisk strategi 3.0",
+        "Alle mål i kraft – kan de nås i perioden?",
+        "fastholdelse efter 6 måneder (%)",
+        "80,0\u{a0}%",
+        "bevillinger i alt (øre)",
+        "aktive aftaler",
+        "startede afprøvninger",
+        "Kan ikke vurderes endnu: en prognose kræver tal for mindst to år (indtil nu 2026: 14).",
+        // The eight tracks, each with what measures it now.
+        "De otte strategispor",
+        "prøvehandlinger startet",
+    ] {
+        assert!(page.body.contains(expected), "lacks {expected:?}");
+    }
+    // Under strategy 2.0 a forecast is drawn through 2022-2024's figures.
+    let page = site.get("/?year=2024&lang=en", &committee).await;
+    assert!(
+        page.body.contains(
+            "against the target 40 (a linear trend through the yearly figures, 2022: 31; 2023: 34; 2024: "
+        ),
+        "{}",
+        page.body
     );
 }

@@ -653,8 +653,39 @@ impl<'a> Overlay<'a> {
             ));
         } else {
             self.check_grant_retraction(index, entry.stream, id, problems);
+            self.check_closure_retraction(index, entry.stream, id, problems);
         }
         Some(entry.stream)
+    }
+
+    /// Retracting a standing closure reopens its enterprise: refused (409) when another open
+    /// enterprise now holds its CVR, so that one CVR never has two open enterprises (§8).
+    fn check_closure_retraction(
+        &self,
+        index: usize,
+        stream: StreamId,
+        target: Uuid,
+        problems: &mut Vec<Problem>,
+    ) {
+        if stream.kind != StreamKind::Enterprise {
+            return;
+        }
+        let Some(entity) = self.enterprise(&stream.id) else {
+            return;
+        };
+        let reopens = entity.exists() && entity.ended_by == Some(target);
+        let Some(cvr) = entity.cvr.filter(|_| reopens) else {
+            return;
+        };
+        let holder = self.cvr_holder(cvr).filter(|holder| *holder != stream.id);
+        if let Some(enterprise_id) = holder {
+            let violation = Violation::ReopensHeldCvr {
+                cvr: format!("{cvr:08}"),
+                enterprise_id,
+                name: self.cvr_name(&enterprise_id),
+            };
+            problems.push(Problem::new(index, "data.event_id", violation));
+        }
     }
 }
 

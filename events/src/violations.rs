@@ -147,7 +147,7 @@ impl Expected {
 }
 
 /// Every `Violation::code`, in the order of the variants.
-pub const CODES: [&str; 75] = [
+pub const CODES: [&str; 76] = [
     "not-utf8",
     "not-json",
     "body-not-object",
@@ -223,6 +223,7 @@ pub const CODES: [&str; 75] = [
     "before-adoption",
     "revision-after-period",
     "percent-above-100",
+    "reopens-held-cvr",
 ];
 
 /// One broken rule or conflict, with the values it is about.
@@ -445,6 +446,13 @@ pub enum Violation {
         to_year: i32,
     },
     PercentAbove100,
+    /// Retracting this closure would reopen an enterprise whose CVR another open enterprise
+    /// now holds (a conflict, 409).
+    ReopensHeldCvr {
+        cvr: String,
+        enterprise_id: Uuid,
+        name: String,
+    },
 }
 
 impl Violation {
@@ -455,6 +463,7 @@ impl Violation {
             Violation::EntityStored { .. }
                 | Violation::VersionMismatch { .. }
                 | Violation::CvrHeld { .. }
+                | Violation::ReopensHeldCvr { .. }
                 | Violation::IdStoredOtherContent { .. }
                 | Violation::RetryPartlyNew
                 | Violation::StoredUnreadable
@@ -540,6 +549,7 @@ impl Violation {
             BeforeAdoption { .. } => "before-adoption",
             RevisionAfterPeriod { .. } => "revision-after-period",
             PercentAbove100 => "percent-above-100",
+            ReopensHeldCvr { .. } => "reopens-held-cvr",
         }
     }
 
@@ -926,6 +936,15 @@ impl Violation {
                  within it"
             ),
             PercentAbove100 => "a percentage is at most 100".to_owned(),
+            ReopensHeldCvr {
+                cvr,
+                enterprise_id,
+                name,
+            } => format!(
+                "retracting this closure would reopen an enterprise with CVR {cvr}, which the \
+                 open enterprise {name} ({enterprise_id}) now holds; close or correct that one \
+                 first"
+            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -1024,6 +1043,15 @@ impl Violation {
                 "strategiperioden sluttede i {to_year}; en revision skal gælde inden for den"
             ),
             PercentAbove100 => "en procentsats er højst 100".to_owned(),
+            ReopensHeldCvr {
+                cvr,
+                enterprise_id,
+                name,
+            } => format!(
+                "hvis lukningen tilbagekaldes, åbner en virksomhed med CVR {cvr} igen, men det \
+                 nummer har den åbne virksomhed {name} ({enterprise_id}) nu; luk eller ret den \
+                 først"
+            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -1278,6 +1306,11 @@ mod tests {
             BeforeAdoption { adopted_on: date },
             RevisionAfterPeriod { to_year: 2029 },
             PercentAbove100,
+            ReopensHeldCvr {
+                cvr: text(),
+                enterprise_id: id,
+                name: text(),
+            },
         ]
     }
 

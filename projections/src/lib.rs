@@ -39,9 +39,17 @@
 //! `as_of_position` = `position()`. Count maps (`by_type`, `active_by_kind`, `signed_by_kind`,
 //! `by_kind`) list every variant, zeros included, in catalogue order. `by_funder` is by name;
 //! `sdgs` has string keys "1".."17" in numeric order and only goals counted at least once.
-//! Money is integer øre; the only floats are `attainment_pct` and `forecast`, computed on
-//! integers and rounded once to one decimal, half away from zero. `forecast` and `on_track`
-//! appear on `per: period` targets only.
+//! Money is integer øre; the only floats are `attainment_pct`, `forecast` and the retention
+//! percentage, computed on integers and rounded once to one decimal, half away from zero. Every
+//! target has `forecast`, `on_track` and the `basis` they are drawn from (CONTRACT §4, §11).
+//!
+//! # Catalogue 2
+//!
+//! Retention (`retention.rs`) keeps one `Life` per placement (start, standing ending) and the
+//! placements started per year; it is measured on the day the last folded event was recorded,
+//! so it is a function of the position like every other figure. A renewal extends an agreement
+//! from its date on (`agreements.rs`: the years an agreement is active are ranges, one per
+//! `valid_to` in force).
 //!
 //! # Cost
 //!
@@ -73,6 +81,7 @@ mod history;
 mod kinds;
 mod lists;
 mod projection;
+mod retention;
 mod search;
 mod status;
 mod targets;
@@ -82,16 +91,17 @@ pub use event_ref::EventRef;
 pub use history::{EnterpriseBridge, History, PeopleBridge, RetractedEvent};
 pub use kinds::{AGREEMENT_KINDS, EMPLOYMENT_TYPES, ENTERPRISE_KINDS, TREND_KINDS, TRIAL_KINDS};
 pub use projection::{Past, Projection};
+pub use retention::{six_months_after, Retention};
 pub use search::{
-    AgreementHit, EnterpriseHit, EnterpriseQuery, EnterpriseStatus, EntryHit, EntryQuery,
-    GrantKind, Page, Paging, PlacementHit, PlacementQuery, ENTERPRISE_STATUSES, GRANT_KINDS,
-    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX,
+    AgreementHit, AgreementQuery, EnterpriseHit, EnterpriseQuery, EnterpriseStatus, EntryHit,
+    EntryQuery, GrantKind, Page, Paging, PlacementHit, PlacementQuery, ENTERPRISE_STATUSES,
+    GRANT_KINDS, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX,
 };
 pub use status::{
     AgreementCounts, EnterpriseCounts, GrantTotals, PlacementCounts, Status, TrendCounts,
     TrialCounts,
 };
-pub use targets::{Outlook, StrategyRef, TargetStatus, Targets};
+pub use targets::{Actual, Basis, Outlook, Point, RevisionRef, StrategyRef, TargetStatus, Targets};
 
 /// The service shares one projection between threads and keeps copies of it.
 const _: fn() = || {

@@ -4,8 +4,8 @@ use foldhash::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use impact_events::{
-    AgreementKind, EmploymentType, EnterpriseKind, EventData, Hash, PositionIndex, RecordedAt,
-    Records, StoredEvent, StrategyAdopted, TrendKind, TrialKind, EVENT_TYPES,
+    AgreementKind, EmploymentType, EnterpriseKind, EventData, EventType, Hash, PositionIndex,
+    RecordedAt, Records, StoredEvent, StrategyAdopted, TrendKind, TrialKind,
 };
 use uuid::Uuid;
 
@@ -14,6 +14,7 @@ use crate::enterprises::{At, Enterprise};
 use crate::event_ref::EventRef;
 use crate::kinds::{employment_index, trend_index, trial_index};
 use crate::lists::{Lists, NONE};
+use crate::retention::Lives;
 use crate::years::{Goals, Years};
 
 /// Figures derived from the events applied so far, kept up to date one event at a time.
@@ -44,6 +45,10 @@ pub struct Projection {
     pub(crate) retractions: Vec<Retraction>,
     /// Each grant's amount, in the order the grants were applied (`Fact::Grant`).
     grant_amounts: Vec<i64>,
+    /// Every placement's start and standing ending, for retention (`retention.rs`).
+    pub(crate) lives: Lives,
+    /// Placement id → its life's slot (the latest creation). Empty in a fold of the past.
+    placement_slots: HashMap<Uuid, u32>,
     /// Made by `Past::fold`: it answers questions about its position, it is not folded further.
     past: bool,
     /// Names and per-year positions for the lists (`search.rs`).
@@ -73,9 +78,6 @@ pub(crate) struct Retraction {
     pub(crate) reason: String,
 }
 
-/// `Record::event_type` of a position a fold skipped (see `Projection::apply`).
-const GAP: u8 = u8::MAX;
-
 /// One applied event: its envelope and what it contributed (80 bytes).
 #[derive(Clone, Copy, Debug)]
 struct Record {
@@ -83,8 +85,8 @@ struct Record {
     hash: Hash,
     recorded_at: RecordedAt,
     occurred_on: NaiveDate,
-    /// Index into `EVENT_TYPES`, or `GAP`.
-    event_type: u8,
+    /// `None` for a gap (a position not applied, in a fold of some events only).
+    event_type: Option<EventType>,
     fact: Fact,
 }
 
@@ -103,11 +105,17 @@ pub(crate) enum Fact {
         goals: Goals,
     },
     Closure(u32),
-    /// `enterprise` is the slot of the enterprise it names, `NONE` if none.
+    /// `enterprise` is the slot of the enterprise it names, `NONE` if none; `life` its slot
+    /// in `Projection::lives`.
     Placement {
         person: u32,
         employment_type: EmploymentType,
         enterprise: u32,
+        life: u32,
+    },
+    /// A `PlacementEnded` of the placement whose life is in this slot.
+    PlacementEnding {
+        life: u32,
     },
     /// The amount is kept aside (`Projection::grant_amounts[grant]`), so that every fact fits
     /// in 16 bytes and a record in 80. `partner`: it names an enterprise.
@@ -123,6 +131,11 @@ pub(crate) enum Fact {
         valid_to: Option<NaiveDate>,
     },
     Ending(u32),
+    /// An `AgreementRenewed` of the agreement in `slot`, to `valid_to`.
+    Renewal {
+        slot: u32,
+        valid_to: NaiveDate,
+    },
     /// `title` is the number of its title in the lists' texts.
     Trial {
         kind: TrialKind,
@@ -153,7 +166,9 @@ impl Record {
         EventRef {
             position,
             id: self.id,
-            event_type: EVENT_TYPES[usize::from(self.event_type)],
+            event_type: self
+                .event_type
+                .expect("an event ref names an applied event"),
             occurred_on: self.occurred_on,
             recorded_at: self.recorded_at,
             hash: self.hash,
@@ -229,7 +244,7 @@ impl Projection {
     /// some events only).
     pub fn hash_at(&self, position: u64) -> Option<Hash> {
         self.record(position)
-            .filter(|record| record.event_type != GAP)
+            .filter(|record| record.event_type.is_some())
             .map(|record| record.hash)
     }
 
@@ -279,7 +294,7 @@ impl Projection {
                 hash: Hash::GENESIS,
                 recorded_at: before,
                 occurred_on: event.occurred_on,
-                event_type: GAP,
+                event_type: None,
                 fact: Fact::Nothing,
             });
         }
@@ -293,7 +308,7 @@ impl Projection {
         } else {
             Fact::Nothing
         };
-        let event_type = u8::try_from(event.data.type_index()).expect("sixteen event types");
+        let event_type = Some(event.data.event_type());
         self.lists
             .list_fact(event.occurred_on, &fact, event.position);
         self.records.push(Record {
@@ -366,17 +381,20 @@ impl Projection {
                 }
             }
             EventData::PersonPlacedInEmployment(placed) => {
-                let person = self.persons.number(&placed.person_ref);
+                let person = self.persons.number(&person_key(&placed.person_ref));
                 let employment_type = placed.employment_type;
                 let enterprise = placed
                     .enterprise_id
                     .and_then(|id| self.enterprise_slots.get(&id).copied())
                     .unwrap_or(NONE);
                 self.count_placement(year, person, employment_type, enterprise, 1);
+                let life = self.lives.start(event.position, event.occurred_on);
+                self.placement_slots.insert(placed.placement_id, life);
                 Fact::Placement {
                     person,
                     employment_type,
                     enterprise,
+                    life,
                 }
             }
             EventData::GrantAwarded(awarded) => {
@@ -454,9 +472,28 @@ impl Projection {
                 });
                 Fact::Retraction { target }
             }
-            // Catalogue 2's events move no figure of the status yet: the grant's money paid
-            // and returned, renewals and conclusions are listed with their streams; retention
-            // and the revised targets are folded by `targets` (issue 14).
+            EventData::PlacementEnded(ended) => self.end_placement(&ended.placement_id, event),
+            EventData::AgreementRenewed(renewed) => {
+                let slot = self.agreement_slots.get(&renewed.agreement_id).copied();
+                let running = |slot: &u32| {
+                    let agreement = &self.agreements[*slot as usize];
+                    !agreement.retracted && agreement.ended.is_none()
+                };
+                match slot.filter(running) {
+                    Some(slot) => {
+                        let renewal = (event.position, event.occurred_on, renewed.valid_to);
+                        self.change_agreement(slot, |agreement| agreement.renewals.push(renewal));
+                        Fact::Renewal {
+                            slot,
+                            valid_to: renewed.valid_to,
+                        }
+                    }
+                    None => Fact::Nothing,
+                }
+            }
+            // The grant's money paid and returned and a trial's conclusion move no figure:
+            // `grants_total_ore` is what was awarded (CONTRACT §11); they are read from their
+            // streams.
             EventData::StrategyRevised(revised) => {
                 self.revisions.push(Revision {
                     revised: revised.clone(),
@@ -467,11 +504,25 @@ impl Projection {
                 });
                 Fact::Revision(slot(self.revisions.len() - 1))
             }
-            EventData::PlacementEnded(_)
-            | EventData::GrantPaid(_)
+            EventData::GrantPaid(_)
             | EventData::GrantReturned(_)
-            | EventData::AgreementRenewed(_)
             | EventData::TrialConcluded(_) => Fact::Nothing,
+        }
+    }
+
+    /// A placement ended: its life ends, if it stands and has not ended yet.
+    fn end_placement(&mut self, placement_id: &Uuid, event: &StoredEvent) -> Fact {
+        let life = self.placement_slots.get(placement_id).copied();
+        let open = |life: &u32| {
+            let life = self.lives.get(*life);
+            life.ended_on.is_none() && !self.retracted.contains(&life.position)
+        };
+        match life.filter(open) {
+            Some(life) => {
+                self.lives.set_end(life, Some(event.occurred_on));
+                Fact::PlacementEnding { life }
+            }
+            None => Fact::Nothing,
         }
     }
 
@@ -502,7 +553,9 @@ impl Projection {
                 person,
                 employment_type,
                 enterprise,
+                ..
             } => self.count_placement(year, person, employment_type, enterprise, -1),
+            Fact::PlacementEnding { life } => self.lives.set_end(life, None),
             Fact::Grant {
                 funder,
                 goals,
@@ -519,6 +572,11 @@ impl Projection {
                 if agreement.ended.map(|(id, _)| id) == Some(record.id) {
                     agreement.ended = None;
                 }
+            }),
+            Fact::Renewal { slot, .. } => self.change_agreement(slot, |agreement| {
+                agreement
+                    .renewals
+                    .retain(|(position, _, _)| *position != target);
             }),
             Fact::Trial { kind, goals, .. } => self.count_trial(year, kind, goals, -1),
             Fact::Trend { kind, .. } => self.years.at(year).trends[trend_index(kind)] -= 1,
@@ -544,6 +602,7 @@ impl Projection {
             position: signing.position,
             signed_on: signing.occurred_on,
             valid_to,
+            renewals: Vec::new(),
             retracted: false,
             ended: None,
         };
@@ -738,7 +797,15 @@ impl Past {
                     person,
                     employment_type,
                     enterprise,
-                } => past.count_placement(year, person, employment_type, enterprise, 1),
+                    life,
+                } => {
+                    past.count_placement(year, person, employment_type, enterprise, 1);
+                    let started = past.lives.start(at, record.occurred_on);
+                    debug_assert_eq!(started, life, "lives are started in the same order");
+                }
+                Fact::PlacementEnding { life } => {
+                    past.lives.set_end(life, Some(record.occurred_on));
+                }
                 Fact::Grant {
                     funder,
                     goals,
@@ -758,6 +825,10 @@ impl Past {
                 Fact::Ending(slot) => {
                     let ending = (record.id, record.occurred_on);
                     past.change_agreement(slot, |agreement| agreement.ended = Some(ending));
+                }
+                Fact::Renewal { slot, valid_to } => {
+                    let renewal = (at, record.occurred_on, valid_to);
+                    past.change_agreement(slot, |agreement| agreement.renewals.push(renewal));
                 }
                 Fact::Trial { kind, goals, .. } => past.count_trial(year, kind, goals, 1),
                 Fact::Trend { kind, .. } => past.years.at(year).trends[trend_index(kind)] += 1,
@@ -782,4 +853,15 @@ impl Past {
 /// A slot number: entities and retractions are counted in `u32`.
 fn slot(index: usize) -> u32 {
     u32::try_from(index).expect("fewer than 4 billion entities")
+}
+
+/// The key a person is counted by: `person_ref` in upper case. New input is stored upper case
+/// (CONTRACT §8), but logs written before that rule may hold `sla-p-1` beside `SLA-P-1`, the
+/// same person; the fold counts them once. Costs nothing for a reference already upper case.
+fn person_key(person_ref: &str) -> std::borrow::Cow<'_, str> {
+    if person_ref.bytes().any(|byte| byte.is_ascii_lowercase()) {
+        std::borrow::Cow::Owned(person_ref.to_ascii_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(person_ref)
+    }
 }

@@ -118,6 +118,32 @@ impl<K> Default for EntryQuery<K> {
     }
 }
 
+/// GET /api/v1/agreements, and the web's list of agreements: `year` as in `EntryQuery` (active
+/// at its end, as `agreements.active` counts them), or `signed_in` a year (as
+/// `agreements.signed` counts them: the flow the strategy tracks report); `kinds` any of them
+/// (empty: every kind), so one track's figure of two kinds has one list.
+#[derive(Clone, Debug, Default)]
+pub struct AgreementQuery {
+    pub year: Option<i32>,
+    pub signed_in: Option<i32>,
+    pub kinds: Vec<AgreementKind>,
+    /// Matched, ignoring case, inside the counterparty.
+    pub q: Option<String>,
+    pub paging: Paging,
+}
+
+impl From<EntryQuery<AgreementKind>> for AgreementQuery {
+    fn from(query: EntryQuery<AgreementKind>) -> Self {
+        AgreementQuery {
+            year: query.year,
+            signed_in: None,
+            kinds: query.kind.into_iter().collect(),
+            q: query.q,
+            paging: query.paging,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnterpriseHit {
     /// The registration's position.
@@ -252,6 +278,7 @@ impl Projection {
                     person,
                     employment_type,
                     enterprise: at,
+                    ..
                 } => {
                     let wanted = query.employment_type.is_none_or(|t| t == employment_type)
                         && enterprise.is_none_or(|slot| slot == at)
@@ -311,8 +338,9 @@ impl Projection {
         )
     }
 
-    /// The agreements that match, in signing order; with a year, those active at its end.
-    pub fn agreements(&self, query: &EntryQuery<AgreementKind>) -> Page<AgreementHit> {
+    /// The agreements that match, in signing order; with a year, those active at its end;
+    /// with `signed_in`, those signed in that year.
+    pub fn agreements(&self, query: &AgreementQuery) -> Page<AgreementHit> {
         self.lists.check_kept();
         let needle = Needle::new(&query.q);
         let matches = self
@@ -324,7 +352,10 @@ impl Projection {
                     && query
                         .year
                         .is_none_or(|year| agreement.active_at_end_of(year))
-                    && query.kind.is_none_or(|kind| kind == agreement.kind)
+                    && query
+                        .signed_in
+                        .is_none_or(|year| agreement.signed_on.year() == year)
+                    && (query.kinds.is_empty() || query.kinds.contains(&agreement.kind))
                     && needle.in_any(&[self.lists.name(self.lists.counterparties[*slot])])
             });
         page(matches, query.paging, |(_, agreement)| AgreementHit {

@@ -41,6 +41,17 @@ enum Step {
         /// At an open enterprise (on its registration day, so that any closure follows it).
         at: Option<Index>,
     },
+    /// A `PlacementEnded` of a placement that stands and has not ended (catalogue 2).
+    EndPlacement {
+        pick: Index,
+        after_days: u16,
+    },
+    /// An `AgreementRenewed` of a running agreement (catalogue 2).
+    Renew {
+        pick: Index,
+        after_days: u16,
+        valid_days: u16,
+    },
     Grant {
         day: u16,
         funder: u8,
@@ -134,6 +145,11 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (any::<Index>(), day(), 0..10i64, 0..10i64).prop_map(
             |(pick, day, people, trials)| Step::Revise { pick, day, people, trials }
         ),
+        2 => (any::<Index>(), 0..400u16)
+            .prop_map(|(pick, after_days)| Step::EndPlacement { pick, after_days }),
+        1 => (any::<Index>(), 0..900u16, 0..900u16).prop_map(
+            |(pick, after_days, valid_days)| Step::Renew { pick, after_days, valid_days }
+        ),
         2 => any::<Index>().prop_map(|pick| Step::Retract { pick }),
     ]
 }
@@ -156,6 +172,10 @@ struct Model {
     endings: HashMap<Uuid, (common::Ids, NaiveDate)>,
     /// Every strategy adopted, to revise (a revision of a retracted one is never stored).
     strategies: Vec<(common::Ids, NaiveDate, i32)>,
+    /// Placements that stand and have not ended, with their start.
+    open_placements: Vec<(common::Ids, NaiveDate)>,
+    /// Placement endings, to reopen their placement when one is retracted.
+    placement_endings: HashMap<Uuid, (common::Ids, NaiveDate)>,
 }
 
 fn date_after(start: NaiveDate, days: u16) -> NaiveDate {
@@ -219,7 +239,12 @@ impl Model {
                 at,
             } => {
                 let employment_type = EMPLOYMENT_TYPES[usize::from(*employment_type)];
-                let person = format!("p{person}");
+                // `p1` and `P1` are one person (CONTRACT §8): logs from before that rule may
+                // hold both spellings, and the fold counts them once.
+                let person = match person {
+                    0..=2 => format!("p{person}"),
+                    other => format!("P{}", other - 3),
+                };
                 let open = &self.open_enterprises;
                 let at = at
                     .filter(|_| !open.is_empty())
@@ -228,7 +253,35 @@ impl Model {
                     Some((ids, registered_on)) => (registered_on.to_string(), Some(ids.entity)),
                     None => (day_date(*day), None),
                 };
-                Some(log.place_at(&on, &person, employment_type, enterprise))
+                let ids = log.place_ids(&on, &person, employment_type, enterprise);
+                self.open_placements.push((ids, common::date(&on)));
+                Some(ids.event)
+            }
+            Step::EndPlacement { pick, after_days } => {
+                if self.open_placements.is_empty() {
+                    return;
+                }
+                let (ids, started_on) = self
+                    .open_placements
+                    .swap_remove(pick.index(self.open_placements.len()));
+                let ending =
+                    log.end_placement(&date_after(started_on, *after_days).to_string(), ids);
+                self.placement_endings.insert(ending, (ids, started_on));
+                Some(ending)
+            }
+            Step::Renew {
+                pick,
+                after_days,
+                valid_days,
+            } => {
+                if self.running_agreements.is_empty() {
+                    return;
+                }
+                let (ids, signed_on) =
+                    self.running_agreements[pick.index(self.running_agreements.len())];
+                let on = date_after(signed_on, *after_days);
+                let valid_to = date_after(on, *valid_days).to_string();
+                Some(log.renew(&on.to_string(), ids, &valid_to))
             }
             Step::Grant {
                 day,
@@ -321,6 +374,8 @@ impl Model {
                 let targets = [
                     (Metric::PeopleEmployed, *people),
                     (Metric::TrialsStarted, *trials),
+                    (Metric::RetentionSixMonthsPct, *people * 10),
+                    (Metric::AgreementsActive, *trials),
                 ]
                 .map(|(metric, value)| Target {
                     metric,
@@ -353,6 +408,12 @@ impl Model {
         self.open_enterprises.retain(|(ids, _)| ids.event != target);
         self.running_agreements
             .retain(|(ids, _)| ids.event != target);
+        self.open_placements.retain(|(ids, _)| ids.event != target);
+        if let Some((ids, started_on)) = self.placement_endings.remove(&target) {
+            if self.retractable.contains(&ids.event) {
+                self.open_placements.push((ids, started_on));
+            }
+        }
         if let Some((ids, created_on)) = self.endings.remove(&target) {
             // A retracted closure or ending reopens its entity, unless that is gone too.
             let kind_of = |event: Uuid| self.log.events.iter().find(|e| e.id == event).unwrap();
@@ -381,23 +442,79 @@ fn build(steps: &[Step]) -> Log {
 fn observe(projection: &Projection) -> Value {
     let statuses: Vec<_> = YEARS.map(|year| projection.status(year)).collect();
     let targets: Vec<_> = YEARS.map(|year| projection.targets(year)).collect();
+    let retention: Vec<_> = YEARS
+        .flat_map(|year| {
+            let on_days =
+                RETENTION_DAYS.map(|day| projection.retention_on(year, common::date(day)));
+            std::iter::once(projection.retention(year)).chain(on_days)
+        })
+        .collect();
     let histories: Vec<_> = YEARS
         .flat_map(|from| (from..=*YEARS.end()).map(move |to| (from, to)))
         .map(|(from, to)| projection.history(from, to))
         .collect();
     json!({"position": projection.position(), "statuses": statuses, "targets": targets,
-           "histories": histories})
+           "histories": histories, "retention": retention})
 }
 
-/// The status of `year` recounted from scratch, straight from the words of CONTRACT §4.
-fn recount(events: &[StoredEvent], year: i32) -> Value {
-    let retracted: HashSet<Uuid> = events
+/// Days retention is measured on besides the fold's own as-of day (in these logs every event
+/// is recorded on 2023-11-14).
+const RETENTION_DAYS: [&str; 5] = [
+    "2020-06-30",
+    "2021-12-31",
+    "2023-03-01",
+    "2024-07-01",
+    "2026-01-31",
+];
+
+/// Retention of `year` on the day `as_of`, recounted from scratch from CONTRACT §11's words.
+fn recount_retention(events: &[StoredEvent], year: i32, as_of: NaiveDate) -> Value {
+    let retracted = retracted_ids(events);
+    let standing = || events.iter().filter(|event| !retracted.contains(&event.id));
+    let ended_on: HashMap<Uuid, NaiveDate> = standing()
+        .filter_map(|event| match &event.data {
+            EventData::PlacementEnded(ended) => Some((ended.placement_id, event.occurred_on)),
+            _ => None,
+        })
+        .collect();
+    let (mut started, mut measured, mut retained) = (0u64, 0u64, 0u64);
+    for event in standing().filter(|event| event.occurred_on.year() == year) {
+        let EventData::PersonPlacedInEmployment(placed) = &event.data else {
+            continue;
+        };
+        started += 1;
+        let six_months = event
+            .occurred_on
+            .checked_add_months(chrono::Months::new(6))
+            .unwrap();
+        if six_months <= as_of {
+            measured += 1;
+            let ended_early = ended_on
+                .get(&placed.placement_id)
+                .is_some_and(|on| *on < six_months);
+            retained += u64::from(!ended_early);
+        }
+    }
+    // Rounded half away from zero to tenths, as the projection does.
+    let pct = (measured > 0).then(|| (retained * 2000 / measured).div_ceil(2));
+    json!({"year": year, "as_of": as_of, "started": started, "measured": measured,
+           "retained": retained, "too_recent": started - measured,
+           "retention_pct": pct.map(|tenths| tenths as f64 / 10.0)})
+}
+
+fn retracted_ids(events: &[StoredEvent]) -> HashSet<Uuid> {
+    events
         .iter()
         .filter_map(|event| match &event.data {
             EventData::EventRetracted(retraction) => Some(retraction.event_id),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The status of `year` recounted from scratch, straight from the words of CONTRACT §4.
+fn recount(events: &[StoredEvent], year: i32) -> Value {
+    let retracted = retracted_ids(events);
     let standing: Vec<&StoredEvent> = events
         .iter()
         .filter(|event| !retracted.contains(&event.id))
@@ -424,11 +541,12 @@ fn recount(events: &[StoredEvent], year: i32) -> Value {
     let mut closures = HashMap::new();
     let mut signings = HashMap::new();
     let mut endings = HashMap::new();
+    let mut renewals: HashMap<Uuid, Vec<(NaiveDate, u64, NaiveDate)>> = HashMap::new();
     for event in &standing {
         let this_year = in_year(event);
         match &event.data {
             EventData::PersonPlacedInEmployment(placed) if this_year => {
-                persons.insert(placed.person_ref.clone());
+                persons.insert(placed.person_ref.to_uppercase());
                 *by_type
                     .get_mut(&name(json!(placed.employment_type)))
                     .unwrap() += 1;
@@ -458,6 +576,13 @@ fn recount(events: &[StoredEvent], year: i32) -> Value {
             EventData::AgreementEnded(ended) => {
                 endings.insert(ended.agreement_id, event.occurred_on);
             }
+            EventData::AgreementRenewed(renewed) => {
+                let renewal = (event.occurred_on, event.position, renewed.valid_to);
+                renewals
+                    .entry(renewed.agreement_id)
+                    .or_default()
+                    .push(renewal);
+            }
             _ => {}
         }
     }
@@ -481,7 +606,14 @@ fn recount(events: &[StoredEvent], year: i32) -> Value {
             *signed_by_kind.get_mut(&name(json!(signed.kind))).unwrap() += 1;
         }
         let not_ended = endings.get(agreement_id).is_none_or(|on| *on > year_end);
-        let valid = signed.valid_to.is_none_or(|valid_to| valid_to >= year_end);
+        // The valid_to in force at the year's end: the latest renewal dated by then, else the
+        // signing's (CONTRACT §11).
+        let renewed = renewals
+            .get(agreement_id)
+            .and_then(|all| all.iter().filter(|(on, _, _)| *on <= year_end).max())
+            .map(|(_, _, valid_to)| *valid_to);
+        let valid_to = renewed.or(signed.valid_to);
+        let valid = valid_to.is_none_or(|valid_to| valid_to >= year_end);
         agreements_active += u64::from(*signed_on <= year_end && not_ended && valid);
     }
 
@@ -511,11 +643,14 @@ fn count_goals(goals: &mut BTreeMap<u8, u64>, tags: &[u8]) {
     }
 }
 
-/// Drops `as_of_position` everywhere, and the named event from every `retracted_events`.
+/// Drops `as_of_position` everywhere, and the named event from every `retracted_events`; and
+/// retention's `as_of` day, which the retraction's own recording may move on (the counts must
+/// still agree: in these logs every event is recorded on the same day).
 fn without_positions(value: &mut Value, retracted: Uuid) {
     match value {
         Value::Object(members) => {
             members.remove("as_of_position");
+            members.remove("as_of");
             if let Some(Value::Array(listed)) = members.get_mut("retracted_events") {
                 listed.retain(|event| event["id"] != json!(retracted));
             }
@@ -540,6 +675,11 @@ proptest! {
         for year in YEARS {
             let status = serde_json::to_value(projection.status(year)).unwrap();
             prop_assert_eq!(status, recount(&log.events, year), "year {}", year);
+            for day in RETENTION_DAYS {
+                let retention = serde_json::to_value(projection.retention_on(year, common::date(day))).unwrap();
+                let expected = recount_retention(&log.events, year, common::date(day));
+                prop_assert_eq!(retention, expected, "year {} on {}", year, day);
+            }
         }
     }
 
@@ -603,8 +743,8 @@ proptest! {
                     (from + 1..=to).map(|year| projection.status(year).enterprises.registered).sum();
                 prop_assert_eq!(bridge.registered, registered_in_range);
                 let listed = [
-                    ("EnterpriseRegistered", &bridge.registered_events),
-                    ("EnterpriseClosed", &bridge.closed_events),
+                    (EventType::EnterpriseRegistered, &bridge.registered_events),
+                    (EventType::EnterpriseClosed, &bridge.closed_events),
                 ];
                 for (event_type, events) in listed {
                     prop_assert!(events.windows(2).all(|pair| pair[0].position < pair[1].position));
@@ -701,7 +841,7 @@ fn observe_lists(projection: &Projection) -> Value {
                 "enterprises": enterprises,
                 "placements": format!("{:?}", projection.placements(&placements)),
                 "grants": format!("{:?}", projection.grants(&EntryQuery { year, ..EntryQuery::default() })),
-                "agreements": format!("{:?}", projection.agreements(&EntryQuery { year, ..EntryQuery::default() })),
+                "agreements": format!("{:?}", projection.agreements(&EntryQuery { year, ..EntryQuery::default() }.into())),
                 "trials": format!("{:?}", projection.trials(&EntryQuery { year, ..EntryQuery::default() })),
                 "trends": format!("{:?}", projection.trends(&EntryQuery { year, ..EntryQuery::default() })),
             })
@@ -733,7 +873,7 @@ proptest! {
                 projection.placements(&PlacementQuery { year, paging, ..PlacementQuery::default() })
             });
             let grants = all_pages(size, |paging| projection.grants(&EntryQuery { year, paging, ..EntryQuery::default() }));
-            let agreements = all_pages(size, |paging| projection.agreements(&EntryQuery { year, paging, ..EntryQuery::default() }));
+            let agreements = all_pages(size, |paging| projection.agreements(&EntryQuery { year, paging, ..EntryQuery::default() }.into()));
             let trials = all_pages(size, |paging| projection.trials(&EntryQuery { year, paging, ..EntryQuery::default() }));
             let trends = all_pages(size, |paging| projection.trends(&EntryQuery { year, paging, ..EntryQuery::default() }));
 
@@ -754,7 +894,7 @@ proptest! {
             let persons: HashSet<String> = placements
                 .iter()
                 .map(|hit| match &event_at(&log, hit.position).data {
-                    EventData::PersonPlacedInEmployment(placed) => placed.person_ref.clone(),
+                    EventData::PersonPlacedInEmployment(placed) => placed.person_ref.to_uppercase(),
                     other => panic!("a placement hit names {other:?}"),
                 })
                 .collect();

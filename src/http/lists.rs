@@ -18,8 +18,8 @@ use impact_events::{
     AgreementKind, EmploymentType, EnterpriseKind, EventData, StoredEvent, TrendKind, TrialKind,
 };
 use impact_projections::{
-    EnterpriseQuery, EntryQuery, GrantKind, Page, Paging, PlacementQuery, Projection,
-    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX,
+    AgreementQuery, EnterpriseQuery, EntryQuery, GrantKind, Page, Paging, PlacementQuery,
+    Projection, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -350,7 +350,7 @@ pub async fn list_grants(
 pub async fn list_agreements(
     state: &AppState,
     as_of: &AsOf,
-    query: EntryQuery<AgreementKind>,
+    query: AgreementQuery,
 ) -> Result<ListPage<AgreementItem>, ApiError> {
     let find = move |projection: &Projection| projection.agreements(&query);
     let item = |hit: &impact_projections::AgreementHit, event: StoredEvent| match event.data {
@@ -555,7 +555,9 @@ pub async fn agreements(
 ) -> Result<Json<ListPage<AgreementItem>>, ApiError> {
     let params = read_params(&uri, &["year", "kind"])?;
     let query = entry_query(&params, &impact_projections::AGREEMENT_KINDS)?;
-    Ok(Json(list_agreements(&state, &params.as_of(), query).await?))
+    Ok(Json(
+        list_agreements(&state, &params.as_of(), query.into()).await?,
+    ))
 }
 
 /// The trials (internal trials and trial actions).

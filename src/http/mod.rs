@@ -56,6 +56,8 @@ pub struct AppState {
     pub access_log: Arc<AccessLog>,
     /// The municipality the annual report names in its page footer (setting `municipality`).
     pub municipality: Option<Arc<str>>,
+    /// With the log in a cluster: where web sessions are kept for every ledger server.
+    pub shared_sessions: Option<Arc<dyn crate::vault::Vault>>,
 }
 
 pub fn router(state: AppState) -> Router {

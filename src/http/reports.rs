@@ -12,6 +12,7 @@ use super::figures::{parse_year, resolve_position, AsOf};
 use super::AppState;
 use crate::auth::Caller;
 use crate::reports::csv::Separator;
+use crate::reports::html::Downloads;
 use crate::reports::{self, Format, Lang};
 
 /// The query of the report. Every member is text: a flattened query struct cannot hold typed
@@ -92,6 +93,7 @@ pub async fn annual(
     let rendering = query.rendering()?;
     let position = resolve_position(&state, &query.as_of)?;
     let ledger = state.ledger.clone();
+    let listed = rendering.format.listed();
     // An "as of" report may fold the log: it holds one of the few fold permits.
     let permit = match position {
         Some(_) => Some(
@@ -106,7 +108,7 @@ pub async fn annual(
     // Folding a past position and naming the listed events both read the log.
     let mut report = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        reports::annual_report(&ledger, year, position)
+        reports::annual_report(&ledger, year, position, listed)
     })
     .await
     .map_err(internal)?
@@ -142,7 +144,7 @@ fn respond(report: &reports::AnnualReport, rendering: &Rendering) -> Response {
             (StatusCode::OK, headers, body).into_response()
         }
         Format::Html => {
-            let body = reports::html::render(report, rendering.lang);
+            let body = reports::html::render(report, rendering.lang, Downloads::Linked);
             let content_type = HeaderValue::from_static("text/html; charset=utf-8");
             (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
         }

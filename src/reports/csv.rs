@@ -12,6 +12,8 @@
 //! leading tab or CR, so that a spreadsheet shows the text instead of running it as a formula,
 //! whichever separator it splits on.
 
+use impact_projections::Actual;
+
 use super::words::{self, Lang, NumberStyle};
 use super::AnnualReport;
 
@@ -374,7 +376,14 @@ fn target_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
         );
         rows.count(metric, lang.pick("mål", "target"), target.target);
         match target.actual {
-            Some(actual) => rows.count(metric, lang.pick("faktisk", "actual"), actual),
+            Some(Actual::Count(actual)) => {
+                rows.count(metric, lang.pick("faktisk", "actual"), actual)
+            }
+            Some(actual @ Actual::Tenths(_)) => rows.push(
+                metric,
+                lang.pick("faktisk (%)", "actual (%)"),
+                Value::OneDecimal(Some(actual.to_f64())),
+            ),
             None => rows.push(
                 metric,
                 lang.pick("faktisk", "actual"),

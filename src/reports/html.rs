@@ -9,6 +9,7 @@ use impact_events::{Hash, Metric, Per};
 use impact_projections::{EventRef, TargetStatus, Targets};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+use super::tracks;
 use super::words::{self, Lang, NumberStyle};
 use super::AnnualReport;
 
@@ -18,13 +19,26 @@ const BAR_PERCENT_MAX: f64 = 150.0;
 const BAR_WIDTH: f64 = 480.0;
 /// Hash digits shown in the audit trail's tables; it has the head hash in full.
 const HASH_PREFIX_DIGITS: usize = 8;
+/// The most events a table of the page names (registered, closed, retracted): a municipality
+/// has a few dozen enterprises, but a large log registers thousands a year, and a page of
+/// all of them is megabytes that nobody reads. The CSV and JSON renderings name every one.
+pub const EVENTS_SHOWN_MAX: usize = 50;
+
+/// Where a capped table points for the rest: links to this report's CSV and JSON (served
+/// over HTTP), or the commands that make them (a page printed by `impact-ledger report`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Downloads {
+    Linked,
+    Commands,
+}
 
 /// The page, as a string of HTML.
-pub fn render(report: &AnnualReport, lang: Lang) -> String {
+pub fn render(report: &AnnualReport, lang: Lang, downloads: Downloads) -> String {
     let page = Page {
         report,
         lang,
         numbers: NumberStyle::of(lang),
+        downloads,
     };
     page.document().into_string()
 }
@@ -33,6 +47,7 @@ struct Page<'a> {
     report: &'a AnnualReport,
     lang: Lang,
     numbers: NumberStyle,
+    downloads: Downloads,
 }
 
 impl Page<'_> {
@@ -86,6 +101,7 @@ impl Page<'_> {
                         (self.masthead())
                         (self.headline())
                         (self.attainment())
+                        (self.tracks())
                         (self.bridge())
                         (self.employment_and_enterprises())
                         (self.grants())
@@ -195,11 +211,43 @@ impl Page<'_> {
                 @for target in &targets.targets {
                     (self.target_bar(targets, target))
                 }
+                h3 { (self.pick("Kan målene nås i perioden?", "Can the targets be reached in the period?")) }
+                ul.reachable {
+                    @for target in &targets.targets {
+                        li { strong { (capitalised(words::metric(self.lang, target.metric))) } ": "
+                            (words::reachable(self.lang, target)) }
+                    }
+                }
                 p.note {
                     (self.pick(
                         "Den lodrette streg er målet (100 %). Søjler over 150 % er afkortet; tallet står til højre.",
                         "The vertical line is the target (100 %). Bars beyond 150 % are cut short; the number is on the right.",
                     ))
+                }
+            }
+        }
+    }
+
+    /// The eight strategy tracks and the figure that measures each now.
+    fn tracks(&self) -> Markup {
+        html! {
+            section {
+                h2 { (self.pick("De otte strategispor", "The eight strategy tracks")) }
+                table.tracks {
+                    thead { tr {
+                        th scope="col" { (self.pick("Spor", "Track")) }
+                        th.number scope="col" { (self.pick("Tal", "Figure")) }
+                        th scope="col" { (self.pick("Måles nu ved", "Measured now by")) }
+                    } }
+                    tbody {
+                        @for track in tracks::tracks(self.lang, &self.report.status) {
+                            tr {
+                                th scope="row" { (track.name) }
+                                td.number { (track.figure) }
+                                td { (track.measure) }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -228,7 +276,7 @@ impl Page<'_> {
                             td.number { (self.count(target.target)) }
                             td.number { (target.actual.map_or_else(
                                 || words::not_measured(lang).to_owned(),
-                                |actual| self.count(actual),
+                                |actual| words::figure(lang, actual),
                             )) }
                             td.number.nowrap { (self.percent(target.attainment_pct)) }
                             td.number { @match outlook.and_then(|outlook| outlook.forecast) {
@@ -277,7 +325,7 @@ impl Page<'_> {
                         (self.pick("faktisk ", "actual ")) strong {
                             (target.actual.map_or_else(
                                 || words::not_measured(lang).to_owned(),
-                                |actual| self.count(actual),
+                                |actual| words::figure(lang, actual),
                             ))
                         }
                         " · " (self.pick("mål ", "target ")) strong { (self.count(target.target)) }
@@ -386,12 +434,14 @@ impl Page<'_> {
         }
     }
 
-    /// The enterprises of a bridge term by name and date; `traced` adds each event's log
-    /// position and hash, for the audit trail (the body leaves them out).
+    /// The enterprises of a bridge term by name and date, the first `EVENTS_SHOWN_MAX`;
+    /// `traced` adds each event's log position and hash, for the audit trail (the body leaves
+    /// them out).
     fn event_table(&self, events: &[EventRef], traced: bool) -> Markup {
         if events.is_empty() {
             return html! { p.muted { (self.pick("Ingen.", "None.")) } };
         }
+        let shown = &events[..events.len().min(EVENTS_SHOWN_MAX)];
         html! {
             table.events {
                 thead { tr {
@@ -403,7 +453,7 @@ impl Page<'_> {
                     }
                 } }
                 tbody {
-                    @for event in events {
+                    @for event in shown {
                         tr {
                             td { (self.report.label(event.position).unwrap_or("–")) }
                             td.nowrap { (event.occurred_on) }
@@ -412,6 +462,45 @@ impl Page<'_> {
                                 td.hash { (hash_prefix(event.hash)) }
                             }
                         }
+                    }
+                }
+            }
+            (self.rest(shown.len(), events.len()))
+        }
+    }
+
+    /// Under a table cut at `EVENTS_SHOWN_MAX` rows: how many there are, and where every one
+    /// of them is named.
+    fn rest(&self, shown: usize, total: usize) -> Markup {
+        if shown >= total {
+            return html! {};
+        }
+        let report = self.report;
+        let (shown, total) = (self.count(shown as u64), self.count(total as u64));
+        let download = |format: &str| {
+            format!(
+                "?format={format}&at_position={}&lang={}",
+                report.as_of_position,
+                self.lang.tag()
+            )
+        };
+        let command = |format: &str| {
+            format!(
+                "impact-ledger report --year {} --at-position {} --format {format}",
+                report.year, report.as_of_position
+            )
+        };
+        html! {
+            p.note.rest {
+                (self.pick("Viser de første ", "Showing the first ")) (shown)
+                (self.pick(" af ", " of ")) strong { (total) } ". "
+                (self.pick("Alle står i rapportens downloads: ", "All of them are in the report's downloads: "))
+                @match self.downloads {
+                    Downloads::Linked => {
+                        a href=(download("csv")) { "CSV" } " · " a href=(download("json")) { "JSON" }
+                    }
+                    Downloads::Commands => {
+                        code { (command("csv")) } (self.pick(" eller ", " or ")) code { (command("json")) }
                     }
                 }
             }
@@ -579,7 +668,7 @@ impl Page<'_> {
                             th.number scope="col" { (self.pick("Tilbagekaldt ved position", "Retracted at position")) }
                         } }
                         tbody {
-                            @for retracted in &history.retracted_events {
+                            @for retracted in history.retracted_events.iter().take(EVENTS_SHOWN_MAX) {
                                 tr {
                                     td {
                                         (capitalised(words::event_type(self.lang, retracted.event.event_type)))
@@ -595,6 +684,7 @@ impl Page<'_> {
                             }
                         }
                     }
+                    (self.rest(history.retracted_events.len().min(EVENTS_SHOWN_MAX), history.retracted_events.len()))
                 }
             }
         }

@@ -10,11 +10,12 @@
 
 pub mod csv;
 pub mod html;
+pub mod tracks;
 pub mod words;
 
 use std::collections::BTreeMap;
 
-use impact_events::{EventData, Hash, RecordedAt, StoredEvent};
+use impact_events::{EventData, EventType, Hash, RecordedAt, StoredEvent};
 use impact_projections::{EventRef, History, Projection, Status, Targets};
 use serde::{Serialize, Serializer};
 
@@ -41,6 +42,33 @@ impl Format {
             "csv" => Some(Format::Csv),
             "html" => Some(Format::Html),
             _ => None,
+        }
+    }
+
+    /// How many of each list's events the rendering names: the page for people shows the first
+    /// `html::EVENTS_SHOWN_MAX` of each (a large log registers thousands of enterprises a year);
+    /// the downloads name every one.
+    pub fn listed(self) -> Listed {
+        match self {
+            Format::Json | Format::Csv => Listed::Every,
+            Format::Html => Listed::First(html::EVENTS_SHOWN_MAX),
+        }
+    }
+}
+
+/// How many events of each list of the report (registered, closed, retracted) get a label read
+/// from the log: each is a read, so the page reads only those it shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listed {
+    Every,
+    First(usize),
+}
+
+impl Listed {
+    fn count(self) -> usize {
+        match self {
+            Listed::Every => usize::MAX,
+            Listed::First(count) => count,
         }
     }
 }
@@ -97,19 +125,22 @@ impl AnnualReport {
         }
     }
 
-    /// Every event the report lists, each once: the bridge's registrations and closures, the
-    /// retracted events and the retractions.
-    pub fn listed_events(&self) -> impl Iterator<Item = &EventRef> {
+    /// The events the report lists (the bridge's registrations and closures, the retracted
+    /// events and the retractions), the first of each list as `listed` says.
+    pub fn listed_events(&self, listed: Listed) -> impl Iterator<Item = &EventRef> {
+        let count = listed.count();
         let enterprises = &self.history.enterprises;
         let retracted = self
             .history
             .retracted_events
             .iter()
+            .take(count)
             .flat_map(|retracted| [&retracted.event, &retracted.retracted_by]);
         enterprises
             .registered_events
             .iter()
-            .chain(&enterprises.closed_events)
+            .take(count)
+            .chain(enterprises.closed_events.iter().take(count))
             .chain(retracted)
     }
 
@@ -125,13 +156,15 @@ impl AnnualReport {
 }
 
 /// The report of `year` as of log position `position` (`None`: the durable head), with the
-/// head's hash and time and the labels of the listed events read from the log.
+/// head's hash and time and the labels of the listed events read from the log (as many as
+/// `listed` says: `Format::listed` of the rendering asked for).
 ///
 /// Reads the log: call it from a blocking context.
 pub fn annual_report(
     ledger: &Ledger,
     year: i32,
     position: Option<u64>,
+    listed: Listed,
 ) -> Result<AnnualReport, StoreError> {
     let (report, position, head_recorded_at) = {
         let read = ledger.read.read().expect("read model lock");
@@ -155,7 +188,7 @@ pub fn annual_report(
         }
     };
     report.head_recorded_at = head_recorded_at;
-    report.event_labels = labels(ledger, &report)?;
+    report.event_labels = labels(ledger, &report, listed)?;
     report.checkpoint = checkpoint_at(ledger, report.as_of_position)?;
     Ok(report)
 }
@@ -207,12 +240,13 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
         }
         (None, None) => None,
     };
-    let mut report = annual_report(&ledger, args.year, position).context("reading the log")?;
+    let mut report = annual_report(&ledger, args.year, position, args.format.listed())
+        .context("reading the log")?;
     report.municipality = crate::config::check_municipality(args.municipality.clone())?;
     let bytes = match args.format {
         Format::Json => report.to_json(),
         Format::Csv => csv::render(&report, args.lang, args.sep),
-        Format::Html => html::render(&report, args.lang).into_bytes(),
+        Format::Html => html::render(&report, args.lang, html::Downloads::Commands).into_bytes(),
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes).context("writing the report")?;
@@ -247,14 +281,14 @@ fn checkpoint_at(ledger: &Ledger, position: u64) -> Result<String, StoreError> {
 }
 
 /// Reads each listed event from the log and names what it is about.
-fn labels(ledger: &Ledger, report: &AnnualReport) -> Result<BTreeMap<u64, String>, StoreError> {
+fn labels(
+    ledger: &Ledger,
+    report: &AnnualReport,
+    listed: Listed,
+) -> Result<BTreeMap<u64, String>, StoreError> {
     let mut labels = BTreeMap::new();
-    for event_ref in report.listed_events() {
-        let nameless = matches!(
-            event_ref.event_type,
-            "PersonPlacedInEmployment" | "EventRetracted"
-        );
-        if nameless || labels.contains_key(&event_ref.position) {
+    for event_ref in report.listed_events(listed) {
+        if !has_label(event_ref.event_type) || labels.contains_key(&event_ref.position) {
             continue;
         }
         let Some(event) = ledger.log.get(event_ref.position)? else {
@@ -265,6 +299,30 @@ fn labels(ledger: &Ledger, report: &AnnualReport) -> Result<BTreeMap<u64, String
         }
     }
     Ok(labels)
+}
+
+/// Whether an event of this type has a label: a name it carries or the name of the entity it
+/// is about. A placement and its ending name a person (a pseudonym, never shown in the
+/// report); a retraction is about an event, not an entity.
+fn has_label(event_type: EventType) -> bool {
+    match event_type {
+        EventType::PersonPlacedInEmployment
+        | EventType::PlacementEnded
+        | EventType::EventRetracted => false,
+        EventType::StrategyAdopted
+        | EventType::EnterpriseRegistered
+        | EventType::EnterpriseClosed
+        | EventType::GrantAwarded
+        | EventType::AgreementSigned
+        | EventType::AgreementEnded
+        | EventType::TrialStarted
+        | EventType::TrendNoted
+        | EventType::GrantPaid
+        | EventType::GrantReturned
+        | EventType::AgreementRenewed
+        | EventType::TrialConcluded
+        | EventType::StrategyRevised => true,
+    }
 }
 
 /// The name an event carries, or the name of the entity it is about.

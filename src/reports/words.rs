@@ -6,8 +6,10 @@
 use chrono::Datelike;
 use chrono_tz::Europe::Copenhagen;
 use impact_events::{
-    AgreementKind, EmploymentType, EnterpriseKind, Metric, Per, RecordedAt, TrendKind, TrialKind,
+    AgreementKind, EmploymentType, EnterpriseKind, EventType, Metric, Per, RecordedAt, TrendKind,
+    TrialKind,
 };
+use impact_projections::{Actual, TargetStatus};
 
 /// The language of a report's labels.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, utoipa::ToSchema)]
@@ -112,7 +114,86 @@ pub fn metric(lang: Lang, metric: Metric) -> &'static str {
     }
 }
 
-/// What a target shows for a metric this build does not measure yet.
+/// A target's figure as a reader reads it: a count, or a per cent with one decimal.
+pub fn figure(lang: Lang, actual: Actual) -> String {
+    let numbers = NumberStyle::of(lang);
+    match actual {
+        Actual::Count(count) => numbers.integer(count.into()),
+        Actual::Tenths(_) => format!("{}\u{a0}%", numbers.one_decimal(actual.to_f64())),
+    }
+}
+
+/// The committee's question, "can the target be reached in the period?", answered for one
+/// target in a sentence: yes or no by the forecast for the period's last year, with the
+/// yearly figures the forecast is drawn through.
+pub fn reachable(lang: Lang, target: &TargetStatus) -> String {
+    let numbers = NumberStyle::of(lang);
+    let percent = target.metric == Metric::RetentionSixMonthsPct;
+    let value = |value: f64| {
+        if percent {
+            format!("{}\u{a0}%", numbers.one_decimal(value))
+        } else {
+            numbers.forecast(value)
+        }
+    };
+    let goal = value(target.target as f64);
+    let Some(outlook) = &target.outlook else {
+        return lang
+            .pick("Kan ikke vurderes.", "Cannot be judged.")
+            .to_owned();
+    };
+    let points: Vec<String> = outlook
+        .basis
+        .points
+        .iter()
+        .map(|point| format!("{}: {}", point.year, figure(lang, point.value)))
+        .collect();
+    let basis = points.join("; ");
+    let year = outlook.basis.forecast_year;
+    match (outlook.forecast, outlook.on_track) {
+        (Some(forecast), Some(on_track)) => {
+            let (answer_da, answer_en) = if on_track {
+                ("Ja, hvis udviklingen fortsætter", "Yes, if the trend holds")
+            } else {
+                (
+                    "Nej, ikke med den nuværende udvikling",
+                    "No, not on the present trend",
+                )
+            };
+            let forecast = value(forecast);
+            match lang {
+                Lang::Da => format!(
+                    "{answer_da}: prognosen for {year} er {forecast} mod målet {goal} \
+                     (lineær tendens gennem årenes tal, {basis})."
+                ),
+                Lang::En => format!(
+                    "{answer_en}: the forecast for {year} is {forecast} against the target {goal} \
+                     (a linear trend through the yearly figures, {basis})."
+                ),
+            }
+        }
+        _ => {
+            let so_far = if points.is_empty() {
+                lang.pick("ingen endnu", "none yet").to_owned()
+            } else {
+                basis
+            };
+            match lang {
+                Lang::Da => format!(
+                    "Kan ikke vurderes endnu: en prognose kræver tal for mindst to år \
+                     (indtil nu {so_far})."
+                ),
+                Lang::En => format!(
+                    "Cannot be judged yet: a forecast needs figures for at least two years \
+                     (so far {so_far})."
+                ),
+            }
+        }
+    }
+}
+
+/// What a target shows for a figure there is nothing to measure for yet (retention before any
+/// placement of the year is six months old).
 pub fn not_measured(lang: Lang) -> &'static str {
     lang.pick("ikke målt endnu", "not measured yet")
 }
@@ -124,20 +205,29 @@ pub fn per(lang: Lang, per: Per) -> &'static str {
     }
 }
 
-/// What happened, for an event type name of the catalogue.
-pub fn event_type(lang: Lang, type_name: &str) -> &'static str {
-    match type_name {
-        "StrategyAdopted" => lang.pick("strategi vedtaget", "strategy adopted"),
-        "EnterpriseRegistered" => lang.pick("virksomhed registreret", "enterprise registered"),
-        "EnterpriseClosed" => lang.pick("virksomhed lukket", "enterprise closed"),
-        "PersonPlacedInEmployment" => lang.pick("ansættelsesforløb", "person placed in employment"),
-        "GrantAwarded" => lang.pick("bevilling", "grant awarded"),
-        "AgreementSigned" => lang.pick("aftale indgået", "agreement signed"),
-        "AgreementEnded" => lang.pick("aftale ophørt", "agreement ended"),
-        "TrialStarted" => lang.pick("forsøg startet", "trial started"),
-        "TrendNoted" => lang.pick("trend noteret", "trend noted"),
-        "EventRetracted" => lang.pick("tilbagekaldelse", "retraction"),
-        _ => lang.pick("ukendt hændelse", "unknown event"),
+/// What happened, for an event type of the catalogue.
+pub fn event_type(lang: Lang, event_type: EventType) -> &'static str {
+    match event_type {
+        EventType::StrategyAdopted => lang.pick("strategi vedtaget", "strategy adopted"),
+        EventType::EnterpriseRegistered => {
+            lang.pick("virksomhed registreret", "enterprise registered")
+        }
+        EventType::EnterpriseClosed => lang.pick("virksomhed lukket", "enterprise closed"),
+        EventType::PersonPlacedInEmployment => {
+            lang.pick("ansættelsesforløb", "person placed in employment")
+        }
+        EventType::GrantAwarded => lang.pick("bevilling", "grant awarded"),
+        EventType::AgreementSigned => lang.pick("aftale indgået", "agreement signed"),
+        EventType::AgreementEnded => lang.pick("aftale ophørt", "agreement ended"),
+        EventType::TrialStarted => lang.pick("forsøg startet", "trial started"),
+        EventType::TrendNoted => lang.pick("trend noteret", "trend noted"),
+        EventType::EventRetracted => lang.pick("tilbagekaldelse", "retraction"),
+        EventType::PlacementEnded => lang.pick("ansættelsesforløb ophørt", "placement ended"),
+        EventType::GrantPaid => lang.pick("bevilling udbetalt", "grant paid"),
+        EventType::GrantReturned => lang.pick("bevilling tilbagebetalt", "grant returned"),
+        EventType::AgreementRenewed => lang.pick("aftale fornyet", "agreement renewed"),
+        EventType::TrialConcluded => lang.pick("forsøg afsluttet", "trial concluded"),
+        EventType::StrategyRevised => lang.pick("strategi revideret", "strategy revised"),
     }
 }
 

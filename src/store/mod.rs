@@ -19,6 +19,10 @@ use impact_projections::Projection;
 use uuid::Uuid;
 
 pub use backend::{Head, Store};
+
+use crate::vault::dir::DirVault;
+use crate::vault::nats::{Bucket, NatsVault};
+use crate::vault::Vault;
 pub use log::{sync_path, Log};
 
 /// Where the log is kept (`--store`): in the data dir (sled, the default) or in a NATS
@@ -50,6 +54,31 @@ impl StoreLocation {
         match self {
             StoreLocation::DataDir => open_dir(dir),
             StoreLocation::Nats(location) => Ok(Box::new(nats::NatsStore::open(location)?)),
+        }
+    }
+
+    /// The ledger's shared records (tokens, the checkpoint key): files in the data dir, or
+    /// the cluster's key-value bucket, which every ledger server of the stream shares.
+    pub fn vault(&self, dir: &Path) -> Result<Arc<dyn Vault>, StoreError> {
+        match self {
+            StoreLocation::DataDir => Ok(Arc::new(DirVault::new(dir))),
+            StoreLocation::Nats(location) => Ok(Arc::new(NatsVault::open(location, Bucket::Keys)?)),
+        }
+    }
+
+    /// Where web sessions are shared between ledger servers: nowhere for a data dir (they
+    /// live in the one server's memory), the cluster's sessions bucket for a stream (an
+    /// entry not written for `idle` is dropped).
+    pub fn sessions_vault(
+        &self,
+        idle: std::time::Duration,
+    ) -> Result<Option<Arc<dyn Vault>>, StoreError> {
+        match self {
+            StoreLocation::DataDir => Ok(None),
+            StoreLocation::Nats(location) => Ok(Some(Arc::new(NatsVault::open(
+                location,
+                Bucket::Sessions { idle },
+            )?))),
         }
     }
 }
@@ -307,6 +336,15 @@ impl Ledger {
     /// Rebuilds everything derived from `log`, verifying the whole chain; `dir` holds the
     /// files that stay local (the checkpoint key).
     pub fn open_with(log: Box<dyn Store>, dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with_vault(log, dir, &DirVault::new(dir))
+    }
+
+    /// `open_with`, the checkpoint key kept in `vault` (with a cluster, its bucket).
+    pub fn open_with_vault(
+        log: Box<dyn Store>,
+        dir: &Path,
+        vault: &dyn Vault,
+    ) -> Result<Self, StoreError> {
         let last = log.last_position()?;
         let (state, read, durable) = rebuild(log.as_ref(), last)?;
         crate::metrics::METRICS.head_position.set(durable as i64);
@@ -317,7 +355,7 @@ impl Ledger {
             durable: AtomicU64::new(durable),
             head: tokio::sync::watch::channel(durable).0,
             corrupt: AtomicBool::new(false),
-            transparency: crate::transparency::Transparency::open(dir)?,
+            transparency: crate::transparency::Transparency::open(dir, vault)?,
         })
     }
 

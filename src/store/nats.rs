@@ -30,8 +30,13 @@ const LOAD_TIMEOUT: Duration = Duration::from_secs(120);
 const STREAM_WAIT: Duration = Duration::from_secs(20);
 /// Room left in a message for the headers.
 const HEADER_BYTES: usize = 1024;
+/// The header of a message whose last request goes on in the next message.
+const CONTINUES_HEADER: &str = "Impact-Ledger-Continues";
+/// The smallest max payload the servers may have: the largest event as stored (its payload,
+/// note and case_ref at most `EVENT_BYTES_MAX`, plus the envelope) must fit one message.
+const PAYLOAD_MIN: usize = 64 * 1024;
 /// Replicas of a new stream at most (CONTRACT §14: three).
-const REPLICAS_MAX: usize = 3;
+pub(crate) const REPLICAS_MAX: usize = 3;
 
 /// Where a JetStream log is: the servers to try, and the stream's name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,6 +116,11 @@ struct Mirror {
 struct Taken {
     /// The record of position `index + 1`, a slice of its message.
     events: Vec<Bytes>,
+    /// The records of a commit whose last request goes on in the next message
+    /// (`CONTINUES_HEADER`): held back until that message arrives, so a request is seen
+    /// whole or not at all. A message that starts at the log's head instead abandons them
+    /// (the server that published them died or lost the race between its messages).
+    pending: Vec<Bytes>,
     /// The stream sequence of the last message taken in.
     sequence: u64,
     /// Set when a message does not continue the log: every call fails from then on.
@@ -118,8 +128,9 @@ struct Taken {
 }
 
 impl Mirror {
-    /// Takes in message `sequence`; one already taken in is ignored. Returns whether it grew.
-    fn take_in(&self, sequence: u64, payload: &Bytes) -> Result<bool, StoreError> {
+    /// Takes in message `sequence`; one already taken in is ignored. `continues` says the
+    /// message's last request goes on in the next one. Returns whether the log grew.
+    fn take_in(&self, sequence: u64, payload: &Bytes, continues: bool) -> Result<bool, StoreError> {
         let mut copy = self.log.write().expect("mirror lock");
         if let Some(broken) = &copy.broken {
             return Err(clone_error(broken));
@@ -127,20 +138,38 @@ impl Mirror {
         if sequence <= copy.sequence {
             return Ok(false);
         }
-        let first = copy.events.len() as u64 + 1;
-        let records = match split_records(payload, first) {
-            Ok(records) if sequence == copy.sequence + 1 => records,
-            Ok(_) => {
-                let reason = format!(
-                    "message {sequence} of the stream follows message {} here",
-                    copy.sequence
-                );
-                return Err(self.break_at(&mut copy, first, reason));
+        let head = copy.events.len() as u64;
+        if sequence != copy.sequence + 1 {
+            let reason = format!(
+                "message {sequence} of the stream follows message {} here",
+                copy.sequence
+            );
+            return Err(self.break_at(&mut copy, head + 1, reason));
+        }
+        let goes_on = head + copy.pending.len() as u64 + 1;
+        let first = match first_position(payload) {
+            Ok(first) if first == goes_on => first,
+            Ok(first) if first == head + 1 => {
+                copy.pending.clear();
+                first
             }
+            Ok(first) => {
+                let reason = format!("a message starts at position {first}");
+                return Err(self.break_at(&mut copy, head + 1, reason));
+            }
+            Err(reason) => return Err(self.break_at(&mut copy, head + 1, reason)),
+        };
+        let records = match split_records(payload, first) {
+            Ok(records) => records,
             Err(reason) => return Err(self.break_at(&mut copy, first, reason)),
         };
-        copy.events.extend(records);
         copy.sequence = sequence;
+        copy.pending.extend(records);
+        if continues {
+            return Ok(false);
+        }
+        let complete = std::mem::take(&mut copy.pending);
+        copy.events.extend(complete);
         drop(copy);
         let _guard = self.grown_lock.lock().expect("mirror wait lock");
         self.grown.notify_all();
@@ -189,6 +218,20 @@ fn clone_error(error: &StoreError) -> StoreError {
         },
         other => StoreError::Unavailable(other.to_string()),
     }
+}
+
+/// The position the first record of a message says it is at.
+fn first_position(payload: &Bytes) -> Result<u64, String> {
+    let record = payload
+        .get(4..)
+        .zip(payload.get(..4))
+        .and_then(|(rest, length)| {
+            let length = u32::from_le_bytes(length.try_into().expect("4 bytes")) as usize;
+            rest.get(..length)
+        })
+        .ok_or_else(|| "a message of the stream holds no whole record".to_owned())?;
+    let event = codec::decode(record).map_err(|error| error.to_string())?;
+    Ok(event.position)
 }
 
 /// The records of a message, checked to be the events at `first`, `first + 1`, ...
@@ -293,11 +336,28 @@ impl NatsStore {
             .enable_all()
             .build()
             .map_err(|error| StoreError::Unavailable(format!("starting its runtime: {error}")))?;
+        match Self::open_on(&runtime, location) {
+            Ok(mut store) => {
+                store.runtime = Some(runtime);
+                Ok(store)
+            }
+            Err(error) => {
+                // Dropping a runtime waits for it, which a caller on another runtime may not do.
+                drop_runtime(runtime);
+                Err(error)
+            }
+        }
+    }
+
+    /// `open`'s work on the client's runtime: the store without its runtime yet.
+    fn open_on(
+        runtime: &tokio::runtime::Runtime,
+        location: &NatsLocation,
+    ) -> Result<Self, StoreError> {
         let owned = location.clone();
-        let (context, stream, payload_max) =
-            run_on(&runtime, async move { connect(&owned).await })?;
+        let (context, stream, payload_max) = run_on(runtime, async move { connect(&owned).await })?;
         let mirror = Arc::new(Mirror::default());
-        let last = run_on(&runtime, last_sequence(stream.clone()))?;
+        let last = run_on(runtime, last_sequence(stream.clone()))?;
         let follower = runtime.spawn(follow(stream.clone(), Arc::clone(&mirror)));
         if !mirror.wait_for(last, LOAD_TIMEOUT) {
             follower.abort();
@@ -309,7 +369,7 @@ impl NatsStore {
         }
         mirror.head()?;
         Ok(NatsStore {
-            runtime: Some(runtime),
+            runtime: None,
             context,
             stream,
             subject: location.subject(),
@@ -368,13 +428,16 @@ impl NatsStore {
     }
 
     /// Publishes one message on the stream after message `expected`; its sequence.
-    fn publish(&self, expected: u64, payload: Bytes) -> Result<u64, StoreError> {
+    fn publish(&self, expected: u64, payload: Bytes, continues: bool) -> Result<u64, StoreError> {
         let context = self.context.clone();
         let subject = self.subject.clone();
         let acked = self.run(async move {
-            let message = jetstream::message::PublishMessage::build()
+            let mut message = jetstream::message::PublishMessage::build()
                 .payload(payload)
                 .expected_last_sequence(expected);
+            if continues {
+                message = message.header(CONTINUES_HEADER, "yes");
+            }
             context.send_publish(subject, message).await?.await
         });
         match acked {
@@ -392,8 +455,10 @@ impl NatsStore {
         }
     }
 
-    /// The commit as messages of whole requests, each within the servers' max payload.
-    fn messages(&self, events: &[StoredEvent], sizes: &[usize]) -> Result<Vec<Bytes>, StoreError> {
+    /// The commit as messages within the servers' max payload, each flagged whether its
+    /// last request goes on in the next one. Whole requests share a message while they fit;
+    /// a request larger than a message is cut between its events.
+    fn messages(&self, events: &[StoredEvent], sizes: &[usize]) -> Vec<(Bytes, bool)> {
         let limit = self.payload_max.saturating_sub(HEADER_BYTES);
         let mut messages = Vec::new();
         let mut message = BytesMut::new();
@@ -401,30 +466,25 @@ impl NatsStore {
         for &size in sizes {
             let (request, after) = rest.split_at(size);
             rest = after;
-            let mut encoded = BytesMut::new();
-            for event in request {
-                let record = codec::encode(event);
-                encoded.put_u32_le(u32::try_from(record.len()).expect("a record under 4 GiB"));
-                encoded.put_slice(&record);
+            let records: Vec<Vec<u8>> = request.iter().map(codec::encode).collect();
+            let bytes: usize = records.iter().map(|record| record.len() + 4).sum();
+            if !message.is_empty() && message.len() + bytes > limit {
+                messages.push((std::mem::take(&mut message).freeze(), false));
             }
-            if encoded.len() > limit {
-                return Err(StoreError::TooLarge(format!(
-                    "a request of {} bytes as stored is more than the NATS servers' max \
-                     payload allows ({} bytes): send fewer events per request, or raise \
-                     max_payload in the servers' configuration",
-                    encoded.len(),
-                    self.payload_max
-                )));
+            for record in records {
+                // Never true for the first record of a message: open checked that the
+                // largest event fits one (`PAYLOAD_MIN`).
+                if !message.is_empty() && message.len() + record.len() + 4 > limit {
+                    messages.push((std::mem::take(&mut message).freeze(), true));
+                }
+                message.put_u32_le(u32::try_from(record.len()).expect("a record under 4 GiB"));
+                message.put_slice(&record);
             }
-            if !message.is_empty() && message.len() + encoded.len() > limit {
-                messages.push(std::mem::take(&mut message).freeze());
-            }
-            message.put_slice(&encoded);
         }
         if !message.is_empty() {
-            messages.push(message.freeze());
+            messages.push((message.freeze(), false));
         }
-        Ok(messages)
+        messages
     }
 
     /// After a lost race: reads the messages the follower has not delivered yet, so the
@@ -440,7 +500,8 @@ impl NatsStore {
             let sequence = taken + 1;
             let message = self.run(async move { stream.get_raw_message(sequence).await });
             let message = message.map_err(|error| unavailable("reading the stream", error))?;
-            self.mirror.take_in(sequence, &message.payload)?;
+            let continues = message.headers.get(CONTINUES_HEADER).is_some();
+            self.mirror.take_in(sequence, &message.payload, continues)?;
             taken = sequence;
         }
         Ok(())
@@ -451,7 +512,7 @@ impl Drop for NatsStore {
     fn drop(&mut self) {
         self.follower.abort();
         if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
+            drop_runtime(runtime);
         }
     }
 }
@@ -463,7 +524,7 @@ fn is_not_found(kind: &jetstream::context::GetStreamErrorKind) -> bool {
 
 /// Runs `future` on `runtime` and waits for it, from any thread: also from a thread of
 /// another runtime (a request handler), where `block_on` would panic.
-fn run_on<T: Send + 'static>(
+pub(crate) fn run_on<T: Send + 'static>(
     runtime: &tokio::runtime::Runtime,
     future: impl std::future::Future<Output = T> + Send + 'static,
 ) -> T {
@@ -474,13 +535,19 @@ fn run_on<T: Send + 'static>(
     receiver.recv().expect("the store's runtime answers")
 }
 
-fn unavailable(doing: &str, error: impl std::fmt::Display) -> StoreError {
+/// Shuts a client's runtime down without waiting: also from a task of another runtime, where
+/// a plain drop would panic.
+pub(crate) fn drop_runtime(runtime: tokio::runtime::Runtime) {
+    runtime.shutdown_background();
+}
+
+pub(crate) fn unavailable(doing: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("{doing}: {error}"))
 }
 
 /// Connects to the servers and finds or creates the stream; the max payload they take.
 /// A JetStream context on the servers, the max payload they take and how many they are.
-async fn connect_client(
+pub(crate) async fn connect_client(
     location: &NatsLocation,
 ) -> Result<(jetstream::Context, usize, usize), StoreError> {
     let options = async_nats::ConnectOptions::new()
@@ -510,6 +577,12 @@ async fn connect(
     location: &NatsLocation,
 ) -> Result<(jetstream::Context, stream::Stream, usize), StoreError> {
     let (context, payload_max, cluster_size) = connect_client(location).await?;
+    if payload_max < PAYLOAD_MIN {
+        return Err(StoreError::Unavailable(format!(
+            "the NATS servers take messages of at most {payload_max} bytes, too few for the \
+             largest event: set max_payload to at least {PAYLOAD_MIN} in their configuration"
+        )));
+    }
     let config = stream::Config {
         name: location.stream.clone(),
         subjects: vec![location.subject()],
@@ -580,7 +653,11 @@ async fn follow_once(stream: &stream::Stream, mirror: &Mirror) -> Result<(), Sto
             .info()
             .map_err(|error| unavailable("reading a message's sequence", error))?
             .stream_sequence;
-        if mirror.take_in(sequence, &message.payload)? {
+        let continues = message
+            .headers
+            .as_ref()
+            .is_some_and(|headers| headers.get(CONTINUES_HEADER).is_some());
+        if mirror.take_in(sequence, &message.payload, continues)? {
             if let Some(wake) = mirror.wake.lock().expect("wake lock").as_ref() {
                 wake();
             }
@@ -600,10 +677,10 @@ impl Store for NatsStore {
         if head != expected {
             return Err(StoreError::HeadMoved { expected, head });
         }
-        for message in self.messages(events, sizes)? {
-            match self.publish(sequence, message.clone()) {
+        for (message, continues) in self.messages(events, sizes) {
+            match self.publish(sequence, message.clone(), continues) {
                 Ok(landed) => {
-                    self.mirror.take_in(landed, &message)?;
+                    self.mirror.take_in(landed, &message, continues)?;
                     sequence = landed;
                 }
                 Err(StoreError::HeadMoved { .. }) => {

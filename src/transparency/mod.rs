@@ -26,11 +26,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::store::{Ledger, ReadModel, StoreError};
+use crate::vault::dir::DirVault;
+use crate::vault::Vault;
 
 /// The C2SP signature type of Ed25519 signed notes.
 const ED25519: u8 = 0x01;
 /// The file of the checkpoint key, in the data dir.
 const KEY_FILE: &str = "checkpoint-key.json";
+/// The key's record in the vault (`KEY_FILE` in a data dir).
+const KEY_RECORD: &str = "checkpoint-key";
 /// The last checkpoint signed at a start, checked against the tree at the next start.
 const LAST_FILE: &str = "checkpoint-last.txt";
 /// Event hashes copied out of the read model per lock while the tree catches up.
@@ -78,21 +82,34 @@ impl CheckpointKey {
                 path.display()
             )
         })?;
-        Ok(Self::parse(&path, &bytes)?)
+        Ok(Self::parse(&bytes)?)
     }
 
     /// Reads the key of the data dir `dir`, making it first if there is none.
     pub fn open_or_create(dir: &Path) -> Result<Self, StoreError> {
-        let path = dir.join(KEY_FILE);
-        match std::fs::read(&path) {
-            Ok(bytes) => Self::parse(&path, &bytes),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Self::create(dir),
-            Err(error) => Err(StoreError::io(&path, error)),
-        }
+        Self::open_or_create_in(&DirVault::new(dir))
     }
 
-    fn parse(path: &Path, bytes: &[u8]) -> Result<Self, StoreError> {
-        let invalid = |reason: String| StoreError::Open(path.to_owned(), reason);
+    /// Reads the key kept in `vault` (the data dir's file, or the cluster's bucket), making
+    /// it first if there is none. Two servers making it at once keep the one written first.
+    pub fn open_or_create_in(vault: &dyn Vault) -> Result<Self, StoreError> {
+        for _ in 0..2 {
+            match vault.read(KEY_RECORD)? {
+                Some(record) => return Self::parse(&record.value),
+                None => {
+                    if let Some(key) = Self::create(vault)? {
+                        return Ok(key);
+                    }
+                }
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the checkpoint key was made elsewhere but cannot be read".to_owned(),
+        ))
+    }
+
+    fn parse(bytes: &[u8]) -> Result<Self, StoreError> {
+        let invalid = |reason: String| StoreError::Open(KEY_FILE.into(), reason);
         let file: KeyFile = serde_json::from_slice(bytes)
             .map_err(|error| invalid(format!("not a checkpoint key file: {error}")))?;
         let mut seed = [0u8; 32];
@@ -105,11 +122,12 @@ impl CheckpointKey {
         })
     }
 
-    /// A new random key, named `impact-ledger/<16 hex digits of its public key's SHA-256>`.
-    fn create(dir: &Path) -> Result<Self, StoreError> {
+    /// A new random key, named `impact-ledger/<16 hex digits of its public key's SHA-256>`;
+    /// `None` when another server wrote one first.
+    fn create(vault: &dyn Vault) -> Result<Option<Self>, StoreError> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed)
-            .map_err(|error| StoreError::Open(dir.to_owned(), format!("no randomness: {error}")))?;
+            .map_err(|error| StoreError::Unavailable(format!("no randomness: {error}")))?;
         let signing = SigningKey::from_bytes(&seed);
         let public = Sha256::digest(signing.verifying_key().as_bytes());
         let name = format!("impact-ledger/{}", hex::encode(&public[..8]));
@@ -118,9 +136,11 @@ impl CheckpointKey {
             ed25519_seed_hex: hex::encode(seed),
         };
         let bytes = serde_json::to_vec_pretty(&file).expect("a key file serializes");
-        write_private(&dir.join(KEY_FILE), &bytes)?;
+        if !vault.write(KEY_RECORD, &bytes, None)? {
+            return Ok(None);
+        }
         tracing::info!(%name, "made the checkpoint signing key");
-        Ok(CheckpointKey { name, signing })
+        Ok(Some(CheckpointKey { name, signing }))
     }
 
     /// The log's name: the origin line of its checkpoints and the key name of its signatures.
@@ -319,9 +339,10 @@ impl Leaves for EventHashes<'_> {
 }
 
 impl Transparency {
-    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+    /// The tree, with the key kept in `vault`; `dir` keeps the last checkpoint of this server.
+    pub fn open(dir: &Path, vault: &dyn Vault) -> Result<Self, StoreError> {
         Ok(Transparency {
-            key: CheckpointKey::open_or_create(dir)?,
+            key: CheckpointKey::open_or_create_in(vault)?,
             tree: Mutex::new(MerkleTree::default()),
             dir: dir.to_owned(),
         })

@@ -5,12 +5,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use impact_events::{AgreementKind, Metric, TrialKind};
+use impact_events::Metric;
 use impact_projections::{History, Status, TargetStatus, Targets};
 use maud::{html, Markup};
 
 use super::layout::{self, this_year, year_of};
 use super::{html as respond, Visitor, WebState};
+use crate::reports::tracks;
 use crate::reports::words::{self, NumberStyle};
 use crate::reports::Lang;
 
@@ -124,6 +125,7 @@ pub fn render(dashboard: &Dashboard, lang: Lang) -> Markup {
                 &format!("/enterprises?year={year}"),
                 lang.pick("aktive socialøkonomiske virksomheder og initiativer ultimo året", "active social-economic enterprises and initiatives at the year's end")))
         }
+        (targets(lang, dashboard))
         (bridge(lang, &dashboard.history))
         (tracks(lang, dashboard))
         h2 { (lang.pick("Udvikling", "Over the years")) }
@@ -211,88 +213,46 @@ fn bridge(lang: Lang, history: &History) -> Markup {
 }
 
 fn tracks(lang: Lang, dashboard: &Dashboard) -> Markup {
-    let status = &dashboard.status;
-    let year = dashboard.year;
-    let numbers = NumberStyle::of(lang);
-    let agreements = |kind| {
-        status
-            .agreements
-            .signed_by_kind
-            .get(&kind)
-            .copied()
-            .unwrap_or(0)
-    };
-    let trials = |kind| status.trials.by_kind.get(&kind).copied().unwrap_or(0);
-    let civil = agreements(AgreementKind::CivilSociety) + agreements(AgreementKind::Volunteering);
-    let goals_carried: u64 = status.sdgs.values().sum();
-    let kroner = format!("{} kr.", numbers.kroner(status.grants.total_ore));
-    let items: [(&str, String, &str, String); 8] = [
-        (
-            lang.pick("Det handler om mennesker", "It is about people"),
-            count(lang, agreements(AgreementKind::Partnership)),
-            lang.pick("samarbejdsaftaler indgået", "partnership agreements signed"),
-            format!("/agreements?year={year}&kind=partnership"),
-        ),
-        (
-            lang.pick(
-                "Fundraising og forandringsteori",
-                "Fundraising and theory of change",
-            ),
-            kroner,
-            lang.pick(
-                "bevilget fra puljer og fonde",
-                "awarded by pools and foundations",
-            ),
-            format!("/grants?year={year}"),
-        ),
-        (
-            lang.pick("Et ekstra gear", "An extra gear"),
-            count(lang, trials(TrialKind::InternalTrial)),
-            lang.pick("interne forsøg startet", "internal trials started"),
-            format!("/trials?year={year}&kind=internal_trial"),
-        ),
-        (
-            lang.pick(
-                "Civilsamfund og frivillighed",
-                "Civil society and volunteering",
-            ),
-            count(lang, civil),
-            lang.pick("aftaler indgået", "agreements signed"),
-            format!("/agreements?year={year}"),
-        ),
-        (
-            lang.pick("Prøvehandling", "Trial actions"),
-            count(lang, trials(TrialKind::TrialAction)),
-            lang.pick("prøvehandlinger startet", "trial actions started"),
-            format!("/trials?year={year}&kind=trial_action"),
-        ),
-        (
-            lang.pick("Verdensmålene", "The Global Goals"),
-            count(lang, goals_carried),
-            lang.pick("koblinger til verdensmål", "ties to the goals"),
-            format!("/reports/annual/{year}"),
-        ),
-        (
-            lang.pick("Trends og tilbud", "Trends and offers"),
-            count(lang, status.trends.noted),
-            lang.pick("noteret", "noted"),
-            format!("/trends?year={year}"),
-        ),
-        (
-            lang.pick("Beskæftigelse", "Employment"),
-            count(lang, status.placements.total),
-            lang.pick("ansættelsesforløb", "placements"),
-            format!("/placements?year={year}"),
-        ),
-    ];
     html! {
-        h2 { (lang.pick("De otte strategispor", "The eight strategy tracks")) " " (year) }
+        h2 { (lang.pick("De otte strategispor", "The eight strategy tracks")) " " (dashboard.year) }
         ul.tracks {
-            @for (track, figure, caption, href) in &items {
+            @for track in tracks::tracks(lang, &dashboard.status) {
                 li {
-                    strong { (track) }
-                    a.number href=(href) { (figure) }
-                    span.muted { (caption) }
+                    strong { (track.name) }
+                    a.number href=(track.href) { (track.figure) }
+                    span.muted { (track.measure) }
+                }
+            }
+        }
+    }
+}
+
+/// Every target in force, and the committee's question answered for each: can it be reached in
+/// the period?
+fn targets(lang: Lang, dashboard: &Dashboard) -> Markup {
+    let Some(targets) = &dashboard.targets else {
+        return html! {};
+    };
+    let numbers = NumberStyle::of(lang);
+    html! {
+        h2 { (lang.pick("Alle mål i kraft – kan de nås i perioden?", "Every target in force – can it be reached in the period?")) }
+        table {
+            thead { tr {
+                th scope="col" { (lang.pick("Nøgletal", "Metric")) }
+                th.number scope="col" { (lang.pick("Mål", "Target")) }
+                th.number scope="col" { (lang.pick("Faktisk", "Actual")) }
+                th.number scope="col" { (lang.pick("Opfyldelse", "Attainment")) }
+                th scope="col" { (lang.pick("Kan målet nås i perioden?", "Can it be reached in the period?")) }
+            } }
+            tbody {
+                @for target in &targets.targets {
+                    tr {
+                        th scope="row" { (words::metric(lang, target.metric)) " " span.muted { (words::per(lang, target.per)) } }
+                        td.number { (numbers.integer(target.target.into())) }
+                        td.number { (target.actual.map_or_else(|| words::not_measured(lang).to_owned(), |actual| words::figure(lang, actual))) }
+                        td.number { (target.attainment_pct.map(|pct| format!("{}\u{a0}%", numbers.one_decimal(pct))).unwrap_or_else(|| "–".to_owned())) }
+                        td { (words::reachable(lang, target)) }
+                    }
                 }
             }
         }

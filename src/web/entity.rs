@@ -14,7 +14,7 @@ use super::events::{stream_table, what};
 use super::layout;
 use super::record::{form_of, Control};
 use super::{html as respond, Visitor, WebState};
-use crate::http::caller::STAFF_ADMIN;
+use crate::http::caller::{STAFF_ADMIN, STAFF_AUDITOR_ADMIN};
 use crate::reports::words::NumberStyle;
 use crate::reports::Lang;
 
@@ -79,6 +79,10 @@ pub fn load_stream(
 }
 
 pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
+    // An entity's events, as the API's GET /api/v1/streams/{stream}: not for the committee.
+    if let Err(refused) = visitor.require(STAFF_AUDITOR_ADMIN) {
+        return refused;
+    }
     let lang = visitor.lang;
     let path = visitor.here.split('?').next().unwrap_or("/").to_owned();
     let mut segments = path.trim_start_matches('/').split('/');
@@ -159,9 +163,7 @@ fn title_of(lang: Lang, creation: &StoredEvent) -> String {
 /// The index of the creating event that stands: after a correction the stream holds the old
 /// creation (retracted) and the corrected one; with none standing, the last.
 fn standing_creation(events: &[Standing]) -> usize {
-    let creates = |event: &StoredEvent| {
-        form_of(event.data.type_name()).is_some_and(|form| form.creates.is_some())
-    };
+    let creates = |event: &StoredEvent| event.data.creates_stream();
     let creations = || {
         events
             .iter()
@@ -207,9 +209,23 @@ fn render(
                         a href=(format!("/record/EnterpriseClosed?enterprise_id={id}")) { (lang.pick("Luk", "Close")) }
                     }
                     StreamKind::Agreement => {
+                        a href=(format!("/record/AgreementRenewed?agreement_id={id}")) { (lang.pick("Forny aftalen", "Renew the agreement")) }
                         a href=(format!("/record/AgreementEnded?agreement_id={id}")) { (lang.pick("Afslut aftalen", "End the agreement")) }
                     }
-                    _ => {}
+                    StreamKind::Placement => {
+                        a href=(format!("/record/PlacementEnded?placement_id={id}")) { (lang.pick("Registrér ophør", "Record its end")) }
+                    }
+                    StreamKind::Grant => {
+                        a href=(format!("/record/GrantPaid?grant_id={id}")) { (lang.pick("Registrér udbetaling", "Record a payment")) }
+                        a href=(format!("/record/GrantReturned?grant_id={id}")) { (lang.pick("Registrér tilbagebetaling", "Record money paid back")) }
+                    }
+                    StreamKind::Trial => {
+                        a href=(format!("/record/TrialConcluded?trial_id={id}")) { (lang.pick("Afslut forsøget", "Conclude the trial")) }
+                    }
+                    StreamKind::Strategy => {
+                        a href=(format!("/record/StrategyRevised?strategy_id={id}")) { (lang.pick("Revidér målene", "Revise the targets")) }
+                    }
+                    StreamKind::Trend => {}
                 }
             }
         }
@@ -224,7 +240,7 @@ fn render(
 /// The creating event's members, labelled as its form labels them.
 fn facts(lang: Lang, creation: &StoredEvent, enterprise: Option<&(Uuid, String)>) -> Markup {
     let data = creation.data.to_json();
-    let Some(form) = form_of(creation.data.type_name()) else {
+    let Some(form) = form_of(creation.data.event_type()) else {
         return html! {};
     };
     let numbers = NumberStyle::of(lang);

@@ -17,7 +17,7 @@ use super::entity::{load_stream, retraction_of, Standing};
 use super::layout::{self, Problem};
 use super::record::{self, Filled};
 use super::{html as respond, see_other, Fields, Visitor, WebState};
-use crate::http::caller::STAFF_ADMIN;
+use crate::http::caller::{STAFF_ADMIN, STAFF_AUDITOR_ADMIN};
 use crate::http::error::ApiError;
 use crate::reports::words;
 use crate::reports::Lang;
@@ -83,6 +83,10 @@ pub async fn page(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
+    // One event as stored, as the API's GET /api/v1/events/{id}: not for the committee.
+    if let Err(refused) = visitor.require(STAFF_AUDITOR_ADMIN) {
+        return refused;
+    }
     let view = match find(&state, &visitor, &id).await {
         Ok(view) => view,
         Err(page) => return page,
@@ -98,7 +102,7 @@ pub async fn page(
 
 /// What an event is, in words: "Virksomhed registreret".
 pub fn what(lang: Lang, event: &StoredEvent) -> String {
-    capitalised(words::event_type(lang, event.data.type_name()))
+    capitalised(words::event_type(lang, event.data.event_type()))
 }
 
 fn render(view: &EventView, visitor: &Visitor) -> Markup {
@@ -190,6 +194,22 @@ pub fn stream_table(lang: Lang, stream: &[Standing]) -> Markup {
 
 /// The reason input of a retraction or correction; not `reason`, which some events have.
 const RETRACT_REASON: &str = "retract_reason";
+/// The hidden input with the retraction's id, made when the form is shown: the same form sent
+/// twice (a double click, a reload) is then the idempotent retry of CONTRACT §3.4, answered
+/// with the first answer's receipts, rather than a second retraction refused as a conflict.
+const RETRACTION_ID: &str = "retraction_id";
+
+/// A form's first values: a fresh retraction id.
+fn fresh_retraction() -> (String, String) {
+    (RETRACTION_ID.to_owned(), Uuid::new_v4().to_string())
+}
+
+/// The hidden retraction id of a form, as it was made (or sent).
+fn retraction_id_input(fields: &Fields) -> Markup {
+    html! {
+        @if let Some(id) = fields.get(RETRACTION_ID) { input type="hidden" name=(RETRACTION_ID) value=(id); }
+    }
+}
 
 pub async fn retract_form(
     State(state): State<WebState>,
@@ -200,7 +220,10 @@ pub async fn retract_form(
         return refused;
     }
     match find(&state, &visitor, &id).await {
-        Ok(view) => retract_page(&visitor, &view, &Fields::default(), &[], StatusCode::OK),
+        Ok(view) => {
+            let fields = Fields(vec![fresh_retraction()]);
+            retract_page(&visitor, &view, &fields, &[], StatusCode::OK)
+        }
         Err(page) => page,
     }
 }
@@ -226,6 +249,7 @@ fn retract_page(
             (lang.pick("Hændelsen bliver stående i loggen, men tæller ingen steder bagefter.", "The event stays in the log but counts nowhere afterwards.")) }
         form method="post" action=(format!("/events/{}/retract", event.id)) novalidate {
             (layout::csrf(visitor))
+            (retraction_id_input(fields))
             (reason_group(lang, fields, problems))
             button.warning type="submit" { (lang.pick("Tilbagekald", "Retract")) }
         }
@@ -268,7 +292,7 @@ async fn acting_on(
 
 /// The form an event is corrected with; a retraction has none (it is itself retracted).
 fn correction_form(visitor: &Visitor, view: &EventView) -> Result<&'static record::Form, Response> {
-    record::form_of(view.event.data.type_name())
+    record::form_of(view.event.data.event_type())
         .filter(|_| !is_retraction(&view.event))
         .ok_or_else(|| {
             let lang = visitor.lang;
@@ -282,12 +306,18 @@ fn correction_form(visitor: &Visitor, view: &EventView) -> Result<&'static recor
         })
 }
 
+/// The retraction of `event_id` with the form's reason, and its id when the form carries one
+/// (the API makes one otherwise, and says if the one sent is not an id).
 fn retraction(event_id: Uuid, fields: &Fields) -> Value {
-    json!({
-        "type": "EventRetracted",
+    let mut retraction = json!({
+        "type": impact_events::EventType::EventRetracted.name(),
         "occurred_on": crate::http::events::copenhagen_today().to_string(),
         "data": {"event_id": event_id, "reason": record::one_line(fields.get(RETRACT_REASON).unwrap_or(""))},
-    })
+    });
+    if let Some(id) = fields.text(RETRACTION_ID) {
+        retraction["id"] = Value::from(id);
+    }
+    retraction
 }
 
 pub async fn retract(
@@ -347,6 +377,7 @@ pub async fn correct_form(
     };
     let mut values = record::values_of(form, &view.event);
     values.push(("id".to_owned(), Uuid::new_v4().to_string()));
+    values.push(fresh_retraction());
     // The corrected event keeps the entity's id (the rules allow it once the old creating
     // event stands retracted, CONTRACT §8), so links to the entity stay good.
     let filled = Filled {
@@ -366,15 +397,7 @@ async fn correct_page(
 ) -> Response {
     let lang = visitor.lang;
     let event = &view.event;
-    let needs_enterprises = form
-        .inputs
-        .iter()
-        .any(|input| matches!(input.control, record::Control::Enterprise));
-    let enterprises = if needs_enterprises {
-        record::open_enterprises(state).await
-    } else {
-        Vec::new()
-    };
+    let options = record::options(state, visitor, form).await;
     let title = format!(
         "{} {}",
         lang.pick("Ret hændelse", "Correct event"),
@@ -388,12 +411,13 @@ async fn correct_page(
             "A correction is stored as one action: the old event is retracted and the corrected one stored. Both stay in the log.")) }
         form method="post" action=(format!("/events/{}/correct", event.id)) novalidate {
             (layout::csrf(visitor))
+            (retraction_id_input(&filled.values))
             @if let Some(id) = filled.values.get("id") { input type="hidden" name="id" value=(id); }
             @if let Some(member) = form.creates {
                 @if let Some(id) = filled.values.get(member) { input type="hidden" name=(member) value=(id); }
             }
             (reason_group(lang, &filled.values, &filled.problems))
-            (record::all_fields(form, filled, lang, &enterprises))
+            (record::all_fields(form, filled, lang, &options))
             button.primary type="submit" { (lang.pick("Gem rettelsen", "Save the correction")) }
         }
     };
@@ -456,7 +480,7 @@ pub async fn correct(
                             (field == Some("data.reason")).then(|| RETRACT_REASON.to_owned())
                         }
                         _ => field
-                            .and_then(|field| record::input_of(form, field))
+                            .and_then(|field| record::input_of(form, field, &fields))
                             .map(str::to_owned),
                     };
                     Problem {

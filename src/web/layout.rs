@@ -65,6 +65,7 @@ pub fn role_name(lang: Lang, role: Role) -> &'static str {
         Role::Staff => lang.pick("medarbejder", "staff"),
         Role::Auditor => lang.pick("revisor", "auditor"),
         Role::Admin => lang.pick("administrator", "admin"),
+        Role::Committee => lang.pick("udvalgsmedlem", "committee member"),
     }
 }
 

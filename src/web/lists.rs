@@ -10,7 +10,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use impact_projections::{
-    EnterpriseQuery, EnterpriseStatus, EntryQuery, GrantKind, Paging, PlacementQuery,
+    AgreementQuery, EnterpriseQuery, EnterpriseStatus, EntryQuery, GrantKind, Paging,
+    PlacementQuery,
 };
 use maud::{html, Markup};
 use serde::Serialize;
@@ -18,6 +19,7 @@ use serde::Serialize;
 use super::layout;
 use super::record::Choice;
 use super::{html as respond, query_value, Visitor, WebState};
+use crate::http::caller::STAFF_AUDITOR_ADMIN;
 use crate::http::error::ApiError;
 use crate::http::figures::{AsOf, YEARS};
 use crate::http::lists::{
@@ -92,14 +94,27 @@ impl Asked {
     /// A catalogue value named as the API writes it (e.g. `wage_subsidy`).
     fn choice<T: Copy + Serialize>(&self, name: &str, choices: &[T]) -> Option<T> {
         let text = self.get(name)?;
-        choices.iter().copied().find(|choice| {
-            serde_json::to_value(choice)
-                .ok()
-                .and_then(|value| value.as_str().map(str::to_owned))
-                .as_deref()
-                == Some(text.as_str())
-        })
+        choice_named(&text, choices)
     }
+
+    /// Every catalogue value `name` is given as (it may be repeated).
+    fn choices<T: Copy + Serialize>(&self, name: &str, choices: &[T]) -> Vec<T> {
+        form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes())
+            .filter(|(key, _)| key == name)
+            .filter_map(|(_, text)| choice_named(&text, choices))
+            .collect()
+    }
+}
+
+/// The catalogue value written `text` (e.g. `wage_subsidy`), if it is one of `choices`.
+fn choice_named<T: Copy + Serialize>(text: &str, choices: &[T]) -> Option<T> {
+    choices.iter().copied().find(|choice| {
+        serde_json::to_value(choice)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .as_deref()
+            == Some(text)
+    })
 }
 
 /// A list page's table: its column headings and one row of cells per item.
@@ -211,11 +226,19 @@ fn refused(visitor: &Visitor, error: ApiError) -> Response {
     }
 }
 
+/// An item's name, linked to its detail page for those who may read its events (the
+/// committee reads the lists, not the events behind them).
+fn detail(visitor: &Visitor, href: &str, text: &str) -> Markup {
+    html! {
+        @if visitor.is(STAFF_AUDITOR_ADMIN) { a href=(href) { (text) } } @else { (text) }
+    }
+}
+
 fn date(date: Option<chrono::NaiveDate>) -> Markup {
     html! { @match date { Some(date) => (date.to_string()), None => "–" } }
 }
 
-fn label_of(lang: Lang, choices: &[Choice], value: impl Serialize) -> String {
+pub(super) fn label_of(lang: Lang, choices: &[Choice], value: impl Serialize) -> String {
     let text = serde_json::to_value(value)
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))
@@ -294,7 +317,11 @@ pub async fn enterprises(State(state): State<WebState>, visitor: Visitor) -> Res
         .to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/enterprises/{}", item.enterprise_id)) { (item.name) } },
+            detail(
+                &visitor,
+                &format!("/enterprises/{}", item.enterprise_id),
+                &item.name,
+            ),
             html! { (label_of(lang, kinds, item.kind)) },
             html! { (item.cvr.as_deref().unwrap_or("–")) },
             date(Some(item.registered_on)),
@@ -347,10 +374,14 @@ pub async fn placements(State(state): State<WebState>, visitor: Visitor) -> Resp
         .to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/placements/{}", item.placement_id)) { (item.person_ref) } },
+            detail(
+                &visitor,
+                &format!("/placements/{}", item.placement_id),
+                &item.person_ref,
+            ),
             html! { (label_of(lang, types, item.employment_type)) },
             html! { @match (&item.enterprise_id, &item.enterprise_name) {
-                (Some(id), Some(name)) => a href=(format!("/enterprises/{id}")) { (name) },
+                (Some(id), Some(name)) => (detail(&visitor, &format!("/enterprises/{id}"), name)),
                 _ => "–",
             } },
             date(Some(item.occurred_on)),
@@ -394,7 +425,11 @@ pub async fn grants(State(state): State<WebState>, visitor: Visitor) -> Response
     let title = lang.pick("Bevillinger", "Grants").to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/grants/{}", item.grant_id)) { (item.funder) } },
+            detail(
+                &visitor,
+                &format!("/grants/{}", item.grant_id),
+                &item.funder,
+            ),
             html! { (numbers.kroner(item.amount_ore)) " kr." },
             html! { (item.purpose.as_deref().unwrap_or("–")) },
             date(Some(item.occurred_on)),
@@ -407,7 +442,19 @@ pub async fn grants(State(state): State<WebState>, visitor: Visitor) -> Response
 pub async fn agreements(State(state): State<WebState>, visitor: Visitor) -> Response {
     let lang = visitor.lang;
     let asked = Asked::of(&visitor);
-    let query = asked.entry_query(&impact_projections::AGREEMENT_KINDS);
+    // `signed=Y`: the agreements signed in Y, as the strategy tracks count them (`year` is
+    // those active at Y's end); `kind` may be given more than once (a track of two kinds).
+    let signed_in = asked
+        .get("signed")
+        .and_then(|text| text.trim().parse().ok())
+        .filter(|year| YEARS.contains(year));
+    let query = AgreementQuery {
+        year: asked.year,
+        signed_in,
+        kinds: asked.choices("kind", &impact_projections::AGREEMENT_KINDS),
+        q: asked.q.clone(),
+        paging: asked.paging(),
+    };
     let page = match list_agreements(&state.app, &AsOf::default(), query).await {
         Ok(page) => page,
         Err(error) => return refused(&visitor, error),
@@ -423,14 +470,24 @@ pub async fn agreements(State(state): State<WebState>, visitor: Visitor) -> Resp
     let title = lang.pick("Aftaler", "Agreements").to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/agreements/{}", item.agreement_id)) { (item.counterparty) } },
+            detail(
+                &visitor,
+                &format!("/agreements/{}", item.agreement_id),
+                &item.counterparty,
+            ),
             html! { (label_of(lang, kinds, item.kind)) },
             date(Some(item.signed_on)),
             date(item.valid_to),
             date(item.ended_on),
         ]
     });
-    let filters = asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds);
+    let filters = html! {
+        (asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds))
+        div.group {
+            label for="f-signed" { (lang.pick("Indgået i år", "Signed in year")) }
+            input.short #f-signed type="number" name="signed" min="1900" max="2200" value=[signed_in];
+        }
+    };
     render(&visitor, &asked, filters, table)
 }
 
@@ -452,7 +509,7 @@ pub async fn trials(State(state): State<WebState>, visitor: Visitor) -> Response
     let title = lang.pick("Forsøg", "Trials").to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/trials/{}", item.trial_id)) { (item.title) } },
+            detail(&visitor, &format!("/trials/{}", item.trial_id), &item.title),
             html! { (label_of(lang, kinds, item.kind)) },
             html! { (item.partners.join(", ")) },
             date(Some(item.occurred_on)),
@@ -482,7 +539,7 @@ pub async fn trends(State(state): State<WebState>, visitor: Visitor) -> Response
         .to_owned();
     let table = table(title, columns, page, |item| {
         vec![
-            html! { a href=(format!("/trends/{}", item.trend_id)) { (item.title) } },
+            detail(&visitor, &format!("/trends/{}", item.trend_id), &item.title),
             html! { (label_of(lang, kinds, item.kind)) },
             html! { (item.source.as_deref().unwrap_or("–")) },
             date(Some(item.occurred_on)),

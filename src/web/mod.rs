@@ -48,9 +48,10 @@ pub struct WebState {
 
 /// The pages, ready to merge into the API's router.
 pub fn router<S>(app: AppState, settings: Settings) -> Router<S> {
+    let sessions = Sessions::new(settings, app.shared_sessions.clone());
     let state = WebState {
         app,
-        sessions: Arc::new(Sessions::new(settings)),
+        sessions: Arc::new(sessions),
         logins: Arc::new(LoginLimiter::new(settings)),
     };
     let timeout = Duration::from_millis(state.app.limits.request_timeout_ms);

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use impact_events::{EventType, StreamId};
 use maud::{html, Markup};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -20,6 +21,7 @@ use super::{html as respond, query_value, see_other, Fields, Visitor, WebState};
 use crate::http::caller::STAFF_ADMIN;
 use crate::http::error::ApiError;
 use crate::reports::Lang;
+use impact_events::{Metric, Per};
 
 /// How an input is shown and read.
 #[derive(Clone, Copy, Debug)]
@@ -32,6 +34,8 @@ pub enum Control {
     Choice(&'static [Choice]),
     /// An open enterprise, picked by name and CVR.
     Enterprise,
+    /// A placement, grant, agreement, trial or strategy, picked by what names it.
+    Pick(Picker),
     /// Kroner with a decimal comma, sent as `amount_ore`.
     Kroner,
     YesNo,
@@ -39,6 +43,16 @@ pub enum Control {
     Goals,
     /// One item per line.
     Lines,
+}
+
+/// The entities a catalogue 2 event is about (CONTRACT §11), each picked from a select.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Picker {
+    Placement,
+    Grant,
+    Agreement,
+    Trial,
+    Strategy,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -61,7 +75,7 @@ pub struct Input {
 /// One event type's form.
 #[derive(Debug)]
 pub struct Form {
-    pub event_type: &'static str,
+    pub event_type: EventType,
     pub da: &'static str,
     pub en: &'static str,
     /// The data member that holds the id of the entity the event creates, if it creates one.
@@ -146,7 +160,49 @@ pub const TREND_KINDS: &[Choice] = &[
     choice("offer", "Tilbud", "Offer"),
 ];
 
+pub const PLACEMENT_END_REASONS: &[Choice] = &[
+    choice("ended", "Ophørt", "Ended"),
+    choice(
+        "moved_on",
+        "Videre i andet job eller uddannelse",
+        "Moved on (to a job or education)",
+    ),
+    choice("dropped_out", "Faldet fra", "Dropped out"),
+    choice("other", "Andet", "Other"),
+];
+pub const TRIAL_OUTCOMES: &[Choice] = &[
+    choice("continued", "Fortsætter", "Continued"),
+    choice("adopted", "Gjort til drift", "Adopted"),
+    choice("stopped", "Stoppet", "Stopped"),
+];
+
+/// The target inputs of a strategy's forms and the metric each sets (CONTRACT §11): a
+/// whole number, or kroner for the money metric (sent in øre).
+const TARGET_INPUTS: [(&str, Metric); 6] = [
+    ("people_employed_per_year", Metric::PeopleEmployed),
+    ("enterprises_active_per_period", Metric::EnterprisesActive),
+    ("retention_6m_pct_per_year", Metric::RetentionSixMonthsPct),
+    ("grants_total_kr_per_year", Metric::GrantsTotalOre),
+    ("agreements_active_per_period", Metric::AgreementsActive),
+    ("trials_started_per_year", Metric::TrialsStarted),
+];
+
 const REASON: Input = input("reason", "Begrundelse", "Reason", Control::Long, false);
+const AMOUNT: Input = hinted(
+    "amount_kr",
+    "Beløb i kroner",
+    "Amount in kroner",
+    ("Fx 150.000,50", "E.g. 150.000,50"),
+    Control::Kroner,
+    true,
+);
+const PICK_GRANT: Input = input(
+    "grant_id",
+    "Bevilling",
+    "Grant",
+    Control::Pick(Picker::Grant),
+    true,
+);
 const GOALS: Input = input("sdgs", "Verdensmål", "Global Goals", Control::Goals, false);
 const ENTERPRISE_OPTIONAL: Input = hinted(
     "enterprise_id",
@@ -160,10 +216,10 @@ const ENTERPRISE_OPTIONAL: Input = hinted(
     false,
 );
 
-/// Every form, in the order of the catalogue.
+/// Every form, in the order of the catalogue, the retraction last.
 pub const FORMS: &[Form] = &[
     Form {
-        event_type: "EnterpriseRegistered",
+        event_type: EventType::EnterpriseRegistered,
         da: "Registrér virksomhed eller initiativ",
         en: "Register an enterprise or initiative",
         creates: Some("enterprise_id"),
@@ -195,7 +251,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "EnterpriseClosed",
+        event_type: EventType::EnterpriseClosed,
         da: "Luk virksomhed eller initiativ",
         en: "Close an enterprise or initiative",
         creates: None,
@@ -211,7 +267,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "PersonPlacedInEmployment",
+        event_type: EventType::PersonPlacedInEmployment,
         da: "Registrér ansættelsesforløb",
         en: "Record a placement in employment",
         creates: Some("placement_id"),
@@ -238,7 +294,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "GrantAwarded",
+        event_type: EventType::GrantAwarded,
         da: "Registrér bevilling",
         en: "Record a grant",
         creates: Some("grant_id"),
@@ -258,7 +314,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "AgreementSigned",
+        event_type: EventType::AgreementSigned,
         da: "Registrér aftale",
         en: "Record an agreement",
         creates: Some("agreement_id"),
@@ -281,27 +337,23 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "AgreementEnded",
+        event_type: EventType::AgreementEnded,
         da: "Afslut aftale",
         en: "End an agreement",
         creates: None,
         inputs: &[
-            hinted(
+            input(
                 "agreement_id",
-                "Aftalens id",
-                "The agreement's id",
-                (
-                    "Åbn aftalen i listen og vælg \"Afslut\", så er id'et udfyldt.",
-                    "Open the agreement in the list and choose \"End\" to fill in its id.",
-                ),
-                Control::Text,
+                "Aftale",
+                "Agreement",
+                Control::Pick(Picker::Agreement),
                 true,
             ),
             REASON,
         ],
     },
     Form {
-        event_type: "TrialStarted",
+        event_type: EventType::TrialStarted,
         da: "Registrér forsøg",
         en: "Record a trial",
         creates: Some("trial_id"),
@@ -320,7 +372,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "TrendNoted",
+        event_type: EventType::TrendNoted,
         da: "Notér trend eller tilbud",
         en: "Note a trend or offer",
         creates: Some("trend_id"),
@@ -332,7 +384,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "StrategyAdopted",
+        event_type: EventType::StrategyAdopted,
         da: "Registrér vedtaget strategi",
         en: "Record an adopted strategy",
         creates: Some("strategy_id"),
@@ -357,7 +409,154 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "EventRetracted",
+        event_type: EventType::PlacementEnded,
+        da: "Registrér ophørt ansættelsesforløb",
+        en: "End a placement",
+        creates: None,
+        inputs: &[
+            input(
+                "placement_id",
+                "Ansættelsesforløb",
+                "Placement",
+                Control::Pick(Picker::Placement),
+                true,
+            ),
+            input(
+                "reason",
+                "Hvordan det ophørte",
+                "How it ended",
+                Control::Choice(PLACEMENT_END_REASONS),
+                true,
+            ),
+        ],
+    },
+    Form {
+        event_type: EventType::GrantPaid,
+        da: "Registrér udbetaling af bevilling",
+        en: "Record money paid out on a grant",
+        creates: None,
+        inputs: &[PICK_GRANT, AMOUNT],
+    },
+    Form {
+        event_type: EventType::GrantReturned,
+        da: "Registrér tilbagebetaling af bevilling",
+        en: "Record money of a grant paid back",
+        creates: None,
+        inputs: &[PICK_GRANT, AMOUNT],
+    },
+    Form {
+        event_type: EventType::AgreementRenewed,
+        da: "Forny aftale",
+        en: "Renew an agreement",
+        creates: None,
+        inputs: &[
+            input(
+                "agreement_id",
+                "Aftale",
+                "Agreement",
+                Control::Pick(Picker::Agreement),
+                true,
+            ),
+            input(
+                "valid_to",
+                "Gælder nu til",
+                "Now valid to",
+                Control::Date,
+                true,
+            ),
+        ],
+    },
+    Form {
+        event_type: EventType::TrialConcluded,
+        da: "Afslut forsøg",
+        en: "Conclude a trial",
+        creates: None,
+        inputs: &[
+            input(
+                "trial_id",
+                "Forsøg",
+                "Trial",
+                Control::Pick(Picker::Trial),
+                true,
+            ),
+            input(
+                "outcome",
+                "Udfald",
+                "Outcome",
+                Control::Choice(TRIAL_OUTCOMES),
+                true,
+            ),
+            input("lessons", "Erfaringer", "Lessons", Control::Long, false),
+        ],
+    },
+    Form {
+        event_type: EventType::StrategyRevised,
+        da: "Registrér reviderede mål for en strategi",
+        en: "Record revised targets of a strategy",
+        creates: None,
+        inputs: &[
+            hinted(
+                "strategy_id",
+                "Strategi",
+                "Strategy",
+                (
+                    "De nye mål gælder fra datoen ovenfor. Udfyld de mål, strategien har nu.",
+                    "The new targets apply from the date above. Fill in the targets the strategy has now.",
+                ),
+                Control::Pick(Picker::Strategy),
+                true,
+            ),
+            input(
+                "people_employed_per_year",
+                "Mål: personer i beskæftigelse pr. år",
+                "Target: people employed per year",
+                Control::Whole,
+                false,
+            ),
+            input(
+                "enterprises_active_per_period",
+                "Mål: aktive virksomheder og initiativer i perioden",
+                "Target: active enterprises and initiatives over the period",
+                Control::Whole,
+                false,
+            ),
+            hinted(
+                "retention_6m_pct_per_year",
+                "Mål: fastholdelse efter 6 måneder i procent pr. år",
+                "Target: retention after 6 months in per cent per year",
+                (
+                    "Andelen af årets ansættelsesforløb, der ikke er afsluttet 6 måneder senere, fx 70.",
+                    "The share of the year's placements not ended 6 months later, e.g. 70.",
+                ),
+                Control::Whole,
+                false,
+            ),
+            hinted(
+                "grants_total_kr_per_year",
+                "Mål: bevillinger i kroner pr. år",
+                "Target: grants in kroner per year",
+                ("Fx 2.000.000", "E.g. 2.000.000"),
+                Control::Kroner,
+                false,
+            ),
+            input(
+                "agreements_active_per_period",
+                "Mål: aktive aftaler i perioden",
+                "Target: active agreements over the period",
+                Control::Whole,
+                false,
+            ),
+            input(
+                "trials_started_per_year",
+                "Mål: forsøg startet pr. år",
+                "Target: trials started per year",
+                Control::Whole,
+                false,
+            ),
+        ],
+    },
+    Form {
+        event_type: EventType::EventRetracted,
         da: "Tilbagekald hændelse",
         en: "Retract an event",
         creates: None,
@@ -413,21 +612,25 @@ const OCCURRED_ON: Input = hinted(
     true,
 );
 
-/// The form of `event_type`, or the page saying there is none (404).
+/// The form of the type named `event_type`, or the page saying there is none (404).
 fn form_for(visitor: &Visitor, event_type: &str) -> Result<&'static Form, Response> {
-    form_of(event_type).ok_or_else(|| {
-        let lang = visitor.lang;
-        layout::not_found(
-            visitor,
-            lang.pick(
-                "Der er ingen formular for den hændelsestype.",
-                "There is no form for that event type.",
-            ),
-        )
-    })
+    EventType::from_name(event_type)
+        .and_then(form_of)
+        .ok_or_else(|| {
+            let lang = visitor.lang;
+            layout::not_found(
+                visitor,
+                lang.pick(
+                    "Der er ingen formular for den hændelsestype.",
+                    "There is no form for that event type.",
+                ),
+            )
+        })
 }
 
-pub fn form_of(event_type: &str) -> Option<&'static Form> {
+/// The form staff record an event of `event_type` with: every type has one
+/// (`tests/event_types.rs` checks it).
+pub fn form_of(event_type: EventType) -> Option<&'static Form> {
     FORMS.iter().find(|form| form.event_type == event_type)
 }
 
@@ -540,19 +743,10 @@ pub async fn submit(
 
 /// Where a stored form leads: the page of the entity it created or closed, else the event's.
 fn after_success(form: &Form, fields: &Fields, event_id: &str) -> String {
-    let collection = match form.event_type {
-        "EnterpriseRegistered" | "EnterpriseClosed" => Some(("enterprise_id", "enterprises")),
-        "AgreementSigned" | "AgreementEnded" => Some(("agreement_id", "agreements")),
-        "PersonPlacedInEmployment" => Some(("placement_id", "placements")),
-        "GrantAwarded" => Some(("grant_id", "grants")),
-        "TrialStarted" => Some(("trial_id", "trials")),
-        "TrendNoted" => Some(("trend_id", "trends")),
-        "StrategyAdopted" => Some(("strategy_id", "strategies")),
-        _ => None,
-    };
-    let entity = collection.and_then(|(member, collection)| {
-        let id = Uuid::parse_str(fields.text(member)?).ok()?;
-        Some(format!("/{collection}/{id}"))
+    let entity = form.event_type.stream_kind().and_then(|kind| {
+        // Every payload names its entity `<kind>_id`: `enterprise_id`, `grant_id`, ...
+        let id = Uuid::parse_str(fields.text(&format!("{}_id", kind.prefix()))?).ok()?;
+        Some(super::entity::path_of(&StreamId { kind, id }))
     });
     entity.unwrap_or_else(|| format!("/events/{event_id}"))
 }
@@ -602,7 +796,7 @@ async fn refused(
             let input = problem
                 .field
                 .as_deref()
-                .and_then(|field| input_of(form, field));
+                .and_then(|field| input_of(form, field, &fields));
             // A required input left empty: plain words rather than the API's "send null".
             let empty = input.is_some_and(|name| fields.text(name).is_none());
             let message = if empty {
@@ -629,13 +823,14 @@ async fn refused(
     .await
 }
 
-/// The input a problem's `field` (`data.name`, `occurred_on`, `data.sdgs[2]`) belongs to.
-pub fn input_of(form: &Form, field: &str) -> Option<&'static str> {
+/// The input a problem's `field` (`data.name`, `occurred_on`, `data.sdgs[2]`,
+/// `data.targets[1].value`) belongs to in the form filled with `fields`.
+pub fn input_of(form: &Form, field: &str, fields: &Fields) -> Option<&'static str> {
     let member = field.strip_prefix("data.").unwrap_or(field);
     let member = member.split(['[', '.']).next().unwrap_or(member);
     let member = match member {
         "amount_ore" => "amount_kr",
-        "targets" => "people_employed_per_year",
+        "targets" => return target_input(form, field, fields),
         other => other,
     };
     form.inputs
@@ -644,6 +839,25 @@ pub fn input_of(form: &Form, field: &str) -> Option<&'static str> {
         .chain(std::iter::once(&OCCURRED_ON))
         .find(|input| input.name == member)
         .map(|input| input.name)
+}
+
+/// The target input behind `data.targets[i]`: the i-th target input filled in (as
+/// `strategy_targets` lists them), or the first of the form when the list itself is at fault.
+fn target_input(form: &Form, field: &str, fields: &Fields) -> Option<&'static str> {
+    let mut offered = TARGET_INPUTS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| form.inputs.iter().any(|input| input.name == *name));
+    let index = field
+        .split_once('[')
+        .and_then(|(_, rest)| rest.split(']').next())
+        .and_then(|index| index.parse::<usize>().ok());
+    match index {
+        Some(index) => offered
+            .filter(|name| fields.text(name).is_some())
+            .nth(index),
+        None => offered.next(),
+    }
 }
 
 /// The `EventIn` JSON of a filled form, or the problems found before sending it.
@@ -665,14 +879,17 @@ pub fn event_in(form: &Form, fields: &Fields, lang: Lang) -> Result<Value, Vec<P
             }),
         }
     }
-    if form.event_type == "StrategyAdopted" {
+    if matches!(
+        form.event_type,
+        EventType::StrategyAdopted | EventType::StrategyRevised
+    ) {
         strategy_targets(&mut data);
     }
     if !problems.is_empty() {
         return Err(problems);
     }
     let mut event = json!({
-        "type": form.event_type,
+        "type": form.event_type.name(),
         "occurred_on": fields.get("occurred_on").unwrap_or("").trim(),
         "data": Value::Object(data),
     });
@@ -688,16 +905,18 @@ pub fn event_in(form: &Form, fields: &Fields, lang: Lang) -> Result<Value, Vec<P
     Ok(event)
 }
 
-/// The two target inputs become the catalogue's `targets` list.
+/// The target inputs filled in become the catalogue's `targets` list, in `TARGET_INPUTS`
+/// order, each counted as its metric is (`Metric::per`).
 fn strategy_targets(data: &mut Map<String, Value>) {
-    let people = data.remove("people_employed_per_year");
-    let enterprises = data.remove("enterprises_active_per_period");
     let mut targets = Vec::new();
-    if let Some(value) = people {
-        targets.push(json!({"metric": "people_employed", "per": "year", "value": value}));
-    }
-    if let Some(value) = enterprises {
-        targets.push(json!({"metric": "enterprises_active", "per": "period", "value": value}));
+    for (name, metric) in TARGET_INPUTS {
+        if let Some(value) = data.remove(name) {
+            let per = match metric.per() {
+                Per::Year => "year",
+                Per::Period => "period",
+            };
+            targets.push(json!({"metric": metric.name(), "per": per, "value": value}));
+        }
     }
     data.insert("targets".to_owned(), Value::Array(targets));
 }
@@ -740,7 +959,14 @@ fn read_input(
         (Control::Kroner, Some(text)) => {
             let ore =
                 parse_kroner(text).map_err(|message| lang.pick(message.0, message.1).to_owned())?;
-            return Ok(Some(("amount_ore", json!(ore))));
+            // `amount_kr` is the event's `amount_ore`; a target in kroner stays under its
+            // input's name until `strategy_targets` makes it a target in øre.
+            let member = if input.name == "amount_kr" {
+                "amount_ore"
+            } else {
+                input.name
+            };
+            return Ok(Some((member, json!(ore))));
         }
         (Control::Kroner, None) if input.required => {
             return Err(lang
@@ -818,15 +1044,7 @@ pub async fn show(
     filled: &Filled,
     status: StatusCode,
 ) -> Response {
-    let needs_enterprises = form
-        .inputs
-        .iter()
-        .any(|input| matches!(input.control, Control::Enterprise));
-    let enterprises = if needs_enterprises {
-        open_enterprises(state).await
-    } else {
-        Vec::new()
-    };
+    let options = options(state, visitor, form).await;
     let lang = visitor.lang;
     let title = lang.pick(form.da, form.en);
     let body = html! {
@@ -838,7 +1056,7 @@ pub async fn show(
             @if let Some(member) = form.creates {
                 @if let Some(id) = filled.values.get(member) { input type="hidden" name=(member) value=(id); }
             }
-            (all_fields(form, filled, lang, &enterprises))
+            (all_fields(form, filled, lang, &options))
             button.primary type="submit" { (lang.pick("Gem", "Save")) }
         }
     };
@@ -849,7 +1067,7 @@ pub async fn show(
 }
 
 /// One input with its label, hint and messages, showing the value typed.
-pub fn field(input: &Input, filled: &Filled, lang: Lang, enterprises: &[(Uuid, String)]) -> Markup {
+pub fn field(input: &Input, filled: &Filled, lang: Lang, options: &Options) -> Markup {
     let name = input.name;
     let messages = layout::messages_for(&filled.problems, name);
     let hint = input.hint.map(|(da, en)| lang.pick(da, en));
@@ -888,15 +1106,26 @@ pub fn field(input: &Input, filled: &Filled, lang: Lang, enterprises: &[(Uuid, S
                 }
             }
         },
-        Control::Enterprise => html! {
-            select #(id) name=(name) aria-describedby=[described] aria-invalid=[invalid] {
-                option value="" { (if input.required { lang.pick("Vælg", "Choose") } else { lang.pick("Ingen", "None") }) }
-                @for (enterprise_id, label) in enterprises {
-                    @let option_value = enterprise_id.to_string();
-                    option value=(option_value) selected[value == option_value] { (label) }
+        Control::Enterprise | Control::Pick(_) => {
+            let choices = options.of(input.control);
+            // A value not among the choices (an entity older than the newest the picker
+            // lists, named by a link or a correction) stays chosen, shown by its id.
+            let unlisted = (!value.is_empty()
+                && !choices
+                    .iter()
+                    .any(|(choice, _)| choice.to_string() == value))
+            .then_some(value);
+            html! {
+                select #(id) name=(name) aria-describedby=[described] aria-invalid=[invalid] {
+                    option value="" { (if input.required { lang.pick("Vælg", "Choose") } else { lang.pick("Ingen", "None") }) }
+                    @if let Some(value) = unlisted { option value=(value) selected { (value) } }
+                    @for (choice, label) in choices {
+                        @let option_value = choice.to_string();
+                        option value=(option_value) selected[value == option_value] { (label) }
+                    }
                 }
             }
-        },
+        }
         Control::YesNo => html! {
             div.checks { label { input #(id) type="checkbox" name=(name) value="true" checked[value == "true"]; (lang.pick("Ja", "Yes")) } }
         },
@@ -922,6 +1151,191 @@ fn goals(input: &Input, filled: &Filled, lang: Lang, messages: &[&str]) -> Marku
             }
         }
     }
+}
+
+/// The choices of a form's pickers, each (id, label), sorted by label.
+#[derive(Debug, Default)]
+pub struct Options {
+    enterprises: Vec<(Uuid, String)>,
+    picked: Vec<(Picker, Vec<(Uuid, String)>)>,
+}
+
+impl Options {
+    fn of(&self, control: Control) -> &[(Uuid, String)] {
+        match control {
+            Control::Enterprise => &self.enterprises,
+            Control::Pick(picker) => self
+                .picked
+                .iter()
+                .find(|(listed, _)| *listed == picker)
+                .map_or(&[], |(_, choices)| choices.as_slice()),
+            _ => &[],
+        }
+    }
+}
+
+/// Loads the choices of every picker `form` has (none for a form without one).
+pub async fn options(state: &WebState, visitor: &Visitor, form: &Form) -> Options {
+    let mut options = Options::default();
+    for input in form.inputs {
+        match input.control {
+            Control::Enterprise => options.enterprises = open_enterprises(state).await,
+            Control::Pick(picker) => {
+                let choices = pick_options(state, visitor, picker).await;
+                options.picked.push((picker, choices));
+            }
+            _ => {}
+        }
+    }
+    options
+}
+
+/// The newest `PAGE_LIMIT_MAX` items of a list (its last page of that size), each as (id,
+/// label): a large log has more placements than a select can offer, and the one to end is
+/// most likely recent.
+async fn newest<T, F, Fut>(
+    fetch: F,
+    choice: impl Fn(T) -> (Uuid, String),
+) -> Result<Vec<(Uuid, String)>, ApiError>
+where
+    F: Fn(impact_projections::Paging) -> Fut,
+    Fut: std::future::Future<Output = Result<crate::http::lists::ListPage<T>, ApiError>>,
+{
+    let limit = impact_projections::PAGE_LIMIT_MAX;
+    let paging = |offset| impact_projections::Paging { offset, limit };
+    let mut page = fetch(paging(0)).await?;
+    if page.total > limit {
+        page = fetch(paging(page.total - limit)).await?;
+    }
+    Ok(page.items.into_iter().map(choice).collect())
+}
+
+/// A grant, trial or trend query for one page of everything.
+fn every<K>(paging: impact_projections::Paging) -> impact_projections::EntryQuery<K> {
+    impact_projections::EntryQuery {
+        paging,
+        ..Default::default()
+    }
+}
+
+/// The choices of one picker, sorted by label (none if the list cannot be read: the form
+/// still shows, and its select says to choose).
+async fn pick_options(state: &WebState, visitor: &Visitor, picker: Picker) -> Vec<(Uuid, String)> {
+    match listed_choices(state, visitor, picker).await {
+        Ok(mut choices) => {
+            choices.sort_by_key(|(_, label)| label.to_lowercase());
+            choices
+        }
+        Err(error) => {
+            tracing::error!(?error, ?picker, "listing the choices of a picker");
+            Vec::new()
+        }
+    }
+}
+
+/// The choices of one picker, from the API's own lists (`http::lists`; a placement picker is
+/// a person-level read and is written to the access log as such).
+async fn listed_choices(
+    state: &WebState,
+    visitor: &Visitor,
+    picker: Picker,
+) -> Result<Vec<(Uuid, String)>, ApiError> {
+    use crate::http::lists::{list_agreements, list_grants, list_placements, list_trials};
+    use impact_projections::{AgreementQuery, PlacementQuery};
+    let (app, now, lang) = (
+        &state.app,
+        crate::http::figures::AsOf::default(),
+        visitor.lang,
+    );
+    let kroner = |ore| crate::reports::words::NumberStyle::of(lang).kroner(ore);
+    match picker {
+        Picker::Placement => {
+            let query = |paging| PlacementQuery {
+                paging,
+                ..Default::default()
+            };
+            let fetch = |paging| {
+                list_placements(
+                    app,
+                    &visitor.caller,
+                    &now,
+                    query(paging),
+                    "picker=PlacementEnded",
+                )
+            };
+            newest(fetch, |item| {
+                let at = item.enterprise_name.unwrap_or_else(|| "–".to_owned());
+                (
+                    item.placement_id,
+                    format!("{} · {at} · {}", item.person_ref, item.occurred_on),
+                )
+            })
+            .await
+        }
+        Picker::Grant => {
+            let fetch = |paging| list_grants(app, &now, every(paging));
+            newest(fetch, |item| {
+                let amount = kroner(item.amount_ore);
+                (
+                    item.grant_id,
+                    format!("{} · {amount} kr. · {}", item.funder, item.occurred_on),
+                )
+            })
+            .await
+        }
+        Picker::Agreement => {
+            let query = |paging| AgreementQuery {
+                paging,
+                ..Default::default()
+            };
+            newest(
+                |paging| list_agreements(app, &now, query(paging)),
+                |item| {
+                    let kind = super::lists::label_of(lang, AGREEMENT_KINDS, item.kind);
+                    (
+                        item.agreement_id,
+                        format!("{} · {kind} · {}", item.counterparty, item.signed_on),
+                    )
+                },
+            )
+            .await
+        }
+        Picker::Trial => {
+            let fetch = |paging| list_trials(app, &now, every(paging));
+            newest(fetch, |item| {
+                (
+                    item.trial_id,
+                    format!("{} · {}", item.title, item.occurred_on),
+                )
+            })
+            .await
+        }
+        Picker::Strategy => Ok(strategies(state)),
+    }
+}
+
+/// Years before and after this one whose strategy in force the strategy picker offers.
+const STRATEGY_YEARS_AROUND: i32 = 10;
+
+/// The strategies in force in the years around this one: those a revision can be about.
+fn strategies(state: &WebState) -> Vec<(Uuid, String)> {
+    let read = state.app.ledger.read.read().expect("read model lock");
+    let now = super::layout::this_year();
+    let mut found: Vec<(Uuid, String)> = Vec::new();
+    for year in now - STRATEGY_YEARS_AROUND..=now + STRATEGY_YEARS_AROUND {
+        let Some(targets) = read.projection.targets(year) else {
+            continue;
+        };
+        let strategy = targets.strategy;
+        if !found.iter().any(|(id, _)| *id == strategy.strategy_id) {
+            let label = format!(
+                "{} ({}–{})",
+                strategy.name, strategy.from_year, strategy.to_year
+            );
+            found.push((strategy.strategy_id, label));
+        }
+    }
+    found
 }
 
 /// The enterprises that are open now, by name, with their CVR, for the pickers: the API's
@@ -959,16 +1373,11 @@ pub async fn open_enterprises(state: &WebState) -> Vec<(Uuid, String)> {
 }
 
 /// The date, the form's own inputs and the envelope's, in that order.
-pub fn all_fields(
-    form: &Form,
-    filled: &Filled,
-    lang: Lang,
-    enterprises: &[(Uuid, String)],
-) -> Markup {
+pub fn all_fields(form: &Form, filled: &Filled, lang: Lang, options: &Options) -> Markup {
     html! {
-        (field(&OCCURRED_ON, filled, lang, enterprises))
-        @for input in form.inputs { (field(input, filled, lang, enterprises)) }
-        @for input in ENVELOPE { (field(input, filled, lang, enterprises)) }
+        (field(&OCCURRED_ON, filled, lang, options))
+        @for input in form.inputs { (field(input, filled, lang, options)) }
+        @for input in ENVELOPE { (field(input, filled, lang, options)) }
     }
 }
 
@@ -1002,14 +1411,19 @@ fn input_values(input: &Input, data: &Value) -> Vec<(String, String)> {
             .find(|target| target["metric"] == metric)
             .and_then(|target| target["value"].as_i64())
     };
+    let kroner = |ore| crate::reports::words::NumberStyle::DANISH.kroner(ore);
+    let metric = TARGET_INPUTS
+        .iter()
+        .find(|(target_input, _)| *target_input == input.name)
+        .map(|(_, metric)| *metric);
     let text = match (input.control, input.name) {
-        (Control::Kroner, _) => data["amount_ore"]
-            .as_i64()
-            .map(|ore| crate::reports::words::NumberStyle::DANISH.kroner(ore)),
-        (_, "people_employed_per_year") => target("people_employed").map(|value| value.to_string()),
-        (_, "enterprises_active_per_period") => {
-            target("enterprises_active").map(|value| value.to_string())
+        (Control::Kroner, _) if metric.is_some() => {
+            metric.and_then(|metric| target(metric.name())).map(kroner)
         }
+        (_, _) if metric.is_some() => metric
+            .and_then(|metric| target(metric.name()))
+            .map(|value| value.to_string()),
+        (Control::Kroner, _) => data["amount_ore"].as_i64().map(kroner),
         (Control::Goals, _) => {
             let goals = data[input.name].as_array().into_iter().flatten();
             return goals.map(|goal| (name.clone(), goal.to_string())).collect();

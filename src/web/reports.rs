@@ -11,7 +11,7 @@ use maud::html;
 use super::layout::{self, this_year};
 use super::{html as respond, query_value, Visitor, WebState};
 use crate::http::figures::{resolve_position, AsOf, YEARS};
-use crate::reports::{self, csv::Separator, Format};
+use crate::reports::{self, csv::Separator, html::Downloads, Format};
 
 pub async fn index(visitor: Visitor) -> Response {
     let lang = visitor.lang;
@@ -100,7 +100,7 @@ pub async fn annual(
     };
     let report = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        reports::annual_report(&ledger, year, position)
+        reports::annual_report(&ledger, year, position, format.listed())
     })
     .await;
     let mut report = match report {
@@ -118,7 +118,7 @@ fn render(report: &reports::AnnualReport, format: Format, lang: reports::Lang) -
     let (content_type, body, file) = match format {
         Format::Html => (
             "text/html; charset=utf-8",
-            reports::html::render(report, lang).into_bytes(),
+            reports::html::render(report, lang, Downloads::Linked).into_bytes(),
             None,
         ),
         Format::Csv => (

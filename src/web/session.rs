@@ -6,23 +6,27 @@
 //! role, so a revoked token ends its sessions at once and a role is never stale. Sessions live
 //! in memory: after a restart the cookie names nothing and the person is asked to log in again
 //! (cleanly, never half-valid). The map is keyed by the SHA-256 of the session id, so nothing
-//! in memory can be replayed as a cookie.
+//! in memory can be replayed as a cookie. With the log in a cluster (CONTRACT §14) sessions
+//! live instead in the cluster's sessions bucket, under the same SHA-256, so that any ledger
+//! server behind a load balancer serves any session.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{lang_of, Fields, WebState};
 use crate::auth::{Caller, Role};
 use crate::reports::Lang;
+use crate::vault::Vault;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "il_session";
@@ -62,11 +66,29 @@ struct Session {
     last_seen: Instant,
 }
 
-/// The sessions of this process.
+/// The sessions of this process, or of every ledger server of a cluster.
 pub struct Sessions {
     settings: Settings,
     map: Mutex<HashMap<[u8; 32], Session>>,
+    /// With the log in a cluster, the sessions bucket every ledger server shares: a session
+    /// started on one is valid on all, and a logout on one ends it on all. The local map is
+    /// then unused: every request asks the bucket (the web app's traffic is a few people's).
+    shared: Option<Arc<dyn Vault>>,
 }
+
+/// A session as the shared bucket keeps it: never the token, never the session id.
+#[derive(Serialize, Deserialize)]
+struct SharedSession {
+    /// Lower-case hex SHA-256 of the token.
+    token_sha256: String,
+    csrf: String,
+    /// When the entry was last written, in Unix seconds: the bucket drops an entry not
+    /// written for the idle time, so a used session is written again now and then.
+    written_at: i64,
+}
+
+/// How often a used shared session is written again, keeping it from the bucket's expiry.
+const SHARED_REFRESH_SECONDS: i64 = 60;
 
 /// A fresh random value as 64 hex digits.
 pub fn random_hex() -> String {
@@ -79,17 +101,41 @@ fn key(session_id: &str) -> [u8; 32] {
     Sha256::digest(session_id.as_bytes()).into()
 }
 
+/// The shared bucket's name for a session: from the SHA-256 of its id, as the local map's key.
+fn shared_name(session_id: &str) -> String {
+    format!("session.{}", hex::encode(key(session_id)))
+}
+
+fn to_json(session: &SharedSession) -> Vec<u8> {
+    serde_json::to_vec(session).expect("a session serializes")
+}
+
 impl Sessions {
-    pub fn new(settings: Settings) -> Self {
+    pub fn new(settings: Settings, shared: Option<Arc<dyn Vault>>) -> Self {
         Sessions {
             settings,
             map: Mutex::new(HashMap::new()),
+            shared,
         }
     }
 
     /// Starts a session for the token with this digest; returns the new session id.
     pub fn start(&self, token_digest: [u8; 32]) -> String {
         let id = random_hex();
+        if let Some(vault) = &self.shared {
+            let session = SharedSession {
+                token_sha256: hex::encode(token_digest),
+                csrf: random_hex(),
+                written_at: chrono::Utc::now().timestamp(),
+            };
+            // A session that could not be shared names nothing: the next page asks the visitor
+            // to log in again, rather than a half-valid session.
+            let written = vault.write(&shared_name(&id), &to_json(&session), None);
+            if let Err(error) = written {
+                tracing::error!(%error, "a web session could not be stored in the cluster");
+            }
+            return id;
+        }
         let now = Instant::now();
         let mut map = self.map.lock().expect("sessions lock");
         let idle = self.settings.session_idle;
@@ -114,6 +160,9 @@ impl Sessions {
 
     /// The token digest and CSRF token of a live session, which counts as used now.
     fn touch(&self, session_id: &str) -> Option<([u8; 32], String)> {
+        if let Some(vault) = &self.shared {
+            return self.touch_shared(vault.as_ref(), session_id);
+        }
         let mut map = self.map.lock().expect("sessions lock");
         let key = key(session_id);
         let session = map.get_mut(&key)?;
@@ -126,7 +175,36 @@ impl Sessions {
         Some((session.token_digest, session.csrf.clone()))
     }
 
+    /// `touch` for a session in the shared bucket.
+    fn touch_shared(&self, vault: &dyn Vault, session_id: &str) -> Option<([u8; 32], String)> {
+        let name = shared_name(session_id);
+        let record = vault
+            .read(&name)
+            .map_err(|error| tracing::error!(%error, "reading a web session from the cluster"))
+            .ok()??;
+        let mut session: SharedSession = serde_json::from_slice(&record.value).ok()?;
+        let mut digest = [0u8; 32];
+        hex::decode_to_slice(&session.token_sha256, &mut digest).ok()?;
+        let now = chrono::Utc::now().timestamp();
+        let idle = i64::try_from(self.settings.session_idle.as_secs()).unwrap_or(i64::MAX);
+        if now.saturating_sub(session.written_at) >= idle {
+            return None;
+        }
+        if now - session.written_at >= SHARED_REFRESH_SECONDS.min(idle / 2) {
+            session.written_at = now;
+            // Another server may have written it first: then it is fresh already.
+            let _ = vault.write(&name, &to_json(&session), Some(record.revision));
+        }
+        Some((digest, session.csrf))
+    }
+
     pub fn end(&self, session_id: &str) {
+        if let Some(vault) = &self.shared {
+            if let Err(error) = vault.purge(&shared_name(session_id)) {
+                tracing::error!(%error, "ending a web session in the cluster");
+            }
+            return;
+        }
         self.map
             .lock()
             .expect("sessions lock")

@@ -62,15 +62,35 @@ impl TestLedger {
         Self::on_store(&impact_ledger::store::StoreLocation::DataDir)
     }
 
-    /// A ledger whose log is at `store` (a NATS stream, or the data dir's own).
+    /// A ledger whose log is at `store` (a NATS stream, or the data dir's own); its tokens are
+    /// made where that store keeps them (the data dir, or the cluster's bucket).
     pub fn on_store(store: &impact_ledger::store::StoreLocation) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         // Tokens are made before the ledger opens, so it reads them at once: the server only
         // re-reads `tokens.json` once a second, and a test should not wait for that.
-        let staff = auth::create_token(dir.path(), STAFF, Role::Staff).expect("staff token");
-        let auditor =
-            auth::create_token(dir.path(), AUDITOR, Role::Auditor).expect("auditor token");
-        let admin = auth::create_token(dir.path(), ADMIN, Role::Admin).expect("admin token");
+        let vault = store.vault(dir.path()).expect("the tokens' vault opens");
+        let make = |name, role| auth::create_token_in(vault.as_ref(), name, role).expect(name);
+        let (staff, auditor, admin) = (
+            make(STAFF, Role::Staff),
+            make(AUDITOR, Role::Auditor),
+            make(ADMIN, Role::Admin),
+        );
+        Self::open(dir, store, [staff, auditor, admin])
+    }
+
+    /// A second ledger server on the same shared store, with a data dir of its own and the
+    /// same tokens (which it reads from the cluster).
+    pub fn another_server(&self, store: &impact_ledger::store::StoreLocation) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let tokens = [self.staff.clone(), self.auditor.clone(), self.admin.clone()];
+        Self::open(dir, store, tokens)
+    }
+
+    fn open(
+        dir: TempDir,
+        store: &impact_ledger::store::StoreLocation,
+        [staff, auditor, admin]: [String; 3],
+    ) -> Self {
         let limits = impact_ledger::config::Limits::default();
         let state = impact_ledger::serve::open_state_on(dir.path(), store, limits)
             .expect("the ledger opens");

@@ -153,12 +153,43 @@ impl Log {
         employment_type: EmploymentType,
         enterprise_id: Option<Uuid>,
     ) -> Uuid {
+        self.place_ids(on, person_ref, employment_type, enterprise_id)
+            .event
+    }
+
+    /// As `place_at`, with the placement's id too (to end it).
+    pub fn place_ids(
+        &mut self,
+        on: &str,
+        person_ref: &str,
+        employment_type: EmploymentType,
+        enterprise_id: Option<Uuid>,
+    ) -> Ids {
         let placement_id = self.fresh_id();
         let data = EventData::PersonPlacedInEmployment(PersonPlacedInEmployment {
             placement_id,
             person_ref: person_ref.to_owned(),
             employment_type,
             enterprise_id,
+        });
+        Ids {
+            event: self.push(on, data),
+            entity: placement_id,
+        }
+    }
+
+    pub fn end_placement(&mut self, on: &str, placement: Ids) -> Uuid {
+        let data = EventData::PlacementEnded(PlacementEnded {
+            placement_id: placement.entity,
+            reason: PlacementEndReason::Ended,
+        });
+        self.push(on, data)
+    }
+
+    pub fn renew(&mut self, on: &str, agreement: Ids, valid_to: &str) -> Uuid {
+        let data = EventData::AgreementRenewed(AgreementRenewed {
+            agreement_id: agreement.entity,
+            valid_to: date(valid_to),
         });
         self.push(on, data)
     }
