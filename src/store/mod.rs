@@ -7,6 +7,7 @@ pub mod backend;
 pub mod keys;
 pub mod log;
 pub mod nats;
+pub mod segment;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
