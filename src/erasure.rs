@@ -96,7 +96,7 @@ pub async fn erase(
         .iter()
         .map(|member| (event.position, *member))
         .collect();
-    ledger.keys.destroy(&keys)?;
+    ledger.keys().destroy(&keys)?;
     tracing::info!(
         position = event.position,
         members = keys.len(),
@@ -176,7 +176,7 @@ pub async fn run(args: crate::cli::EraseArgs) -> anyhow::Result<()> {
     let appended = erase(&state.ledger, &state.writer, &args.actor, request, today)
         .await
         .map_err(|error| anyhow::anyhow!(describe(error)))?;
-    state.ledger.log.sync()?;
+    state.ledger.store().sync()?;
     for receipt in appended.receipts {
         println!(
             "erased: recorded at position {} ({}), hash {}",

@@ -147,7 +147,7 @@ impl Expected {
 }
 
 /// Every `Violation::code`, in the order of the variants.
-pub const CODES: [&str; 81] = [
+pub const CODES: [&str; 82] = [
     "not-utf8",
     "not-json",
     "body-not-object",
@@ -229,6 +229,7 @@ pub const CODES: [&str; 81] = [
     "revision-after-period",
     "percent-above-100",
     "reopens-held-cvr",
+    "before-activity",
 ];
 
 /// One broken rule or conflict, with the values it is about.
@@ -476,6 +477,11 @@ pub enum Violation {
         enterprise_id: Uuid,
         name: String,
     },
+    /// A closure dated before a placement or grant stored at the enterprise.
+    BeforeActivity {
+        active_on: NaiveDate,
+        position: u64,
+    },
 }
 
 impl Violation {
@@ -581,6 +587,7 @@ impl Violation {
             RevisionAfterPeriod { .. } => "revision-after-period",
             PercentAbove100 => "percent-above-100",
             ReopensHeldCvr { .. } => "reopens-held-cvr",
+            BeforeActivity { .. } => "before-activity",
         }
     }
 
@@ -988,6 +995,13 @@ impl Violation {
                  open enterprise {name} ({enterprise_id}) now holds; close or correct that one \
                  first"
             ),
+            BeforeActivity {
+                active_on,
+                position,
+            } => format!(
+                "a placement or grant at this enterprise is stored for {active_on} (position \
+                 {position}); the closure must be on or after that day"
+            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -1106,6 +1120,13 @@ impl Violation {
                 "hvis lukningen tilbagekaldes, åbner en virksomhed med CVR {cvr} igen, men det \
                  nummer har den åbne virksomhed {name} ({enterprise_id}) nu; luk eller ret den \
                  først"
+            ),
+            BeforeActivity {
+                active_on,
+                position,
+            } => format!(
+                "der er gemt en ansættelse eller bevilling ved virksomheden den {active_on} \
+                 (position {position}); lukningen skal være den dag eller senere"
             ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
@@ -1370,6 +1391,10 @@ mod tests {
                 cvr: text(),
                 enterprise_id: id,
                 name: text(),
+            },
+            BeforeActivity {
+                active_on: date,
+                position: 7,
             },
         ]
     }

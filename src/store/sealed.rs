@@ -221,6 +221,10 @@ impl Store for SealedStore {
         self.inner.on_foreign_append(wake)
     }
 
+    fn messages_behind(&self) -> Result<Option<u64>, StoreError> {
+        self.inner.messages_behind()
+    }
+
     fn head(&self) -> Result<Head, StoreError> {
         self.inner.head()
     }
