@@ -97,7 +97,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The calendar year the report is for; the bridge starts at the end of the year before.
-    #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=2200))]
+    #[arg(long, value_parser = clap::value_parser!(i32).range(i64::from(impact_events::time::YEAR_FIRST)..=i64::from(impact_events::time::YEAR_LAST)))]
     pub year: i32,
     /// json for programs, csv for spreadsheets, html for printing.
     #[arg(long, value_enum, default_value = "json")]
@@ -143,6 +143,8 @@ pub enum TokenCommand {
         name: String,
         #[command(flatten)]
         data: DataDir,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Remove a token; requests with it get 401 within a second, and its open streams end.
     Revoke {
@@ -154,10 +156,38 @@ pub enum TokenCommand {
         force: bool,
         #[command(flatten)]
         data: DataDir,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// List tokens: names, roles and creation times, never secrets.
     List {
         #[command(flatten)]
         data: DataDir,
+        #[command(flatten)]
+        store: StoreArg,
     },
+}
+
+/// Where the tokens are, for the token commands: beside the log.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArg {
+    /// `dir` (tokens.json in the data dir) or the ledger's NATS cluster,
+    /// `nats://host:4222,...[/STREAM]`: its key-value bucket, which every ledger server of
+    /// the cluster reads (docs/CLUSTER.md) [default: dir].
+    #[arg(long, env = "IMPACT_LEDGER_STORE")]
+    pub store: Option<String>,
+}
+
+impl StoreArg {
+    /// The vault the tokens are kept in.
+    pub fn vault(
+        &self,
+        data: &std::path::Path,
+    ) -> anyhow::Result<std::sync::Arc<dyn crate::vault::Vault>> {
+        let location = crate::store::StoreLocation::parse(self.store.as_deref().unwrap_or("dir"))
+            .map_err(anyhow::Error::msg)?;
+        location
+            .vault(data)
+            .map_err(|error| anyhow::anyhow!("opening the tokens of {location}: {error}"))
+    }
 }

@@ -145,14 +145,17 @@ pub async fn run(data: &Path) -> anyhow::Result<()> {
     let loaded = load(&state.writer, copenhagen_today())
         .await
         .context("loading the demo")?;
-    state.ledger.log.sync().context("syncing the log")?;
+    state.ledger.store().sync().context("syncing the log")?;
     print!("{}", summary(&state, &loaded));
     Ok(())
 }
 
 /// What a load did and the headline figures of the whole log, for people.
 pub fn summary(state: &AppState, loaded: &Loaded) -> String {
-    let read = state.ledger.read.read().expect("read model lock");
+    state.ledger.with_read(|read| summary_of(read, loaded))
+}
+
+fn summary_of(read: &crate::store::ReadModel, loaded: &Loaded) -> String {
     let mut text = format!(
         "demo: {} events in {} requests: {} stored now, {} were stored already\n\
          log head: position {}, hash {}\n",

@@ -155,23 +155,34 @@ fn import(file: &Path, data: &Path) -> anyhow::Result<()> {
 
 fn token(command: TokenCommand) -> anyhow::Result<()> {
     match command {
-        TokenCommand::New { role, name, data } => {
-            let secret = auth::create_token(&data.data, &name, role)?;
+        TokenCommand::New {
+            role,
+            name,
+            data,
+            store,
+        } => {
+            let secret = auth::create_token_in(store.vault(&data.data)?.as_ref(), &name, role)?;
             println!("{secret}");
             eprintln!(
                 "token `{name}` ({}) created; the secret above is shown only once",
                 role.as_str()
             );
         }
-        TokenCommand::Revoke { name, force, data } => {
+        TokenCommand::Revoke {
+            name,
+            force,
+            data,
+            store,
+        } => {
+            let vault = store.vault(&data.data)?;
             anyhow::ensure!(
-                auth::revoke_token(&data.data, &name, force)?,
+                auth::revoke_token_in(vault.as_ref(), &name, force)?,
                 "no token is named `{name}`"
             );
             eprintln!("token `{name}` revoked");
         }
-        TokenCommand::List { data } => {
-            for token in auth::list_tokens(&data.data)? {
+        TokenCommand::List { data, store } => {
+            for token in auth::list_tokens_in(store.vault(&data.data)?.as_ref())? {
                 println!(
                     "{}\t{}\t{}",
                     token.name,

@@ -320,6 +320,43 @@ async fn placements_and_grants_fall_within_the_enterprises_life() {
 }
 
 #[tokio::test]
+async fn a_closure_is_not_dated_before_what_happened_at_the_enterprise() {
+    let ledger = TestLedger::new();
+    let enterprise = fresh();
+    let at = Some(enterprise.as_str());
+    let receipts = ledger
+        .append_ok(vec![
+            registered(&enterprise, "Café Kvisten", None),
+            placed("P-1", at, "2023-05-01"),
+            granted(at, "2023-09-15"),
+        ])
+        .await;
+    let grant = &receipts[2];
+    let document = refused(
+        &ledger,
+        vec![closed(&enterprise, "2023-06-30")],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[(Some(0), "occurred_on", "before-activity")],
+    )
+    .await;
+    let message = document["errors"][0]["message"].as_str().unwrap();
+    let position = grant["position"].to_string();
+    assert!(
+        message.contains("2023-09-15") && message.contains(&position),
+        "{message}"
+    );
+    // The day of the last activity is fine; so is any day once that grant is retracted and the
+    // placement is the latest thing there (the rule then lets a closure pass).
+    ledger
+        .append_ok(vec![retraction(&grant["id"], "forkert virksomhed")])
+        .await;
+    ledger
+        .append_ok(vec![closed(&enterprise, "2023-06-30")])
+        .await;
+    assert_chain_verifies(&ledger).await;
+}
+
+#[tokio::test]
 async fn clean_text_controls_refused_names_stored_nfc() {
     let ledger = TestLedger::new();
     for (name, code) in [

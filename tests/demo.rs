@@ -206,8 +206,9 @@ async fn the_history_bridges_2022_to_2023_with_the_events_behind_it() {
 async fn loading_again_stores_nothing() {
     let demo = demo_loaded().await;
     let head = |state: &AppState| {
-        let read = state.ledger.read.read().expect("read model lock");
-        (read.head_position(), read.head_hash())
+        state
+            .ledger
+            .with_read(|read| (read.head_position(), read.head_hash()))
     };
     let before = head(&demo.state);
     assert_eq!(demo.first_load.stored, demo.first_load.events);
@@ -400,9 +401,8 @@ async fn the_demo_export_is_always_the_same_bytes() {
     let ledger = &demo.state.ledger;
     let head = ledger.durable_position();
     let mut export = Vec::new();
-    let last =
-        impact_ledger::audit::export_batch(ledger.log.as_ref(), 0, head, usize::MAX, &mut export)
-            .expect("the log reads");
+    let last = impact_ledger::audit::export_batch(ledger.store(), 0, head, usize::MAX, &mut export)
+        .expect("the log reads");
     assert_eq!(last, head);
     assert_eq!(
         hex::encode(sha2::Sha256::digest(&export)),
@@ -429,7 +429,7 @@ async fn as_of_a_past_moment_shows_what_was_recorded_by_then() {
     let first = demo
         .state
         .ledger
-        .log
+        .store()
         .get(1)
         .expect("reads")
         .expect("stored");

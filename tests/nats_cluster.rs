@@ -225,6 +225,11 @@ async fn two_ledger_servers_appending_build_one_chain() {
     let total = left.len() + right.len();
     wait_for_head(&one, total).await;
     wait_for_head(&two, total).await;
+    for ledger in [&one, &two] {
+        let (_, _, health) = ledger.get("/healthz").await;
+        assert_eq!(health["lag"]["messages_not_received"], 0, "{health}");
+        assert_eq!(health["lag"]["events_not_folded"], 0, "{health}");
+    }
     let events = one.all_events().await;
     assert_eq!(
         events,
@@ -495,4 +500,48 @@ async fn a_purged_record_leaves_no_value_on_the_cluster() {
             .all(|(operation, value)| operation == "Purge" && value.is_empty()),
         "{left:?}"
     );
+}
+
+/// Runs the binary with `args`; its stdout, after checking it succeeded.
+fn run_binary(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_impact-ledger"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{args:?}: {stderr}");
+    String::from_utf8(output.stdout).expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_commands_with_store_work_on_the_cluster() {
+    let cluster = cluster::Cluster::start(3);
+    let ledger = on(&cluster, "cli");
+    let url = cluster.url("cli");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().to_str().expect("a path");
+    let new = [
+        "token", "new", "--role", "auditor", "--name", "ole", "--store", &url,
+    ];
+    let secret = run_binary(&[&new[..], &["--data", data]].concat());
+    let listed = run_binary(&["token", "list", "--store", &url, "--data", data]);
+    assert!(listed.contains("ole\tauditor"), "{listed}");
+    assert!(
+        !dir.path().join("tokens.json").exists(),
+        "nothing in the data dir"
+    );
+    let secret = secret.trim().to_owned();
+    eventually("a token made with --store is taken", async || {
+        let path = "/api/v1/events?limit=1";
+        let answer = ledger
+            .request(axum::http::Method::GET, path, Some(&secret), None)
+            .await;
+        answer.0 == StatusCode::OK
+    })
+    .await;
+    run_binary(&[
+        "token", "revoke", "--name", "ole", "--store", &url, "--data", data,
+    ]);
+    let listed = run_binary(&["token", "list", "--store", &url, "--data", data]);
+    assert!(!listed.contains("ole"), "{listed}");
 }

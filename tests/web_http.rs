@@ -1309,6 +1309,14 @@ async fn the_agreement_tracks_link_to_the_agreements_they_count() {
         );
         let list = site.get(&link.replace("&amp;", "&"), &staff).await;
         assert_eq!(body_rows(&list), rows, "{link}");
+        let checked = ["partnership", "civil_society", "volunteering"]
+            .iter()
+            .filter(|kind| list.body.contains(&format!("value=\"{kind}\" checked")))
+            .count();
+        assert_eq!(
+            checked, rows,
+            "the filter keeps every kind asked for: {link}"
+        );
     }
     let active = site.get("/agreements?year=2024", &staff).await;
     assert_eq!(

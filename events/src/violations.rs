@@ -147,7 +147,7 @@ impl Expected {
 }
 
 /// Every `Violation::code`, in the order of the variants.
-pub const CODES: [&str; 76] = [
+pub const CODES: [&str; 77] = [
     "not-utf8",
     "not-json",
     "body-not-object",
@@ -224,6 +224,7 @@ pub const CODES: [&str; 76] = [
     "revision-after-period",
     "percent-above-100",
     "reopens-held-cvr",
+    "before-activity",
 ];
 
 /// One broken rule or conflict, with the values it is about.
@@ -453,6 +454,11 @@ pub enum Violation {
         enterprise_id: Uuid,
         name: String,
     },
+    /// A closure dated before a placement or grant stored at the enterprise.
+    BeforeActivity {
+        active_on: NaiveDate,
+        position: u64,
+    },
 }
 
 impl Violation {
@@ -550,6 +556,7 @@ impl Violation {
             RevisionAfterPeriod { .. } => "revision-after-period",
             PercentAbove100 => "percent-above-100",
             ReopensHeldCvr { .. } => "reopens-held-cvr",
+            BeforeActivity { .. } => "before-activity",
         }
     }
 
@@ -945,6 +952,13 @@ impl Violation {
                  open enterprise {name} ({enterprise_id}) now holds; close or correct that one \
                  first"
             ),
+            BeforeActivity {
+                active_on,
+                position,
+            } => format!(
+                "a placement or grant at this enterprise is stored for {active_on} (position \
+                 {position}); the closure must be on or after that day"
+            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -1051,6 +1065,13 @@ impl Violation {
                 "hvis lukningen tilbagekaldes, åbner en virksomhed med CVR {cvr} igen, men det \
                  nummer har den åbne virksomhed {name} ({enterprise_id}) nu; luk eller ret den \
                  først"
+            ),
+            BeforeActivity {
+                active_on,
+                position,
+            } => format!(
+                "der er gemt en ansættelse eller bevilling ved virksomheden den {active_on} \
+                 (position {position}); lukningen skal være den dag eller senere"
             ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
@@ -1310,6 +1331,10 @@ mod tests {
                 cvr: text(),
                 enterprise_id: id,
                 name: text(),
+            },
+            BeforeActivity {
+                active_on: date,
+                position: 7,
             },
         ]
     }

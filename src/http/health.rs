@@ -25,8 +25,30 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_j
         let body = serde_json::json!({ "status": status, "head_position": head_position });
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
     }
-    (
-        StatusCode::OK,
-        Json(serde_json::json!({ "status": "ok", "head_position": head_position })),
-    )
+    let mut body = serde_json::json!({ "status": "ok", "head_position": head_position });
+    if state.ledger.store().is_shared() {
+        body["lag"] = lag(&state, head_position).await;
+    }
+    (StatusCode::OK, Json(body))
+}
+
+/// How far this server is behind the shared log: messages the cluster has that it has not
+/// received (`null` when the cluster cannot be asked), and events received but not yet
+/// folded into its figures. Both are 0 on a server that keeps up.
+async fn lag(state: &AppState, head_position: u64) -> serde_json::Value {
+    let ledger = state.ledger.clone();
+    let asked = tokio::task::spawn_blocking(move || {
+        let behind = ledger.store().messages_behind();
+        let received = ledger.store().last_position();
+        (behind, received)
+    })
+    .await;
+    let (behind, received) = match asked {
+        Ok((behind, received)) => (behind.ok().flatten(), received.unwrap_or(head_position)),
+        Err(_) => (None, head_position),
+    };
+    serde_json::json!({
+        "messages_not_received": behind,
+        "events_not_folded": received.saturating_sub(head_position),
+    })
 }

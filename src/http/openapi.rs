@@ -163,6 +163,19 @@ pub struct Health {
     pub status: String,
     /// The last durable position.
     pub head_position: u64,
+    /// Only with the log in a NATS cluster: how far this server is behind the shared log.
+    pub lag: Option<Lag>,
+}
+
+/// How far a ledger server is behind the shared log (docs/CLUSTER.md).
+#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
+pub struct Lag {
+    /// Messages the cluster holds that this server has not received; null when the cluster
+    /// could not be asked.
+    pub messages_not_received: Option<u64>,
+    /// Events received but not yet in this server's figures.
+    pub events_not_folded: u64,
 }
 
 struct BearerToken;

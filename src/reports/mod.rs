@@ -166,8 +166,7 @@ pub fn annual_report(
     position: Option<u64>,
     listed: Listed,
 ) -> Result<AnnualReport, StoreError> {
-    let (report, position, head_recorded_at) = {
-        let read = ledger.read.read().expect("read model lock");
+    let (report, position, head_recorded_at) = ledger.with_read(|read| {
         let head = read.head_position();
         let position = position.unwrap_or(head);
         let head_recorded_at = read.recorded_at(position);
@@ -175,7 +174,7 @@ pub fn annual_report(
         let report = (position == head)
             .then(|| AnnualReport::build(&read.projection, year, read.head_hash()));
         (report, position, head_recorded_at)
-    };
+    });
     let mut report = match report {
         Some(report) => report,
         None => {
@@ -220,11 +219,7 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
                 format!("--as-of must be an RFC 3339 instant such as 2024-01-31T12:00:00Z, not `{text}`")
             })?;
             let instant = RecordedAt::from_datetime(instant.with_timezone(&chrono::Utc));
-            let position = ledger
-                .read
-                .read()
-                .expect("read model lock")
-                .position_at(instant);
+            let position = ledger.with_read(|read| read.position_at(instant));
             if position == 0 {
                 anyhow::bail!("{}", before_the_first_event(&ledger, text)?);
             }
@@ -256,7 +251,7 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
 /// What to say when `--as-of` names a moment before anything was recorded: a report of zeros
 /// would look like a real answer.
 fn before_the_first_event(ledger: &Ledger, as_of: &str) -> anyhow::Result<String> {
-    Ok(match ledger.log.get(1)? {
+    Ok(match ledger.store().get(1)? {
         Some(first) => format!(
             "nothing was recorded at or before {as_of}: the first event was recorded at {}; \
              give a later --as-of",
@@ -291,7 +286,7 @@ fn labels(
         if !has_label(event_ref.event_type) || labels.contains_key(&event_ref.position) {
             continue;
         }
-        let Some(event) = ledger.log.get(event_ref.position)? else {
+        let Some(event) = ledger.store().get(event_ref.position)? else {
             continue;
         };
         if let Some(label) = label_of(ledger, &event)? {

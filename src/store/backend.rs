@@ -86,6 +86,13 @@ pub trait Store: std::any::Any + Send + Sync {
         let _ = wake;
     }
 
+    /// For a shared store: how many messages the cluster holds that this server has not
+    /// received yet (asks the cluster; `/healthz` reports it as the server's lag). `None` for
+    /// a store of its own, which is never behind.
+    fn messages_behind(&self) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
+
     /// The last event's position, hash and time, as the log has it.
     fn head(&self) -> Result<Head, StoreError> {
         let position = self.last_position()?;

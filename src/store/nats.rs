@@ -744,6 +744,12 @@ impl Store for NatsStore {
         true
     }
 
+    fn messages_behind(&self) -> Result<Option<u64>, StoreError> {
+        let last = self.run(last_sequence(self.stream.clone()))?;
+        let (_, taken) = self.mirror.head()?;
+        Ok(Some(last.saturating_sub(taken)))
+    }
+
     fn on_foreign_append(&self, wake: Box<dyn Fn() + Send + Sync>) {
         *self.mirror.wake.lock().expect("wake lock") = Some(wake);
     }

@@ -50,17 +50,7 @@ pub fn retraction_of(
     state: &WebState,
     id: &Uuid,
 ) -> Result<Option<StoredEvent>, crate::store::StoreError> {
-    let ledger = &state.app.ledger;
-    let position = ledger
-        .state
-        .read()
-        .expect("state lock")
-        .event(id)
-        .and_then(|entry| entry.retracted_by);
-    match position.filter(|position| *position <= ledger.durable_position()) {
-        Some(position) => ledger.log.get(position),
-        None => Ok(None),
-    }
+    state.app.ledger.retraction_of(id)
 }
 
 /// Every event of a stream with its retraction, if any (blocking: reads the log).

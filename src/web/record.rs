@@ -1319,7 +1319,10 @@ const STRATEGY_YEARS_AROUND: i32 = 10;
 
 /// The strategies in force in the years around this one: those a revision can be about.
 fn strategies(state: &WebState) -> Vec<(Uuid, String)> {
-    let read = state.app.ledger.read.read().expect("read model lock");
+    state.app.ledger.with_read(strategies_in)
+}
+
+fn strategies_in(read: &crate::store::ReadModel) -> Vec<(Uuid, String)> {
     let now = super::layout::this_year();
     let mut found: Vec<(Uuid, String)> = Vec::new();
     for year in now - STRATEGY_YEARS_AROUND..=now + STRATEGY_YEARS_AROUND {
