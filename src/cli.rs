@@ -42,7 +42,7 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// Load the demo data set (Slagelse 2019-2024); loading it again changes nothing.
+    /// Load the demo data set (Slagelse 2019-2026, strategies 2.0 and 3.0); loading it again changes nothing.
     Demo {
         #[command(flatten)]
         data: DataDir,
@@ -97,7 +97,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The calendar year the report is for; the bridge starts at the end of the year before.
-    #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=2200))]
+    #[arg(long, value_parser = clap::value_parser!(i32).range(i64::from(impact_events::time::YEAR_FIRST)..=i64::from(impact_events::time::YEAR_LAST)))]
     pub year: i32,
     /// json for programs, csv for spreadsheets, html for printing.
     #[arg(long, value_enum, default_value = "json")]

@@ -1,7 +1,11 @@
 //! The demo data set (`impact-ledger demo`, `serve --demo`; CONTRACT §6): a deterministic,
-//! believable history of Slagelse Kommune's social-economy unit from 2019 to 2024, made so that
+//! believable history of Slagelse Kommune's social-economy unit from 2019 to 2026, made so that
 //! the headline figures come out as the unit reported them (CONTRACT §1): 100 people employed and
-//! 31 enterprises active in 2022, 118 and 34 in 2023.
+//! 31 enterprises active in 2022, 118 and 34 in 2023. From 2025 it has catalogue 2's events
+//! (placements ended, a grant paid and partly returned, agreements renewed, trials concluded)
+//! and the committee's "Socialøkonomisk strategi 3.0" (2026-2029) with a target on every
+//! metric, revised in June 2026. No event is dated after 2026-11-20, so every one is recorded
+//! (two days later) in the past and the bytes never depend on the clock.
 //!
 //! Every id is fixed and the events are always sent as the same requests, so loading is
 //! idempotent: a second load is a retry of stored ids with the same content, which the writer
@@ -141,14 +145,17 @@ pub async fn run(data: &Path) -> anyhow::Result<()> {
     let loaded = load(&state.writer, copenhagen_today())
         .await
         .context("loading the demo")?;
-    state.ledger.log.sync().context("syncing the log")?;
+    state.ledger.store().sync().context("syncing the log")?;
     print!("{}", summary(&state, &loaded));
     Ok(())
 }
 
 /// What a load did and the headline figures of the whole log, for people.
 pub fn summary(state: &AppState, loaded: &Loaded) -> String {
-    let read = state.ledger.read.read().expect("read model lock");
+    state.ledger.with_read(|read| summary_of(read, loaded))
+}
+
+fn summary_of(read: &crate::store::ReadModel, loaded: &Loaded) -> String {
     let mut text = format!(
         "demo: {} events in {} requests: {} stored now, {} were stored already\n\
          log head: position {}, hash {}\n",

@@ -167,7 +167,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     // Subscriptions never end by themselves; they are ended so the graceful shutdown can finish.
     subscribers.close();
     // Every acknowledged append was durable already; this last sync is for the store's own state.
-    ledger.log.sync().context("final sync")?;
+    ledger.store().sync().context("final sync")?;
     tracing::info!("stopped");
     Ok(())
 }

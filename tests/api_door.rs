@@ -246,10 +246,42 @@ async fn one_cvr_one_open_enterprise() {
     ledger
         .append_ok(vec![registered(&fresh(), "Andet", Some(OTHER_CVR))])
         .await;
-    ledger.append_ok(vec![closed(&holder, "2023-03-31")]).await;
+    let closure = closed(&holder, "2023-03-31");
+    ledger.append_ok(vec![closure.clone()]).await;
+    let successor = fresh();
     ledger
-        .append_ok(vec![registered(&fresh(), "Kvisten 2", Some(CVR))])
+        .append_ok(vec![registered(&successor, "Kvisten 2", Some(CVR))])
         .await;
+    // Retracting the closure would reopen the first holder beside the second: refused, naming
+    // the one that holds the number now, and nothing is stored.
+    let before = status_of(&ledger, 2024).await;
+    let document = refused(
+        &ledger,
+        vec![retraction(&closure["id"], "lukket ved en fejl")],
+        StatusCode::CONFLICT,
+        &[(Some(0), "data.event_id", "reopens-held-cvr")],
+    )
+    .await;
+    let message = document["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&successor) && message.contains("Kvisten 2") && message.contains(CVR),
+        "{message}"
+    );
+    assert_eq!(status_of(&ledger, 2024).await, before);
+    // Once the successor is closed too, the closure may be retracted: one open holder again.
+    ledger
+        .append_ok(vec![closed(&successor, "2024-06-30")])
+        .await;
+    ledger
+        .append_ok(vec![retraction(&closure["id"], "lukket ved en fejl")])
+        .await;
+    refused(
+        &ledger,
+        vec![registered(&fresh(), "Kvisten 3", Some(CVR))],
+        StatusCode::CONFLICT,
+        &[(Some(0), "data.cvr", "cvr-held")],
+    )
+    .await;
     assert_chain_verifies(&ledger).await;
 }
 
@@ -283,6 +315,43 @@ async fn placements_and_grants_fall_within_the_enterprises_life() {
             placed("P-1", at, "2022-03-01"),
             granted(at, "2023-03-31"),
         ])
+        .await;
+    assert_chain_verifies(&ledger).await;
+}
+
+#[tokio::test]
+async fn a_closure_is_not_dated_before_what_happened_at_the_enterprise() {
+    let ledger = TestLedger::new();
+    let enterprise = fresh();
+    let at = Some(enterprise.as_str());
+    let receipts = ledger
+        .append_ok(vec![
+            registered(&enterprise, "Café Kvisten", None),
+            placed("P-1", at, "2023-05-01"),
+            granted(at, "2023-09-15"),
+        ])
+        .await;
+    let grant = &receipts[2];
+    let document = refused(
+        &ledger,
+        vec![closed(&enterprise, "2023-06-30")],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[(Some(0), "occurred_on", "before-activity")],
+    )
+    .await;
+    let message = document["errors"][0]["message"].as_str().unwrap();
+    let position = grant["position"].to_string();
+    assert!(
+        message.contains("2023-09-15") && message.contains(&position),
+        "{message}"
+    );
+    // The day of the last activity is fine; so is any day once that grant is retracted and the
+    // placement is the latest thing there (the rule then lets a closure pass).
+    ledger
+        .append_ok(vec![retraction(&grant["id"], "forkert virksomhed")])
+        .await;
+    ledger
+        .append_ok(vec![closed(&enterprise, "2023-06-30")])
         .await;
     assert_chain_verifies(&ledger).await;
 }

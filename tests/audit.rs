@@ -625,11 +625,11 @@ async fn export_import_export_is_byte_identical_and_a_bad_import_changes_nothing
 #[tokio::test]
 async fn a_record_changed_in_the_log_is_found_by_get_verify_and_verify_data() {
     let mut ledger = TestLedger::filled().await;
-    let log = &ledger.state().ledger.log;
+    let log = ledger.state().ledger.store();
     let mut changed = log.get(4).expect("readable").expect("stored");
     changed.actor = "mona".to_owned();
     // Written behind the ledger's back, as someone with access to the disk could.
-    let engine: &dyn std::any::Any = log.as_ref();
+    let engine: &dyn std::any::Any = log;
     let sled = engine.downcast_ref::<Log>().expect("the data dir's log");
     sled.append_requests(&[changed], &[1]).expect("written");
 

@@ -13,6 +13,8 @@ struct Server {
     base: String,
     /// The admin token printed on a first start, if one was.
     admin_token: Option<String>,
+    /// The line saying how to log in and make a token.
+    how_to_log_in: String,
 }
 
 impl Server {
@@ -29,6 +31,7 @@ impl Server {
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
         let mut admin_token = None;
+        let mut how_to_log_in = String::new();
         let base = loop {
             let line = lines
                 .next()
@@ -36,6 +39,9 @@ impl Server {
                 .expect("utf-8");
             if let Some(secret) = line.strip_prefix("admin token: ") {
                 admin_token = Some(secret.to_owned());
+            }
+            if line.starts_with("Open http://") {
+                how_to_log_in = line.clone();
             }
             if let Some(address) = line.strip_prefix("impact-ledger listening on ") {
                 break address.to_owned();
@@ -45,6 +51,7 @@ impl Server {
             child,
             base,
             admin_token,
+            how_to_log_in,
         }
     }
 
@@ -108,6 +115,53 @@ fn post_events(base: &str, token: &str, events: serde_json::Value) -> (u16, serd
     let status = response.status().as_u16();
     let body = response.into_body().read_json().expect("a JSON body");
     (status, body)
+}
+
+/// `serve` says how to make a token with a command that runs as printed, also where the binary
+/// is not the `impact-ledger` on PATH (here, as after `cargo run`, it lies in target/).
+#[test]
+fn the_token_command_serve_prints_runs_as_printed() {
+    let data = tempfile::tempdir().expect("a temp dir");
+    let server = Server::start(data.path());
+    let hint = &server.how_to_log_in;
+    let command = hint
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("a command in backticks: {hint}"))
+        .replace("NAME", "kommando");
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(
+        std::fs::canonicalize(words[0]).ok(),
+        std::fs::canonicalize(BINARY).ok(),
+        "the binary by its path: {command}"
+    );
+    let output = Command::new(words[0])
+        .args(&words[1..])
+        .output()
+        .expect("the printed command runs");
+    assert!(
+        output.status.success(),
+        "{command}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let secret = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    // The server re-reads tokens.json at most once a second.
+    let answered = (0..50).find_map(|_| {
+        let response = ureq::get(&format!("{}/api/v1/status/2024", server.base))
+            .header("Authorization", &format!("Bearer {secret}"))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .expect("GET answers");
+        if response.status() == 200 {
+            return Some(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        None
+    });
+    assert!(answered.is_some(), "the token it made works on this server");
+    server.stop();
 }
 
 #[test]

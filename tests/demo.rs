@@ -206,8 +206,9 @@ async fn the_history_bridges_2022_to_2023_with_the_events_behind_it() {
 async fn loading_again_stores_nothing() {
     let demo = demo_loaded().await;
     let head = |state: &AppState| {
-        let read = state.ledger.read.read().expect("read model lock");
-        (read.head_position(), read.head_hash())
+        state
+            .ledger
+            .with_read(|read| (read.head_position(), read.head_hash()))
     };
     let before = head(&demo.state);
     assert_eq!(demo.first_load.stored, demo.first_load.events);
@@ -252,7 +253,10 @@ fn the_demo_data_obeys_the_rules() {
             assert!(ids.insert(event["id"].clone()), "id twice: {event}");
             let occurred_on = event["occurred_on"].as_str().expect("a date");
             assert!(occurred_on.starts_with(&format!("{year}-")), "{event}");
-            assert!((2019..=2024).contains(year), "{event}");
+            assert!((2019..=2026).contains(year), "{event}");
+            // Recorded two days after it happened, and that must be in the past whenever the
+            // tests run (the demo's bytes would otherwise depend on the clock).
+            assert!(occurred_on <= "2026-11-20", "{event}");
             if let Some(cvr) = event["data"]["cvr"].as_str() {
                 assert_eq!(check_cvr(cvr), Ok(()), "{event}");
                 assert!(cvrs.insert(cvr.to_owned()), "CVR twice: {event}");
@@ -309,6 +313,84 @@ fn the_binary_loads_the_demo_once() {
     );
 }
 
+/// Strategy 3.0 (2026-2029), the committee's new strategy with political targets on every
+/// metric, revised in June 2026; its first year's figures worked out from demo/events.ndjson.
+#[tokio::test]
+async fn strategy_3_0_has_a_target_on_every_metric_and_a_revision() {
+    let demo = demo_loaded().await;
+    let targets = get(&demo, "/api/v1/targets?year=2026").await;
+    assert_eq!(targets["strategy"]["name"], "Socialøkonomisk strategi 3.0");
+    assert_eq!(targets["strategy"]["from_year"], 2026);
+    assert_eq!(targets["strategy"]["to_year"], 2029);
+    assert_eq!(targets["revision"]["occurred_on"], "2026-06-15");
+    let metrics: Vec<&str> = targets["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|target| target["metric"].as_str().expect("a metric"))
+        .collect();
+    assert_eq!(
+        metrics,
+        [
+            "people_employed",
+            "enterprises_active",
+            "retention_6m_pct",
+            "grants_total_ore",
+            "agreements_active",
+            "trials_started"
+        ]
+    );
+    check(
+        &demo,
+        &[(
+            "/api/v1/targets?year=2026",
+            &[
+                // 14 people placed in 2026.
+                ("/targets/0/actual", json!(14)),
+                ("/targets/0/attainment_pct", json!(35.0)),
+                // The revision raised retention from 70 to 75. Measured on 2026-11-11 (the
+                // last event, 9 November, recorded two days later): the ten placements started
+                // by 11 May are six months old, two of them ended before, so 8 of 10; the four
+                // started since are left out.
+                ("/targets/2/target", json!(75)),
+                ("/targets/2/actual", json!(80.0)),
+                ("/targets/2/attainment_pct", json!(106.7)),
+                ("/targets/2/met", json!(true)),
+                ("/targets/2/retention/as_of", json!("2026-11-11")),
+                ("/targets/2/retention/measured", json!(10)),
+                ("/targets/2/retention/retained", json!(8)),
+                ("/targets/2/retention/too_recent", json!(4)),
+                // 650.000 kr. awarded against the revised 1,5 mio. kr.
+                ("/targets/3/target", json!(150_000_000)),
+                ("/targets/3/actual", json!(65_000_000)),
+                ("/targets/5/actual", json!(1)),
+                // The first year of the period: no forecast yet, and the basis says why.
+                ("/targets/0/forecast", Value::Null),
+                ("/targets/0/basis/points/0/year", json!(2026)),
+                ("/targets/0/basis/forecast_year", json!(2029)),
+            ],
+        )],
+    )
+    .await;
+    // The strategy before it still governs 2025, with the adopted targets.
+    let earlier = get(&demo, "/api/v1/targets?year=2025").await;
+    assert_eq!(earlier["strategy"]["name"], demo::STRATEGY_NAME);
+    // Two agreements renewed in late 2025 are active at the end of 2026 only because of it.
+    let agreements = get(&demo, "/api/v1/agreements?year=2026&limit=100").await;
+    let counterparties: Vec<&str> = agreements["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|item| item["counterparty"].as_str())
+        .collect();
+    for renewed in [
+        "Zealand – Sjællands Erhvervsakademi",
+        "Skælskør Frivilligcenter",
+    ] {
+        assert!(counterparties.contains(&renewed), "{counterparties:?}");
+    }
+}
+
 /// The demo is the same bytes on every load (fixed ids, events recorded two days after they
 /// happened): its export's SHA-256 is pinned here. A change to the demo data, or to how an
 /// event is written, changes it; such a commit says so.
@@ -319,13 +401,12 @@ async fn the_demo_export_is_always_the_same_bytes() {
     let ledger = &demo.state.ledger;
     let head = ledger.durable_position();
     let mut export = Vec::new();
-    let last =
-        impact_ledger::audit::export_batch(ledger.log.as_ref(), 0, head, usize::MAX, &mut export)
-            .expect("the log reads");
+    let last = impact_ledger::audit::export_batch(ledger.store(), 0, head, usize::MAX, &mut export)
+        .expect("the log reads");
     assert_eq!(last, head);
     assert_eq!(
         hex::encode(sha2::Sha256::digest(&export)),
-        "994a36f2e1f35c72ca14d410f06c96841b7cfd72267787ead6ed808046e132c3"
+        "fdc7d4c91f0e86d2c3043eeae0ea9801751a6c3f448a0f7cb16feb712325f221"
     );
 }
 
@@ -348,7 +429,7 @@ async fn as_of_a_past_moment_shows_what_was_recorded_by_then() {
     let first = demo
         .state
         .ledger
-        .log
+        .store()
         .get(1)
         .expect("reads")
         .expect("stored");

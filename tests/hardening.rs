@@ -274,7 +274,7 @@ fn a_cancelled_verification_stops_early() {
             state.writer.append(append).await.expect("stored");
         }
     });
-    let log = state.ledger.log.as_ref();
+    let log = state.ledger.store();
     let until = state.ledger.durable_position();
     assert_eq!(until, 2000);
     let finished = impact_ledger::audit::verify_log_unless(log, until, &AtomicBool::new(false));

@@ -174,3 +174,33 @@ async fn hand_declared_shapes_match_real_answers() {
     problem_members.insert("errors".to_owned()); // present on 409 and 422 only
     assert_eq!(members(&document, "ProblemDocument"), problem_members);
 }
+
+/// The year parameters' bounds are written as literals in the handlers' attributes (utoipa
+/// takes no constant there): each must be the ledger's one range of years.
+#[tokio::test]
+async fn every_year_parameter_has_the_ledgers_range() {
+    use impact_events::time::{YEAR_FIRST, YEAR_LAST};
+    let ledger = TestLedger::new();
+    let (status, _, document) = ledger.get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for operation in item.as_object().expect("an item").values() {
+            let parameters = operation["parameters"].as_array().into_iter().flatten();
+            for parameter in parameters {
+                let name = parameter["name"].as_str().expect("a name");
+                // `from` and `to` are years in /history only (elsewhere, tree sizes).
+                let is_year =
+                    name == "year" || (path == "/api/v1/history" && ["from", "to"].contains(&name));
+                if !is_year {
+                    continue;
+                }
+                let schema = &parameter["schema"];
+                assert_eq!(schema["minimum"], json!(YEAR_FIRST), "{path} {name}");
+                assert_eq!(schema["maximum"], json!(YEAR_LAST), "{path} {name}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} year parameters found");
+}

@@ -81,35 +81,37 @@ fn open_rebuilds_what_a_fold_of_the_events_gives() {
     let ledger = open(dir.path()).expect("a valid log opens");
     assert_eq!(ledger.durable_position(), EVENTS);
     let folded = Projection::fold(&events);
-    let read = ledger.read.read().unwrap();
-    assert_eq!(read.head_hash(), events.last().unwrap().hash);
-    let figures = |projection: &Projection| {
-        serde_json::json!({
-            "status": [projection.status(2023), projection.status(2024)],
-            "targets": projection.targets(2023),
-            "history": projection.history(2022, 2024),
-        })
-    };
-    assert_eq!(figures(&read.projection), figures(&folded));
-    for event in [&events[0], &events[4095], &events[4096], &events[8999]] {
-        assert_eq!(read.projection.hash_at(event.position), Some(event.hash));
-        assert_eq!(read.recorded_at(event.position), Some(event.recorded_at));
-        assert_eq!(read.position_at(event.recorded_at), event.position);
-    }
-    let state = ledger.state.read().unwrap();
-    for event in [&events[0], &events[4500], &events[8998]] {
-        let entry = state.event(&event.id).expect("every event is indexed");
-        assert_eq!(entry.position, event.position);
-        assert_eq!(state.stream_positions(&event.stream), vec![event.position]);
-    }
-    // The last event retracts the one at 8998: it joins that event's stream, which records it.
-    let retracted = state.event(&events[8997].id).unwrap();
-    assert_eq!(retracted.retracted_by, Some(EVENTS));
-    assert_eq!(
-        state.stream_positions(&retracted.stream),
-        vec![8998, EVENTS]
-    );
-    assert_eq!(state.stream_version(&retracted.stream), 2);
+    ledger.with_read(|read| {
+        assert_eq!(read.head_hash(), events.last().unwrap().hash);
+        let figures = |projection: &Projection| {
+            serde_json::json!({
+                "status": [projection.status(2023), projection.status(2024)],
+                "targets": projection.targets(2023),
+                "history": projection.history(2022, 2024),
+            })
+        };
+        assert_eq!(figures(&read.projection), figures(&folded));
+        for event in [&events[0], &events[4095], &events[4096], &events[8999]] {
+            assert_eq!(read.projection.hash_at(event.position), Some(event.hash));
+            assert_eq!(read.recorded_at(event.position), Some(event.recorded_at));
+            assert_eq!(read.position_at(event.recorded_at), event.position);
+        }
+    });
+    ledger.with_state(|state| {
+        for event in [&events[0], &events[4500], &events[8998]] {
+            let entry = state.event(&event.id).expect("every event is indexed");
+            assert_eq!(entry.position, event.position);
+            assert_eq!(state.stream_positions(&event.stream), vec![event.position]);
+        }
+        // The last event retracts the one at 8998: it joins that event's stream, which records it.
+        let retracted = state.event(&events[8997].id).unwrap();
+        assert_eq!(retracted.retracted_by, Some(EVENTS));
+        assert_eq!(
+            state.stream_positions(&retracted.stream),
+            vec![8998, EVENTS]
+        );
+        assert_eq!(state.stream_version(&retracted.stream), 2);
+    });
 }
 
 #[test]

@@ -78,7 +78,7 @@ impl Server {
         let mut lines = Vec::new();
         for receipt in receipts["events"].as_array().expect("receipts") {
             let position = receipt["position"].as_u64().expect("a position");
-            let event = self.state.ledger.log.get(position).expect("readable");
+            let event = self.state.ledger.store().get(position).expect("readable");
             let line = event.expect("stored").canonical_json();
             lines.push(String::from_utf8(line).expect("UTF-8"));
         }

@@ -629,10 +629,10 @@ async fn record_catalogue_two(
 /// How an entity's page names an event type (`reports::words::event_type`, capitalised).
 fn capitalised_type(event_type: &str) -> String {
     let words = match event_type {
-        "PlacementEnded" => "Ansættelsesforløb afsluttet",
+        "PlacementEnded" => "Ansættelsesforløb ophørt",
         "GrantPaid" => "Bevilling udbetalt",
         "GrantReturned" => "Bevilling tilbagebetalt",
-        "AgreementRenewed" => "Aftale forlænget",
+        "AgreementRenewed" => "Aftale fornyet",
         "TrialConcluded" => "Forsøg afsluttet",
         "StrategyRevised" => "Strategi revideret",
         other => other,

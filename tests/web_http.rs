@@ -1309,6 +1309,14 @@ async fn the_agreement_tracks_link_to_the_agreements_they_count() {
         );
         let list = site.get(&link.replace("&amp;", "&"), &staff).await;
         assert_eq!(body_rows(&list), rows, "{link}");
+        let checked = ["partnership", "civil_society", "volunteering"]
+            .iter()
+            .filter(|kind| list.body.contains(&format!("value=\"{kind}\" checked")))
+            .count();
+        assert_eq!(
+            checked, rows,
+            "the filter keeps every kind asked for: {link}"
+        );
     }
     let active = site.get("/agreements?year=2024", &staff).await;
     assert_eq!(
@@ -1487,5 +1495,42 @@ async fn a_clerks_first_mistakes_are_all_named_and_line_breaks_are_not_refused()
             .contains("Loggen har kun hændelser til og med position 2"),
         "{}",
         past_the_head.body
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_every_target_in_force_and_whether_it_can_be_reached() {
+    let site = Site::default();
+    let today = impact_ledger::http::events::copenhagen_today();
+    impact_ledger::demo::load(&site.state.writer, today)
+        .await
+        .expect("the demo loads");
+    let committee = site.login(&site.committee).await;
+    let page = site.get("/?year=2026", &committee).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Strategy 3.0's six targets, each with the committee's question answered.
+    for expected in [
+        "Socialøkonomisk strategi 3.0",
+        "Alle mål i kraft – kan de nås i perioden?",
+        "fastholdelse efter 6 måneder (%)",
+        "80,0\u{a0}%",
+        "bevillinger i alt (øre)",
+        "aktive aftaler",
+        "startede afprøvninger",
+        "Kan ikke vurderes endnu: en prognose kræver tal for mindst to år (indtil nu 2026: 14).",
+        // The eight tracks, each with what measures it now.
+        "De otte strategispor",
+        "prøvehandlinger startet",
+    ] {
+        assert!(page.body.contains(expected), "lacks {expected:?}");
+    }
+    // Under strategy 2.0 a forecast is drawn through 2022-2024's figures.
+    let page = site.get("/?year=2024&lang=en", &committee).await;
+    assert!(
+        page.body.contains(
+            "against the target 40 (a linear trend through the yearly figures, 2022: 31; 2023: 34; 2024: "
+        ),
+        "{}",
+        page.body
     );
 }

@@ -177,7 +177,12 @@ fn write_data(data: &EventData, out: &mut Vec<u8>) {
             object.member("event_id", event_id);
             object.member("reason", reason);
         }
-        catalogue2 => write_data_catalogue2(catalogue2, &mut object),
+        EventData::PlacementEnded(_)
+        | EventData::GrantPaid(_)
+        | EventData::GrantReturned(_)
+        | EventData::AgreementRenewed(_)
+        | EventData::TrialConcluded(_)
+        | EventData::StrategyRevised(_) => write_data_catalogue2(data, &mut object),
     }
     object.close();
 }
@@ -226,7 +231,16 @@ fn write_data_catalogue2(data: &EventData, object: &mut Object<'_>) {
             object.member("strategy_id", strategy_id);
             write_targets(targets, object.key("targets"));
         }
-        schema1 => unreachable!("{} is written by write_data", schema1.type_name()),
+        EventData::StrategyAdopted(_)
+        | EventData::EnterpriseRegistered(_)
+        | EventData::EnterpriseClosed(_)
+        | EventData::PersonPlacedInEmployment(_)
+        | EventData::GrantAwarded(_)
+        | EventData::AgreementSigned(_)
+        | EventData::AgreementEnded(_)
+        | EventData::TrialStarted(_)
+        | EventData::TrendNoted(_)
+        | EventData::EventRetracted(_) => unreachable!("write_data writes schema 1's payloads"),
     }
 }
 

@@ -362,58 +362,217 @@ fn strict_date<'de, D: serde::Deserializer<'de>>(
         .transpose()
 }
 
-/// Every event type name, in catalogue order.
-pub const EVENT_TYPES: [&str; 16] = [
-    "StrategyAdopted",
-    "EnterpriseRegistered",
-    "EnterpriseClosed",
-    "PersonPlacedInEmployment",
-    "GrantAwarded",
-    "AgreementSigned",
-    "AgreementEnded",
-    "TrialStarted",
-    "TrendNoted",
-    "EventRetracted",
-    "PlacementEnded",
-    "GrantPaid",
-    "GrantReturned",
-    "AgreementRenewed",
-    "TrialConcluded",
-    "StrategyRevised",
-];
+/// The type of an event: the one table every per-type decision is read from.
+///
+/// Adding a type: a variant here (at the end, as in `EventData`), then follow the compiler
+/// through every exhaustive `match` on it; ARCHITECTURE.md has the checklist and
+/// `events/tests/event_types.rs` walks every type through every place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventType {
+    StrategyAdopted,
+    EnterpriseRegistered,
+    EnterpriseClosed,
+    PersonPlacedInEmployment,
+    GrantAwarded,
+    AgreementSigned,
+    AgreementEnded,
+    TrialStarted,
+    TrendNoted,
+    EventRetracted,
+    // Catalogue 2 (schema 2, CONTRACT §11): appended, never reordered.
+    PlacementEnded,
+    GrantPaid,
+    GrantReturned,
+    AgreementRenewed,
+    TrialConcluded,
+    StrategyRevised,
+}
 
-impl EventData {
+impl EventType {
+    /// Every type, in catalogue order (`EventType::ALL[t.index()] == t`).
+    pub const ALL: [EventType; 16] = [
+        EventType::StrategyAdopted,
+        EventType::EnterpriseRegistered,
+        EventType::EnterpriseClosed,
+        EventType::PersonPlacedInEmployment,
+        EventType::GrantAwarded,
+        EventType::AgreementSigned,
+        EventType::AgreementEnded,
+        EventType::TrialStarted,
+        EventType::TrendNoted,
+        EventType::EventRetracted,
+        EventType::PlacementEnded,
+        EventType::GrantPaid,
+        EventType::GrantReturned,
+        EventType::AgreementRenewed,
+        EventType::TrialConcluded,
+        EventType::StrategyRevised,
+    ];
+
     /// The `type` name clients send and the ledger returns.
-    pub fn type_name(&self) -> &'static str {
-        EVENT_TYPES[self.type_index()]
+    pub const fn name(self) -> &'static str {
+        match self {
+            EventType::StrategyAdopted => "StrategyAdopted",
+            EventType::EnterpriseRegistered => "EnterpriseRegistered",
+            EventType::EnterpriseClosed => "EnterpriseClosed",
+            EventType::PersonPlacedInEmployment => "PersonPlacedInEmployment",
+            EventType::GrantAwarded => "GrantAwarded",
+            EventType::AgreementSigned => "AgreementSigned",
+            EventType::AgreementEnded => "AgreementEnded",
+            EventType::TrialStarted => "TrialStarted",
+            EventType::TrendNoted => "TrendNoted",
+            EventType::EventRetracted => "EventRetracted",
+            EventType::PlacementEnded => "PlacementEnded",
+            EventType::GrantPaid => "GrantPaid",
+            EventType::GrantReturned => "GrantReturned",
+            EventType::AgreementRenewed => "AgreementRenewed",
+            EventType::TrialConcluded => "TrialConcluded",
+            EventType::StrategyRevised => "StrategyRevised",
+        }
     }
 
-    /// The index of `type_name()` in `EVENT_TYPES`.
-    pub fn type_index(&self) -> usize {
+    /// The type of a `type` name, exactly as written (names are case-sensitive).
+    pub fn from_name(name: &str) -> Option<EventType> {
+        EventType::ALL
+            .into_iter()
+            .find(|event_type| event_type.name() == name)
+    }
+
+    /// The type's place in the catalogue (and `EventData`'s variant index).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The first schema whose catalogue has this type: an event of an older schema cannot be
+    /// of it.
+    pub const fn first_schema(self) -> u16 {
         match self {
-            EventData::StrategyAdopted(_) => 0,
-            EventData::EnterpriseRegistered(_) => 1,
-            EventData::EnterpriseClosed(_) => 2,
-            EventData::PersonPlacedInEmployment(_) => 3,
-            EventData::GrantAwarded(_) => 4,
-            EventData::AgreementSigned(_) => 5,
-            EventData::AgreementEnded(_) => 6,
-            EventData::TrialStarted(_) => 7,
-            EventData::TrendNoted(_) => 8,
-            EventData::EventRetracted(_) => 9,
-            EventData::PlacementEnded(_) => 10,
-            EventData::GrantPaid(_) => 11,
-            EventData::GrantReturned(_) => 12,
-            EventData::AgreementRenewed(_) => 13,
-            EventData::TrialConcluded(_) => 14,
-            EventData::StrategyRevised(_) => 15,
+            EventType::StrategyAdopted
+            | EventType::EnterpriseRegistered
+            | EventType::EnterpriseClosed
+            | EventType::PersonPlacedInEmployment
+            | EventType::GrantAwarded
+            | EventType::AgreementSigned
+            | EventType::AgreementEnded
+            | EventType::TrialStarted
+            | EventType::TrendNoted
+            | EventType::EventRetracted => 1,
+            EventType::PlacementEnded
+            | EventType::GrantPaid
+            | EventType::GrantReturned
+            | EventType::AgreementRenewed
+            | EventType::TrialConcluded
+            | EventType::StrategyRevised => 2,
         }
+    }
+
+    /// Whether an event of this type brings an entity into being, and so needs a new stream.
+    pub const fn creates_stream(self) -> bool {
+        match self {
+            EventType::StrategyAdopted
+            | EventType::EnterpriseRegistered
+            | EventType::PersonPlacedInEmployment
+            | EventType::GrantAwarded
+            | EventType::AgreementSigned
+            | EventType::TrialStarted
+            | EventType::TrendNoted => true,
+            EventType::EnterpriseClosed
+            | EventType::AgreementEnded
+            | EventType::EventRetracted
+            | EventType::PlacementEnded
+            | EventType::GrantPaid
+            | EventType::GrantReturned
+            | EventType::AgreementRenewed
+            | EventType::TrialConcluded
+            | EventType::StrategyRevised => false,
+        }
+    }
+
+    /// The kind of stream an event of this type belongs to; `None` for a retraction, which
+    /// belongs to the stream of the event it retracts.
+    pub const fn stream_kind(self) -> Option<StreamKind> {
+        Some(match self {
+            EventType::StrategyAdopted | EventType::StrategyRevised => StreamKind::Strategy,
+            EventType::EnterpriseRegistered | EventType::EnterpriseClosed => StreamKind::Enterprise,
+            EventType::PersonPlacedInEmployment | EventType::PlacementEnded => {
+                StreamKind::Placement
+            }
+            EventType::GrantAwarded | EventType::GrantPaid | EventType::GrantReturned => {
+                StreamKind::Grant
+            }
+            EventType::AgreementSigned
+            | EventType::AgreementEnded
+            | EventType::AgreementRenewed => StreamKind::Agreement,
+            EventType::TrialStarted | EventType::TrialConcluded => StreamKind::Trial,
+            EventType::TrendNoted => StreamKind::Trend,
+            EventType::EventRetracted => return None,
+        })
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.name())
+    }
+}
+
+/// Written as its name, as the `type` member of an event.
+impl Serialize for EventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Every event type name, in catalogue order.
+pub const EVENT_TYPES: [&str; 16] = {
+    let mut names = [""; 16];
+    let mut index = 0;
+    while index < names.len() {
+        names[index] = EventType::ALL[index].name();
+        index += 1;
+    }
+    names
+};
+
+impl EventData {
+    /// The type of this event.
+    pub fn event_type(&self) -> EventType {
+        match self {
+            EventData::StrategyAdopted(_) => EventType::StrategyAdopted,
+            EventData::EnterpriseRegistered(_) => EventType::EnterpriseRegistered,
+            EventData::EnterpriseClosed(_) => EventType::EnterpriseClosed,
+            EventData::PersonPlacedInEmployment(_) => EventType::PersonPlacedInEmployment,
+            EventData::GrantAwarded(_) => EventType::GrantAwarded,
+            EventData::AgreementSigned(_) => EventType::AgreementSigned,
+            EventData::AgreementEnded(_) => EventType::AgreementEnded,
+            EventData::TrialStarted(_) => EventType::TrialStarted,
+            EventData::TrendNoted(_) => EventType::TrendNoted,
+            EventData::EventRetracted(_) => EventType::EventRetracted,
+            EventData::PlacementEnded(_) => EventType::PlacementEnded,
+            EventData::GrantPaid(_) => EventType::GrantPaid,
+            EventData::GrantReturned(_) => EventType::GrantReturned,
+            EventData::AgreementRenewed(_) => EventType::AgreementRenewed,
+            EventData::TrialConcluded(_) => EventType::TrialConcluded,
+            EventData::StrategyRevised(_) => EventType::StrategyRevised,
+        }
+    }
+
+    /// The `type` name clients send and the ledger returns.
+    pub fn type_name(&self) -> &'static str {
+        self.event_type().name()
     }
 
     /// Parses the `data` member for the given `type`, refusing unknown fields.
     ///
     /// The error names the path inside `data` that is wrong, e.g. `targets[0].metric`.
     pub fn from_json(type_name: &str, data: serde_json::Value) -> Result<Self, DataError> {
+        let event_type = EventType::from_name(type_name)
+            .ok_or_else(|| DataError::UnknownType(type_name.to_owned()))?;
+        EventData::parse(event_type, data)
+    }
+
+    /// Parses the `data` member of an event of `event_type`, refusing unknown fields.
+    pub fn parse(event_type: EventType, data: serde_json::Value) -> Result<Self, DataError> {
         fn parse<T: serde::de::DeserializeOwned>(data: serde_json::Value) -> Result<T, DataError> {
             serde_path_to_error::deserialize(data).map_err(|error| {
                 let message = error.inner().to_string();
@@ -423,24 +582,25 @@ impl EventData {
                 }
             })
         }
-        Ok(match type_name {
-            "StrategyAdopted" => EventData::StrategyAdopted(parse(data)?),
-            "EnterpriseRegistered" => EventData::EnterpriseRegistered(parse(data)?),
-            "EnterpriseClosed" => EventData::EnterpriseClosed(parse(data)?),
-            "PersonPlacedInEmployment" => EventData::PersonPlacedInEmployment(parse(data)?),
-            "GrantAwarded" => EventData::GrantAwarded(parse(data)?),
-            "AgreementSigned" => EventData::AgreementSigned(parse(data)?),
-            "AgreementEnded" => EventData::AgreementEnded(parse(data)?),
-            "TrialStarted" => EventData::TrialStarted(parse(data)?),
-            "TrendNoted" => EventData::TrendNoted(parse(data)?),
-            "EventRetracted" => EventData::EventRetracted(parse(data)?),
-            "PlacementEnded" => EventData::PlacementEnded(parse(data)?),
-            "GrantPaid" => EventData::GrantPaid(parse(data)?),
-            "GrantReturned" => EventData::GrantReturned(parse(data)?),
-            "AgreementRenewed" => EventData::AgreementRenewed(parse(data)?),
-            "TrialConcluded" => EventData::TrialConcluded(parse(data)?),
-            "StrategyRevised" => EventData::StrategyRevised(parse(data)?),
-            other => return Err(DataError::UnknownType(other.to_owned())),
+        Ok(match event_type {
+            EventType::StrategyAdopted => EventData::StrategyAdopted(parse(data)?),
+            EventType::EnterpriseRegistered => EventData::EnterpriseRegistered(parse(data)?),
+            EventType::EnterpriseClosed => EventData::EnterpriseClosed(parse(data)?),
+            EventType::PersonPlacedInEmployment => {
+                EventData::PersonPlacedInEmployment(parse(data)?)
+            }
+            EventType::GrantAwarded => EventData::GrantAwarded(parse(data)?),
+            EventType::AgreementSigned => EventData::AgreementSigned(parse(data)?),
+            EventType::AgreementEnded => EventData::AgreementEnded(parse(data)?),
+            EventType::TrialStarted => EventData::TrialStarted(parse(data)?),
+            EventType::TrendNoted => EventData::TrendNoted(parse(data)?),
+            EventType::EventRetracted => EventData::EventRetracted(parse(data)?),
+            EventType::PlacementEnded => EventData::PlacementEnded(parse(data)?),
+            EventType::GrantPaid => EventData::GrantPaid(parse(data)?),
+            EventType::GrantReturned => EventData::GrantReturned(parse(data)?),
+            EventType::AgreementRenewed => EventData::AgreementRenewed(parse(data)?),
+            EventType::TrialConcluded => EventData::TrialConcluded(parse(data)?),
+            EventType::StrategyRevised => EventData::StrategyRevised(parse(data)?),
         })
     }
 
@@ -472,64 +632,36 @@ impl EventData {
     ///
     /// A retraction belongs to the stream of the event it retracts, which only the ledger knows.
     pub fn own_stream(&self) -> Option<StreamId> {
-        let (kind, id) = match self {
-            EventData::StrategyAdopted(data) => (StreamKind::Strategy, data.strategy_id),
-            EventData::EnterpriseRegistered(data) => (StreamKind::Enterprise, data.enterprise_id),
-            EventData::EnterpriseClosed(data) => (StreamKind::Enterprise, data.enterprise_id),
-            EventData::PersonPlacedInEmployment(data) => (StreamKind::Placement, data.placement_id),
-            EventData::GrantAwarded(data) => (StreamKind::Grant, data.grant_id),
-            EventData::AgreementSigned(data) => (StreamKind::Agreement, data.agreement_id),
-            EventData::AgreementEnded(data) => (StreamKind::Agreement, data.agreement_id),
-            EventData::TrialStarted(data) => (StreamKind::Trial, data.trial_id),
-            EventData::TrendNoted(data) => (StreamKind::Trend, data.trend_id),
+        let kind = self.event_type().stream_kind()?;
+        let id = match self {
+            EventData::StrategyAdopted(data) => data.strategy_id,
+            EventData::EnterpriseRegistered(data) => data.enterprise_id,
+            EventData::EnterpriseClosed(data) => data.enterprise_id,
+            EventData::PersonPlacedInEmployment(data) => data.placement_id,
+            EventData::GrantAwarded(data) => data.grant_id,
+            EventData::AgreementSigned(data) => data.agreement_id,
+            EventData::AgreementEnded(data) => data.agreement_id,
+            EventData::TrialStarted(data) => data.trial_id,
+            EventData::TrendNoted(data) => data.trend_id,
             EventData::EventRetracted(_) => return None,
-            EventData::PlacementEnded(data) => (StreamKind::Placement, data.placement_id),
-            EventData::GrantPaid(data) => (StreamKind::Grant, data.grant_id),
-            EventData::GrantReturned(data) => (StreamKind::Grant, data.grant_id),
-            EventData::AgreementRenewed(data) => (StreamKind::Agreement, data.agreement_id),
-            EventData::TrialConcluded(data) => (StreamKind::Trial, data.trial_id),
-            EventData::StrategyRevised(data) => (StreamKind::Strategy, data.strategy_id),
+            EventData::PlacementEnded(data) => data.placement_id,
+            EventData::GrantPaid(data) => data.grant_id,
+            EventData::GrantReturned(data) => data.grant_id,
+            EventData::AgreementRenewed(data) => data.agreement_id,
+            EventData::TrialConcluded(data) => data.trial_id,
+            EventData::StrategyRevised(data) => data.strategy_id,
         };
         Some(StreamId { kind, id })
     }
 
-    /// The first schema whose catalogue has this event's type: an event of an older schema
-    /// cannot be of it.
+    /// The first schema whose catalogue has this event's type.
     pub fn first_schema(&self) -> u16 {
-        match self {
-            EventData::StrategyAdopted(_)
-            | EventData::EnterpriseRegistered(_)
-            | EventData::EnterpriseClosed(_)
-            | EventData::PersonPlacedInEmployment(_)
-            | EventData::GrantAwarded(_)
-            | EventData::AgreementSigned(_)
-            | EventData::AgreementEnded(_)
-            | EventData::TrialStarted(_)
-            | EventData::TrendNoted(_)
-            | EventData::EventRetracted(_) => 1,
-            EventData::PlacementEnded(_)
-            | EventData::GrantPaid(_)
-            | EventData::GrantReturned(_)
-            | EventData::AgreementRenewed(_)
-            | EventData::TrialConcluded(_)
-            | EventData::StrategyRevised(_) => 2,
-        }
+        self.event_type().first_schema()
     }
 
     /// Whether this event brings an entity into being, and so needs a new stream.
     pub fn creates_stream(&self) -> bool {
-        !matches!(
-            self,
-            EventData::EnterpriseClosed(_)
-                | EventData::AgreementEnded(_)
-                | EventData::EventRetracted(_)
-                | EventData::PlacementEnded(_)
-                | EventData::GrantPaid(_)
-                | EventData::GrantReturned(_)
-                | EventData::AgreementRenewed(_)
-                | EventData::TrialConcluded(_)
-                | EventData::StrategyRevised(_)
-        )
+        self.event_type().creates_stream()
     }
 
     /// The SDG tags an event carries, if any.
@@ -539,7 +671,18 @@ impl EventData {
             EventData::GrantAwarded(data) => &data.sdgs,
             EventData::TrialStarted(data) => &data.sdgs,
             EventData::TrendNoted(data) => &data.sdgs,
-            _ => return &[],
+            EventData::StrategyAdopted(_)
+            | EventData::EnterpriseClosed(_)
+            | EventData::PersonPlacedInEmployment(_)
+            | EventData::AgreementSigned(_)
+            | EventData::AgreementEnded(_)
+            | EventData::EventRetracted(_)
+            | EventData::PlacementEnded(_)
+            | EventData::GrantPaid(_)
+            | EventData::GrantReturned(_)
+            | EventData::AgreementRenewed(_)
+            | EventData::TrialConcluded(_)
+            | EventData::StrategyRevised(_) => return &[],
         };
         sdgs.as_deref().unwrap_or(&[])
     }
@@ -600,6 +743,16 @@ impl StreamKind {
             StreamKind::Trial => "trial",
             StreamKind::Trend => "trend",
         }
+    }
+
+    /// The regular expression a stream name matches (the OpenAPI document's pattern):
+    /// a kind's prefix, a hyphen and a lower-case hyphenated UUID.
+    pub fn name_pattern() -> String {
+        let prefixes: Vec<&str> = StreamKind::ALL.iter().map(|kind| kind.prefix()).collect();
+        format!(
+            "^({})-[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$",
+            prefixes.join("|")
+        )
     }
 }
 

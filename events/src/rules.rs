@@ -34,8 +34,6 @@ pub const PERSON_REF_CHARS_MAX: usize = 64;
 pub const EVENT_BYTES_MAX: u64 = 16 * 1024;
 /// The most partners a trial may name.
 pub const PARTNERS_MAX: usize = 100;
-/// Strategy years outside this range are typing mistakes.
-pub const STRATEGY_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 /// The largest integer a payload may hold: 2^53 - 1. RFC 8785 writes numbers as IEEE doubles,
 /// so beyond it a conforming canonicalizer (and any JavaScript reader) rounds: two different
 /// amounts could share a hash. Within it, `stored::canonical`, RFC 8785 and Python's
@@ -64,6 +62,10 @@ struct Entity {
     retracted: bool,
     /// An enterprise's CVR number, as a number (8 digits fit).
     cvr: Option<u32>,
+    /// The latest-dated placement or grant at an enterprise: its date and event id. A closure
+    /// may not come before it while it stands; if it was retracted the rule does not know the
+    /// one before it and lets the closure pass (one slot, not a list per enterprise).
+    last_activity: Option<(NaiveDate, Uuid)>,
 }
 
 impl Entity {
@@ -350,9 +352,21 @@ impl<'a> Overlay<'a> {
             ended_on: None,
             retracted: false,
             cvr: None,
+            last_activity: None,
         };
         if let Some(stream) = data.own_stream().filter(|_| data.creates_stream()) {
             self.creators.insert(stream, id);
+        }
+        if let EventData::PersonPlacedInEmployment(PersonPlacedInEmployment {
+            enterprise_id: Some(enterprise_id),
+            ..
+        })
+        | EventData::GrantAwarded(GrantAwarded {
+            enterprise_id: Some(enterprise_id),
+            ..
+        }) = data
+        {
+            self.note_activity(*enterprise_id, occurred_on, id);
         }
         match data {
             EventData::EnterpriseRegistered(data) => {
@@ -385,6 +399,20 @@ impl<'a> Overlay<'a> {
             }
             EventData::EventRetracted(data) => self.take_retraction(data.event_id, position),
             other => self.take_effects_catalogue2(id, occurred_on, other, position),
+        }
+    }
+
+    /// Keeps the latest-dated placement or grant at an enterprise, for its closure's date.
+    fn note_activity(&mut self, enterprise_id: Uuid, occurred_on: NaiveDate, id: Uuid) {
+        let Some(mut entity) = self.enterprise(&enterprise_id) else {
+            return;
+        };
+        if entity
+            .last_activity
+            .is_none_or(|(latest, _)| occurred_on >= latest)
+        {
+            entity.last_activity = Some((occurred_on, id));
+            self.enterprises.insert(enterprise_id, entity);
         }
     }
 
@@ -603,7 +631,19 @@ impl<'a> Overlay<'a> {
                     registered_on: entity.created_on,
                 },
             )),
-            Some(_) => {}
+            Some(entity) => {
+                let standing = entity.last_activity.and_then(|(active_on, event_id)| {
+                    let entry = self.event(&event_id)?;
+                    (entry.retracted_by.is_none()).then_some((active_on, entry.position))
+                });
+                if let Some((active_on, position)) = standing.filter(|(day, _)| on < *day) {
+                    let violation = Violation::BeforeActivity {
+                        active_on,
+                        position,
+                    };
+                    problems.push(Problem::new(index, "occurred_on", violation));
+                }
+            }
         }
     }
 
@@ -653,8 +693,39 @@ impl<'a> Overlay<'a> {
             ));
         } else {
             self.check_grant_retraction(index, entry.stream, id, problems);
+            self.check_closure_retraction(index, entry.stream, id, problems);
         }
         Some(entry.stream)
+    }
+
+    /// Retracting a standing closure reopens its enterprise: refused (409) when another open
+    /// enterprise now holds its CVR, so that one CVR never has two open enterprises (§8).
+    fn check_closure_retraction(
+        &self,
+        index: usize,
+        stream: StreamId,
+        target: Uuid,
+        problems: &mut Vec<Problem>,
+    ) {
+        if stream.kind != StreamKind::Enterprise {
+            return;
+        }
+        let Some(entity) = self.enterprise(&stream.id) else {
+            return;
+        };
+        let reopens = entity.exists() && entity.ended_by == Some(target);
+        let Some(cvr) = entity.cvr.filter(|_| reopens) else {
+            return;
+        };
+        let holder = self.cvr_holder(cvr).filter(|holder| *holder != stream.id);
+        if let Some(enterprise_id) = holder {
+            let violation = Violation::ReopensHeldCvr {
+                cvr: format!("{cvr:08}"),
+                enterprise_id,
+                name: self.cvr_name(&enterprise_id),
+            };
+            problems.push(Problem::new(index, "data.event_id", violation));
+        }
     }
 }
 
@@ -930,7 +1001,7 @@ impl Checker<'_> {
     fn strategy(&mut self, data: &StrategyAdopted) {
         self.text("name", &data.name);
         for (field, year) in [("from_year", data.from_year), ("to_year", data.to_year)] {
-            if !STRATEGY_YEARS.contains(&year) {
+            if !crate::time::YEARS.contains(&year) {
                 self.problem(field, Violation::ImplausibleYear { year });
             }
         }

@@ -55,9 +55,18 @@ impl fmt::Display for RecordedAt {
     }
 }
 
+/// The first year the ledger accepts anywhere (a date, a strategy's years, a year asked for):
+/// earlier ones are almost surely typing mistakes.
+pub const YEAR_FIRST: i32 = 1900;
+/// The last year the ledger accepts anywhere a year is typed.
+pub const YEAR_LAST: i32 = 2200;
+/// `YEAR_FIRST..=YEAR_LAST`: the one range of plausible years. (The OpenAPI attributes of the
+/// year parameters repeat the two numbers as literals; tests/openapi.rs holds them to these.)
+pub const YEARS: std::ops::RangeInclusive<i32> = YEAR_FIRST..=YEAR_LAST;
+
 /// The earliest `occurred_on` the ledger accepts: older dates are almost surely typing mistakes.
 pub fn earliest_date() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date")
+    NaiveDate::from_ymd_opt(YEAR_FIRST, 1, 1).expect("a valid date")
 }
 
 /// Parses an ISO calendar date written exactly as `YYYY-MM-DD`.

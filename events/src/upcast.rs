@@ -7,7 +7,7 @@
 //! added by a later schema only for events of that schema). Upcasting is for reading into
 //! today's types, never for re-hashing.
 
-use crate::catalogue::{self as today, EventData};
+use crate::catalogue::{self as today, EventData, EventType};
 use crate::schema1;
 use crate::stored::StoredEvent;
 
@@ -152,5 +152,22 @@ fn employment_type_from_schema1(kind: schema1::EmploymentType) -> today::Employm
         Old::Sheltered => today::EmploymentType::Sheltered,
         Old::Education => today::EmploymentType::Education,
         Old::Other => today::EmploymentType::Other,
+    }
+}
+
+/// The type of a schema-1 event, in today's catalogue: schema 1's types are today's first ten.
+pub fn type_of_schema1(data: &schema1::EventData) -> EventType {
+    use schema1::EventData as Old;
+    match data {
+        Old::StrategyAdopted(_) => EventType::StrategyAdopted,
+        Old::EnterpriseRegistered(_) => EventType::EnterpriseRegistered,
+        Old::EnterpriseClosed(_) => EventType::EnterpriseClosed,
+        Old::PersonPlacedInEmployment(_) => EventType::PersonPlacedInEmployment,
+        Old::GrantAwarded(_) => EventType::GrantAwarded,
+        Old::AgreementSigned(_) => EventType::AgreementSigned,
+        Old::AgreementEnded(_) => EventType::AgreementEnded,
+        Old::TrialStarted(_) => EventType::TrialStarted,
+        Old::TrendNoted(_) => EventType::TrendNoted,
+        Old::EventRetracted(_) => EventType::EventRetracted,
     }
 }

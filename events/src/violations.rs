@@ -147,7 +147,7 @@ impl Expected {
 }
 
 /// Every `Violation::code`, in the order of the variants.
-pub const CODES: [&str; 75] = [
+pub const CODES: [&str; 77] = [
     "not-utf8",
     "not-json",
     "body-not-object",
@@ -223,6 +223,8 @@ pub const CODES: [&str; 75] = [
     "before-adoption",
     "revision-after-period",
     "percent-above-100",
+    "reopens-held-cvr",
+    "before-activity",
 ];
 
 /// One broken rule or conflict, with the values it is about.
@@ -445,6 +447,18 @@ pub enum Violation {
         to_year: i32,
     },
     PercentAbove100,
+    /// Retracting this closure would reopen an enterprise whose CVR another open enterprise
+    /// now holds (a conflict, 409).
+    ReopensHeldCvr {
+        cvr: String,
+        enterprise_id: Uuid,
+        name: String,
+    },
+    /// A closure dated before a placement or grant stored at the enterprise.
+    BeforeActivity {
+        active_on: NaiveDate,
+        position: u64,
+    },
 }
 
 impl Violation {
@@ -455,6 +469,7 @@ impl Violation {
             Violation::EntityStored { .. }
                 | Violation::VersionMismatch { .. }
                 | Violation::CvrHeld { .. }
+                | Violation::ReopensHeldCvr { .. }
                 | Violation::IdStoredOtherContent { .. }
                 | Violation::RetryPartlyNew
                 | Violation::StoredUnreadable
@@ -540,6 +555,8 @@ impl Violation {
             BeforeAdoption { .. } => "before-adoption",
             RevisionAfterPeriod { .. } => "revision-after-period",
             PercentAbove100 => "percent-above-100",
+            ReopensHeldCvr { .. } => "reopens-held-cvr",
+            BeforeActivity { .. } => "before-activity",
         }
     }
 
@@ -926,6 +943,22 @@ impl Violation {
                  within it"
             ),
             PercentAbove100 => "a percentage is at most 100".to_owned(),
+            ReopensHeldCvr {
+                cvr,
+                enterprise_id,
+                name,
+            } => format!(
+                "retracting this closure would reopen an enterprise with CVR {cvr}, which the \
+                 open enterprise {name} ({enterprise_id}) now holds; close or correct that one \
+                 first"
+            ),
+            BeforeActivity {
+                active_on,
+                position,
+            } => format!(
+                "a placement or grant at this enterprise is stored for {active_on} (position \
+                 {position}); the closure must be on or after that day"
+            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -1024,6 +1057,22 @@ impl Violation {
                 "strategiperioden sluttede i {to_year}; en revision skal gælde inden for den"
             ),
             PercentAbove100 => "en procentsats er højst 100".to_owned(),
+            ReopensHeldCvr {
+                cvr,
+                enterprise_id,
+                name,
+            } => format!(
+                "hvis lukningen tilbagekaldes, åbner en virksomhed med CVR {cvr} igen, men det \
+                 nummer har den åbne virksomhed {name} ({enterprise_id}) nu; luk eller ret den \
+                 først"
+            ),
+            BeforeActivity {
+                active_on,
+                position,
+            } => format!(
+                "der er gemt en ansættelse eller bevilling ved virksomheden den {active_on} \
+                 (position {position}); lukningen skal være den dag eller senere"
+            ),
             other => unreachable!("{other:?} is written by an earlier group"),
         }
     }
@@ -1278,6 +1327,15 @@ mod tests {
             BeforeAdoption { adopted_on: date },
             RevisionAfterPeriod { to_year: 2029 },
             PercentAbove100,
+            ReopensHeldCvr {
+                cvr: text(),
+                enterprise_id: id,
+                name: text(),
+            },
+            BeforeActivity {
+                active_on: date,
+                position: 7,
+            },
         ]
     }
 

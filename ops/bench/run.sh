@@ -6,14 +6,19 @@
 #   --runs N      repeats of every measurement; the table shows medians (default 3, quick 1)
 #   --events N    size of the large log for the start/read/memory rows (default 1000000)
 #   --duration S  seconds per load (default 10, quick 2)
-#   --no-pg       skip the PostgreSQL comparison
-#   --only PARTS  run only these parts, comma-separated: appends, large, pg (others print -)
+#   --no-pg       skip the PostgreSQL and Message DB comparisons
+#   --only PARTS  run only these parts, comma-separated: appends, large, pg, mdb (others print -)
 # Environment: CARGO_TARGET_DIR (default target), BENCH_DIR (default /var/tmp/impact-ledger-bench:
 # data dirs, the export and logs; the fdatasync probe writes there too, so it is the same disk),
-# BENCH_PORT (default 18431), BENCH_PG_PORT (default 18432).
+# BENCH_PORT (default 18431), BENCH_PG_PORT (default 18432), BENCH_BINARY (measure this binary
+# instead of building one: for two builds side by side), MESSAGE_DB_TGZ (the npm package of
+# Message DB, default: `npm pack @eventide/message-db` into $BENCH_DIR).
 #
 # Installs what it needs from Debian's packages (wrk, PostgreSQL 15) when missing, builds the
 # release binary, and prints the table; the raw numbers of every run go to $BENCH_DIR/raw.tsv.
+# PostgreSQL runs in the bench's own cluster ($BENCH_DIR/pg, default durable settings), plain
+# single-row INSERTs and Message DB's write_message (installed by its own database/install.sh)
+# at the same loads as the ledger's appends: 1, 8, 64 connections, and batches of 100 at 8.
 # Every load targets 127.0.0.1 only and is bounded in time (wrk -d, pgbench -T) or count.
 set -euo pipefail
 
@@ -72,10 +77,15 @@ install_packages() {
     fi
 }
 install_packages
-say "building the release binary ($target_dir)"
-(cd "$repo" && CARGO_TARGET_DIR=$target_dir cargo build --release --quiet)
-# What was built: the commit, and whether the work tree had changes to tracked files then.
-built_from="$(cd "$repo" && git rev-parse --short HEAD)$(cd "$repo" && git diff --quiet HEAD -- . 2> /dev/null || echo ' + uncommitted changes')"
+if [ -n "${BENCH_BINARY:-}" ]; then
+    bin=$BENCH_BINARY
+    built_from="$bin (given)"
+else
+    say "building the release binary ($target_dir)"
+    (cd "$repo" && CARGO_TARGET_DIR=$target_dir cargo build --release --quiet)
+    # What was built: the commit, and whether the work tree had changes to tracked files then.
+    built_from="$(cd "$repo" && git rev-parse --short HEAD)$(cd "$repo" && git diff --quiet HEAD -- . 2> /dev/null || echo ' + uncommitted changes')"
+fi
 built_at=$(date -u +%H:%MZ)
 
 # --- helpers -------------------------------------------------------------------------------
@@ -194,7 +204,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 say "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), load $load_before"
 
 wanted() { [ -z "$only" ] || case ",$only," in *",$1,"*) true ;; *) false ;; esac; }
+with_mdb=$with_pg
 wanted pg || with_pg=0
+wanted mdb || with_mdb=0
 
 # --- appends: a fresh data dir per run -----------------------------------------------------
 for run in $(seq 1 "$runs"); do
@@ -282,8 +294,31 @@ if wanted large; then
     record export_mb 1 "$(stat -c %s "$export_file" | awk '{printf "%.1f", $1 / 1e6}')"
 fi
 
-# --- PostgreSQL 15: one single-row INSERT per transaction, 8 clients --------------------------
-if [ "$with_pg" = 1 ]; then
+# --- PostgreSQL 15 and Message DB: the appends' loads, in the bench's own cluster ------------
+# pgbench_rate ROW CLIENTS SCRIPT [USER DATABASE [PER]]: transactions/s of SCRIPT times PER (the
+# events in one transaction, default 1), recorded as ROW per run.
+pgbench_rate() {
+    local row=$1 clients=$2 script=$3 user=${4:-postgres} database=${5:-postgres} per=${6:-1} out
+    for run in $(seq 1 "$runs"); do
+        out=$bench_dir/pgbench-$row-$run.txt
+        if ! as_postgres pgbench -n -M prepared -c "$clients" -j 2 -T "$duration" -f "$script" \
+            -h 127.0.0.1 -p "$pg_port" -U "$user" "$database" > "$out" 2>&1; then
+            echo "pgbench $row failed:" >&2
+            tail -5 "$out" >&2
+            exit 1
+        fi
+        record "$row" "$run" "$(awk -v per="$per" '/^tps = / {printf "%.0f\n", $3 * per; exit}' "$out")"
+    done
+}
+
+# batch_script FILE STATEMENT_FILE: a transaction of 100 of the statement.
+batch_script() {
+    { echo "BEGIN;"; for _ in $(seq 1 100); do grep -v '^\\set' "$2"; done; echo "COMMIT;"; } > "$1.body"
+    { grep '^\\set' "$2"; cat "$1.body"; } > "$1"
+    rm "$1.body"
+}
+
+if [ "$with_pg" = 1 ] || [ "$with_mdb" = 1 ]; then
     say "PostgreSQL 15"
     pg_data=$bench_dir/pg
     rm -rf "$pg_data"
@@ -291,8 +326,10 @@ if [ "$with_pg" = 1 ]; then
     if [ "$(id -u)" = 0 ]; then chown postgres "$pg_data"; fi
     as_postgres "$pg_bin/initdb" -D "$pg_data" -U postgres > "$bench_dir/pg-init.log" 2>&1
     as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_data" start > /dev/null
+        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_data -c max_connections=100" start > /dev/null
     psql_pg() { as_postgres psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+fi
+if [ "$with_pg" = 1 ]; then
     psql_pg -c "CREATE TABLE events (id uuid PRIMARY KEY, recorded_at timestamptz NOT NULL DEFAULT now(), body jsonb NOT NULL)"
     script=$pg_data/insert.sql
     # One placement event with its envelope, about 300 bytes of JSON (no `:word` in the text:
@@ -301,16 +338,47 @@ if [ "$with_pg" = 1 ]; then
 \set person random(1, 999999)
 INSERT INTO events (id, body) VALUES (gen_random_uuid(), jsonb_build_object('type', 'PersonPlacedInEmployment', 'occurred_on', '2025-06-02', 'actor', 'bench', 'case_ref', NULL, 'note', NULL, 'correlation_id', NULL, 'data', jsonb_build_object('placement_id', gen_random_uuid(), 'person_ref', 'P-' || lpad(CAST(:person AS text), 7, '0'), 'employment_type', 'ordinary', 'enterprise_id', NULL)));
 SQL
-    if [ "$(id -u)" = 0 ]; then chown postgres "$script"; fi
-    for run in $(seq 1 "$runs"); do
-        if ! as_postgres pgbench -n -M prepared -c 8 -j 2 -T "$duration" -f "$script" \
-            -h 127.0.0.1 -p "$pg_port" -U postgres postgres > "$bench_dir/pgbench-$run.txt" 2>&1; then
-            echo "pgbench failed:" >&2
-            tail -5 "$bench_dir/pgbench-$run.txt" >&2
-            exit 1
-        fi
-        record pg_insert_c8 "$run" "$(awk '/^tps = / {print $3; exit}' "$bench_dir/pgbench-$run.txt")"
-    done
+    batch_script "$pg_data/insert100.sql" "$script"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$script" "$pg_data/insert100.sql"; fi
+    pgbench_rate pg_insert_c1 1 "$script"
+    pgbench_rate pg_insert_c8 8 "$script"
+    pgbench_rate pg_insert_c64 64 "$script"
+    pgbench_rate pg_insert100_c8 8 "$pg_data/insert100.sql" postgres postgres 100
+fi
+
+# Message DB (github.com/message-db/message-db), from the npm registry, installed into this
+# cluster by its own database/install.sh; every message in one category, as an event store's
+# writers would append placements.
+if [ "$with_mdb" = 1 ]; then
+    say "Message DB"
+    tgz=${MESSAGE_DB_TGZ:-}
+    if [ -z "$tgz" ]; then
+        tgz=$(cd "$bench_dir" && ls eventide-message-db-*.tgz 2> /dev/null | tail -1)
+        [ -n "$tgz" ] || tgz=$(cd "$bench_dir" && npm pack --silent @eventide/message-db)
+        tgz=$bench_dir/$tgz
+    fi
+    mdb=$bench_dir/message-db
+    rm -rf "$mdb"
+    mkdir -p "$mdb"
+    tar -xzf "$tgz" -C "$mdb"
+    chmod -R a+rX "$mdb"
+    as_postgres env PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=postgres \
+        bash "$mdb/package/database/install.sh" > "$bench_dir/message-db-install.log" 2>&1 || {
+        echo "Message DB's install.sh failed:" >&2; tail -5 "$bench_dir/message-db-install.log" >&2; exit 1; }
+    psql_pg -d message_store -c "ALTER ROLE message_store SET search_path = message_store, public"
+    script=$pg_data/write_message.sql
+    cat > "$script" << 'SQL'
+\set person random(1, 999999)
+SELECT message_store.write_message(gen_random_uuid()::varchar, 'placement-' || gen_random_uuid(), 'PersonPlacedInEmployment', jsonb_build_object('occurred_on', '2025-06-02', 'actor', 'bench', 'case_ref', NULL, 'note', NULL, 'correlation_id', NULL, 'placement_id', gen_random_uuid(), 'person_ref', 'P-' || lpad(CAST(:person AS text), 7, '0'), 'employment_type', 'ordinary', 'enterprise_id', NULL), NULL, NULL);
+SQL
+    batch_script "$pg_data/write_message100.sql" "$script"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$script" "$pg_data/write_message100.sql"; fi
+    pgbench_rate mdb_write_c1 1 "$script" message_store message_store
+    pgbench_rate mdb_write_c8 8 "$script" message_store message_store
+    pgbench_rate mdb_write_c64 64 "$script" message_store message_store
+    pgbench_rate mdb_write100_c8 8 "$pg_data/write_message100.sql" message_store message_store 100
+fi
+if [ -n "$pg_data" ]; then
     as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m fast stop > /dev/null
     pg_data=""
 fi
@@ -371,6 +439,24 @@ table_row "resident memory after start (MB)" "$(median rss_after_start_mb)" "-" 
 table_row "resident memory after the reads (MB)" "$(median rss_after_reads_mb)" "peak (VmHWM)" "$(median rss_peak_mb)" max_only 300
 table_row "disk of the log (MB)" "$(median disk_mb)" "NDJSON export (MB)" "$(median export_mb)" ratio_max 2.5
 table_row "appends 1 event, 8 conn (req/s)" "$(median post1_c8)" "PostgreSQL 15 INSERT, 8 cl" "$(median pg_insert_c8)" ratio_min 2 "$(run_ratio post1_c8 pg_insert_c8)"
+echo
+echo "appends against PostgreSQL 15 and Message DB 1.3 in the bench's cluster (issue 19); each ratio is"
+echo "the ledger's rate over the other's, the median of each run's own ratio"
+echo
+printf "| %-34s | %10s | %10s | %6s | %10s | %6s |\n" load impact-ledger PostgreSQL ratio "Message DB" ratio
+echo "|------------------------------------|------------|------------|--------|------------|--------|"
+shown() { # shown FORMAT: a number from stdin in FORMAT, or "-"
+    awk -v format="$1" '$1 != "-" {printf format, $1; next} {print}'
+}
+compare_row() { # compare_row WHAT LEDGER_ROW PG_ROW MDB_ROW
+    printf "| %-34s | %10s | %10s | %6s | %10s | %6s |\n" "$1" "$(median "$2" | shown %.0f)" \
+        "$(median "$3" | shown %.0f)" "$(run_ratio "$2" "$3" | shown %.2f)" \
+        "$(median "$4" | shown %.0f)" "$(run_ratio "$2" "$4" | shown %.2f)"
+}
+compare_row "1 event, 1 connection (per s)" post1_c1 pg_insert_c1 mdb_write_c1
+compare_row "1 event, 8 connections (per s)" post1_c8 pg_insert_c8 mdb_write_c8
+compare_row "1 event, 64 connections (per s)" post1_c64 pg_insert_c64 mdb_write_c64
+compare_row "batches of 100, 8 conn (events/s)" post100_c8_events pg_insert100_c8 mdb_write100_c8
 echo
 echo "cold start page cache: ${cold_row#cold_start_s_cache_}; raw numbers per run: $raw"
 echo "every hash recomputed (background, after the start): $(median verified_after_start_s) s after launch; the reads were measured after it"

@@ -1,7 +1,7 @@
 //! `EventRef`: how a projection points at the events behind a figure (CONTRACT §4).
 
 use chrono::NaiveDate;
-use impact_events::{time::format_date, Hash, RecordedAt, StoredEvent};
+use impact_events::{time::format_date, EventType, Hash, RecordedAt, StoredEvent};
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
 
@@ -16,7 +16,7 @@ pub struct EventRef {
     pub id: Uuid,
     #[serde(rename = "type")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub event_type: &'static str,
+    pub event_type: EventType,
     #[serde(serialize_with = "date")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub occurred_on: NaiveDate,
@@ -33,7 +33,7 @@ impl EventRef {
         EventRef {
             position: event.position,
             id: event.id,
-            event_type: event.data.type_name(),
+            event_type: event.data.event_type(),
             occurred_on: event.occurred_on,
             recorded_at: event.recorded_at,
             hash: event.hash,

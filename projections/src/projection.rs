@@ -4,8 +4,8 @@ use foldhash::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use impact_events::{
-    AgreementKind, EmploymentType, EnterpriseKind, EventData, Hash, PositionIndex, RecordedAt,
-    Records, StoredEvent, StrategyAdopted, TrendKind, TrialKind, EVENT_TYPES,
+    AgreementKind, EmploymentType, EnterpriseKind, EventData, EventType, Hash, PositionIndex,
+    RecordedAt, Records, StoredEvent, StrategyAdopted, TrendKind, TrialKind,
 };
 use uuid::Uuid;
 
@@ -78,9 +78,6 @@ pub(crate) struct Retraction {
     pub(crate) reason: String,
 }
 
-/// `Record::event_type` of a position a fold skipped (see `Projection::apply`).
-const GAP: u8 = u8::MAX;
-
 /// One applied event: its envelope and what it contributed (80 bytes).
 #[derive(Clone, Copy, Debug)]
 struct Record {
@@ -88,8 +85,8 @@ struct Record {
     hash: Hash,
     recorded_at: RecordedAt,
     occurred_on: NaiveDate,
-    /// Index into `EVENT_TYPES`, or `GAP`.
-    event_type: u8,
+    /// `None` for a gap (a position not applied, in a fold of some events only).
+    event_type: Option<EventType>,
     fact: Fact,
 }
 
@@ -169,7 +166,9 @@ impl Record {
         EventRef {
             position,
             id: self.id,
-            event_type: EVENT_TYPES[usize::from(self.event_type)],
+            event_type: self
+                .event_type
+                .expect("an event ref names an applied event"),
             occurred_on: self.occurred_on,
             recorded_at: self.recorded_at,
             hash: self.hash,
@@ -245,7 +244,7 @@ impl Projection {
     /// some events only).
     pub fn hash_at(&self, position: u64) -> Option<Hash> {
         self.record(position)
-            .filter(|record| record.event_type != GAP)
+            .filter(|record| record.event_type.is_some())
             .map(|record| record.hash)
     }
 
@@ -295,7 +294,7 @@ impl Projection {
                 hash: Hash::GENESIS,
                 recorded_at: before,
                 occurred_on: event.occurred_on,
-                event_type: GAP,
+                event_type: None,
                 fact: Fact::Nothing,
             });
         }
@@ -309,7 +308,7 @@ impl Projection {
         } else {
             Fact::Nothing
         };
-        let event_type = u8::try_from(event.data.type_index()).expect("sixteen event types");
+        let event_type = Some(event.data.event_type());
         self.lists
             .list_fact(event.occurred_on, &fact, event.position);
         self.records.push(Record {
@@ -382,7 +381,7 @@ impl Projection {
                 }
             }
             EventData::PersonPlacedInEmployment(placed) => {
-                let person = self.persons.number(&placed.person_ref);
+                let person = self.persons.number(&person_key(&placed.person_ref));
                 let employment_type = placed.employment_type;
                 let enterprise = placed
                     .enterprise_id
@@ -854,4 +853,15 @@ impl Past {
 /// A slot number: entities and retractions are counted in `u32`.
 fn slot(index: usize) -> u32 {
     u32::try_from(index).expect("fewer than 4 billion entities")
+}
+
+/// The key a person is counted by: `person_ref` in upper case. New input is stored upper case
+/// (CONTRACT §8), but logs written before that rule may hold `sla-p-1` beside `SLA-P-1`, the
+/// same person; the fold counts them once. Costs nothing for a reference already upper case.
+fn person_key(person_ref: &str) -> std::borrow::Cow<'_, str> {
+    if person_ref.bytes().any(|byte| byte.is_ascii_lowercase()) {
+        std::borrow::Cow::Owned(person_ref.to_ascii_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(person_ref)
+    }
 }

@@ -169,11 +169,11 @@ fn a_renewal_extends_an_agreement_from_its_date_on() {
     log.renew("2023-01-10", agreement, "2024-12-31");
     let projection = log.projection();
     for year in 2022..=2025 {
-        let query = impact_projections::EntryQuery {
+        let query: impact_projections::EntryQuery<AgreementKind> = impact_projections::EntryQuery {
             year: Some(year),
             ..impact_projections::EntryQuery::default()
         };
-        let listed = projection.agreements(&query).total;
+        let listed = projection.agreements(&query.into()).total;
         assert_eq!(listed, projection.status(year).agreements.active, "{year}");
     }
     assert_eq!(projection.status(2024).agreements.active, 1);

@@ -239,7 +239,12 @@ impl Model {
                 at,
             } => {
                 let employment_type = EMPLOYMENT_TYPES[usize::from(*employment_type)];
-                let person = format!("p{person}");
+                // `p1` and `P1` are one person (CONTRACT §8): logs from before that rule may
+                // hold both spellings, and the fold counts them once.
+                let person = match person {
+                    0..=2 => format!("p{person}"),
+                    other => format!("P{}", other - 3),
+                };
                 let open = &self.open_enterprises;
                 let at = at
                     .filter(|_| !open.is_empty())
@@ -541,7 +546,7 @@ fn recount(events: &[StoredEvent], year: i32) -> Value {
         let this_year = in_year(event);
         match &event.data {
             EventData::PersonPlacedInEmployment(placed) if this_year => {
-                persons.insert(placed.person_ref.clone());
+                persons.insert(placed.person_ref.to_uppercase());
                 *by_type
                     .get_mut(&name(json!(placed.employment_type)))
                     .unwrap() += 1;
@@ -738,8 +743,8 @@ proptest! {
                     (from + 1..=to).map(|year| projection.status(year).enterprises.registered).sum();
                 prop_assert_eq!(bridge.registered, registered_in_range);
                 let listed = [
-                    ("EnterpriseRegistered", &bridge.registered_events),
-                    ("EnterpriseClosed", &bridge.closed_events),
+                    (EventType::EnterpriseRegistered, &bridge.registered_events),
+                    (EventType::EnterpriseClosed, &bridge.closed_events),
                 ];
                 for (event_type, events) in listed {
                     prop_assert!(events.windows(2).all(|pair| pair[0].position < pair[1].position));
@@ -889,7 +894,7 @@ proptest! {
             let persons: HashSet<String> = placements
                 .iter()
                 .map(|hit| match &event_at(&log, hit.position).data {
-                    EventData::PersonPlacedInEmployment(placed) => placed.person_ref.clone(),
+                    EventData::PersonPlacedInEmployment(placed) => placed.person_ref.to_uppercase(),
                     other => panic!("a placement hit names {other:?}"),
                 })
                 .collect();

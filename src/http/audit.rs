@@ -53,7 +53,7 @@ pub async fn verify(
     let _cancel_on_drop = CancelOnDrop(cancelled.clone());
     let summary = tokio::task::spawn_blocking(move || {
         let until = ledger.durable_position();
-        verify_log_unless(ledger.log.as_ref(), until, &cancelled)
+        verify_log_unless(ledger.store(), until, &cancelled)
     })
     .await
     .map_err(internal)?
@@ -98,10 +98,9 @@ pub async fn export(
 /// The export's answer, cut when `still_valid` stops holding; shared with the web's download
 /// (`web::audit`), which checks the role itself.
 pub fn export_body(state: AppState, still_valid: StillValid) -> Response {
-    let (head_position, head_hash) = {
-        let read = state.ledger.read.read().expect("read model lock");
-        (read.head_position(), read.head_hash())
-    };
+    let (head_position, head_hash) = state
+        .ledger
+        .with_read(|read| (read.head_position(), read.head_hash()));
     let ledger = state.ledger;
     let chunks = futures_util::stream::try_unfold(0, move |after| {
         let ledger = ledger.clone();
@@ -148,7 +147,7 @@ async fn next_chunk(
     let read = tokio::task::spawn_blocking(move || {
         let mut chunk = Vec::new();
         export_batch(
-            ledger.log.as_ref(),
+            ledger.store(),
             after,
             until,
             EXPORT_BATCH_EVENTS,

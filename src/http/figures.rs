@@ -11,9 +11,11 @@ use serde::Deserialize;
 use super::error::{internal, ApiError};
 use super::AppState;
 use crate::auth::Caller;
+use crate::store::ReadModel;
 
 /// Years outside this range are refused as typing mistakes.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+pub use impact_events::time::YEARS;
+use impact_events::time::{YEAR_FIRST, YEAR_LAST};
 
 /// Which moment of the log to answer for; neither means "now".
 #[derive(Debug, Default, Deserialize)]
@@ -49,7 +51,7 @@ pub fn parse_year(name: &str, text: Option<&str>) -> Result<i32, ApiError> {
         .filter(|year| YEARS.contains(year))
         .ok_or_else(|| {
             ApiError::BadRequest(format!(
-                "`{name}` must be a year from 1900 to 2200, not `{text}`"
+                "`{name}` must be a year from {YEAR_FIRST} to {YEAR_LAST}, not `{text}`"
             ))
         })
 }
@@ -62,7 +64,12 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
 
 /// The log position an `AsOf` names, or `None` for the current head.
 pub fn resolve_position(state: &AppState, as_of: &AsOf) -> Result<Option<u64>, ApiError> {
-    let read = state.ledger.read.read().expect("read model lock");
+    state
+        .ledger
+        .with_read(|read| resolve_position_in(read, as_of))
+}
+
+fn resolve_position_in(read: &ReadModel, as_of: &AsOf) -> Result<Option<u64>, ApiError> {
     let head = read.head_position();
     let at_position = match &as_of.at_position {
         Some(text) => Some(text.parse::<u64>().map_err(|_| {
@@ -117,12 +124,17 @@ pub async fn with_projection_folded<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let position = resolve_position(state, as_of)?;
     let ledger = state.ledger.clone();
-    {
-        let read = ledger.read.read().expect("read model lock");
+    let live = ledger.with_read(|read| {
         if position.is_none_or(|position| position == read.head_position()) {
-            return Ok(answer(&read.projection));
+            Ok(answer(&read.projection))
+        } else {
+            Err(answer)
         }
-    }
+    });
+    let answer = match live {
+        Ok(answered) => return Ok(answered),
+        Err(answer) => answer,
+    };
     let position = position.expect("only a past position is folded");
     // Each fold takes a core for up to ~0.1 µs per event: a few at once, the rest retry.
     let permit = state

@@ -250,7 +250,7 @@ where
     let mut items = Vec::with_capacity(page.items.len());
     for hit in &page.items {
         let position = position_of(hit);
-        let event = state.ledger.log.get(position).map_err(internal)?;
+        let event = state.ledger.store().get(position).map_err(internal)?;
         let event =
             event.ok_or_else(|| internal(format!("a listed position {position} is missing")))?;
         let listed = item(hit, event)

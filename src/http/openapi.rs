@@ -9,8 +9,11 @@
 use std::sync::OnceLock;
 
 use axum::response::{IntoResponse, Response};
+use impact_events::{EventType, StreamKind};
 use serde::Serialize;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::store::Receipt;
@@ -44,8 +47,8 @@ pub struct EventIn {
 
 /// `type`: one of the catalogue's names, taken from the catalogue itself so it cannot drift.
 fn event_type() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
+    ObjectBuilder::new()
+        .schema_type(Type::String)
         .enum_values(Some(impact_events::EVENT_TYPES))
         .build()
 }
@@ -188,6 +191,67 @@ impl Modify for BearerToken {
     }
 }
 
+/// What the catalogue decides in the document: a schema per event type's payload and the
+/// pattern of a stream's name, both read from `impact_events`' tables so they cannot drift.
+struct Catalogue;
+
+impl Modify for Catalogue {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for event_type in EventType::ALL {
+            let mut schemas = Vec::new();
+            payload_schemas(event_type, &mut schemas);
+            components.schemas.extend(schemas);
+        }
+        let stream = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/streams/{stream}")
+            .and_then(|item| item.get.as_mut())
+            .and_then(|operation| operation.parameters.as_mut())
+            .and_then(|parameters| {
+                parameters
+                    .iter_mut()
+                    .find(|parameter| parameter.name == "stream")
+            });
+        if let Some(parameter) = stream {
+            parameter.schema = Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(StreamKind::name_pattern()))
+                    .into(),
+            );
+        }
+    }
+}
+
+/// The schema of `event_type`'s payload, named after the type, and the schemas it refers to.
+fn payload_schemas(event_type: EventType, schemas: &mut Vec<(String, RefOr<Schema>)>) {
+    fn of<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        T::schemas(schemas);
+        schemas.push((T::name().into_owned(), T::schema()));
+    }
+    use impact_events as catalogue;
+    match event_type {
+        EventType::StrategyAdopted => of::<catalogue::StrategyAdopted>(schemas),
+        EventType::EnterpriseRegistered => of::<catalogue::EnterpriseRegistered>(schemas),
+        EventType::EnterpriseClosed => of::<catalogue::EnterpriseClosed>(schemas),
+        EventType::PersonPlacedInEmployment => of::<catalogue::PersonPlacedInEmployment>(schemas),
+        EventType::GrantAwarded => of::<catalogue::GrantAwarded>(schemas),
+        EventType::AgreementSigned => of::<catalogue::AgreementSigned>(schemas),
+        EventType::AgreementEnded => of::<catalogue::AgreementEnded>(schemas),
+        EventType::TrialStarted => of::<catalogue::TrialStarted>(schemas),
+        EventType::TrendNoted => of::<catalogue::TrendNoted>(schemas),
+        EventType::EventRetracted => of::<catalogue::EventRetracted>(schemas),
+        EventType::PlacementEnded => of::<catalogue::PlacementEnded>(schemas),
+        EventType::GrantPaid => of::<catalogue::GrantPaid>(schemas),
+        EventType::GrantReturned => of::<catalogue::GrantReturned>(schemas),
+        EventType::AgreementRenewed => of::<catalogue::AgreementRenewed>(schemas),
+        EventType::TrialConcluded => of::<catalogue::TrialConcluded>(schemas),
+        EventType::StrategyRevised => of::<catalogue::StrategyRevised>(schemas),
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -222,25 +286,7 @@ impl Modify for BearerToken {
         super::health::healthz,
         super::observe::metrics,
     ),
-    components(schemas(
-        impact_events::StrategyAdopted,
-        impact_events::EnterpriseRegistered,
-        impact_events::EnterpriseClosed,
-        impact_events::PersonPlacedInEmployment,
-        impact_events::GrantAwarded,
-        impact_events::AgreementSigned,
-        impact_events::AgreementEnded,
-        impact_events::TrialStarted,
-        impact_events::TrendNoted,
-        impact_events::EventRetracted,
-        impact_events::PlacementEnded,
-        impact_events::GrantPaid,
-        impact_events::GrantReturned,
-        impact_events::AgreementRenewed,
-        impact_events::TrialConcluded,
-        impact_events::StrategyRevised,
-    )),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &Catalogue),
     tags((name = "events"), (name = "audit"), (name = "figures"), (name = "lists"), (name = "operations"), (name = "transparency"))
 )]
 pub struct ApiDoc;

@@ -19,7 +19,8 @@ use crate::auth::Caller;
     params(
         ("after" = Option<u64>, Query, description = "events after this version (default 0)"),
         ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "1 to 1000 events (default 1000)"),
-        ("stream" = String, Path, pattern = "^(strategy|enterprise|placement|grant|agreement|trial|trend)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", description = "`<kind>-<uuid>`, e.g. `enterprise-5d3b0c1e-0000-4000-8000-000000000001`"),
+        // Its pattern is the catalogue's, set by `openapi::Catalogue`.
+        ("stream" = String, Path, description = "`<kind>-<uuid>`, e.g. `enterprise-5d3b0c1e-0000-4000-8000-000000000001`"),
     ),
     responses(
         (status = 200, description = "the stream", body = super::openapi::StreamAnswer),

@@ -210,7 +210,7 @@ impl Subscription {
         let after = self.after;
         let read = tokio::task::spawn_blocking(move || {
             ledger
-                .log
+                .store()
                 .range(after, durable)
                 .take(SUBSCRIBE_BATCH_EVENTS)
                 .collect::<Result<VecDeque<_>, _>>()

@@ -15,7 +15,7 @@ pub mod words;
 
 use std::collections::BTreeMap;
 
-use impact_events::{EventData, Hash, RecordedAt, StoredEvent};
+use impact_events::{EventData, EventType, Hash, RecordedAt, StoredEvent};
 use impact_projections::{EventRef, History, Projection, Status, Targets};
 use serde::{Serialize, Serializer};
 
@@ -166,8 +166,7 @@ pub fn annual_report(
     position: Option<u64>,
     listed: Listed,
 ) -> Result<AnnualReport, StoreError> {
-    let (report, position, head_recorded_at) = {
-        let read = ledger.read.read().expect("read model lock");
+    let (report, position, head_recorded_at) = ledger.with_read(|read| {
         let head = read.head_position();
         let position = position.unwrap_or(head);
         let head_recorded_at = read.recorded_at(position);
@@ -175,7 +174,7 @@ pub fn annual_report(
         let report = (position == head)
             .then(|| AnnualReport::build(&read.projection, year, read.head_hash()));
         (report, position, head_recorded_at)
-    };
+    });
     let mut report = match report {
         Some(report) => report,
         None => {
@@ -220,11 +219,7 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
                 format!("--as-of must be an RFC 3339 instant such as 2024-01-31T12:00:00Z, not `{text}`")
             })?;
             let instant = RecordedAt::from_datetime(instant.with_timezone(&chrono::Utc));
-            let position = ledger
-                .read
-                .read()
-                .expect("read model lock")
-                .position_at(instant);
+            let position = ledger.with_read(|read| read.position_at(instant));
             if position == 0 {
                 anyhow::bail!("{}", before_the_first_event(&ledger, text)?);
             }
@@ -256,7 +251,7 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
 /// What to say when `--as-of` names a moment before anything was recorded: a report of zeros
 /// would look like a real answer.
 fn before_the_first_event(ledger: &Ledger, as_of: &str) -> anyhow::Result<String> {
-    Ok(match ledger.log.get(1)? {
+    Ok(match ledger.store().get(1)? {
         Some(first) => format!(
             "nothing was recorded at or before {as_of}: the first event was recorded at {}; \
              give a later --as-of",
@@ -288,14 +283,10 @@ fn labels(
 ) -> Result<BTreeMap<u64, String>, StoreError> {
     let mut labels = BTreeMap::new();
     for event_ref in report.listed_events(listed) {
-        let nameless = matches!(
-            event_ref.event_type,
-            "PersonPlacedInEmployment" | "EventRetracted"
-        );
-        if nameless || labels.contains_key(&event_ref.position) {
+        if !has_label(event_ref.event_type) || labels.contains_key(&event_ref.position) {
             continue;
         }
-        let Some(event) = ledger.log.get(event_ref.position)? else {
+        let Some(event) = ledger.store().get(event_ref.position)? else {
             continue;
         };
         if let Some(label) = label_of(ledger, &event)? {
@@ -303,6 +294,30 @@ fn labels(
         }
     }
     Ok(labels)
+}
+
+/// Whether an event of this type has a label: a name it carries or the name of the entity it
+/// is about. A placement and its ending name a person (a pseudonym, never shown in the
+/// report); a retraction is about an event, not an entity.
+fn has_label(event_type: EventType) -> bool {
+    match event_type {
+        EventType::PersonPlacedInEmployment
+        | EventType::PlacementEnded
+        | EventType::EventRetracted => false,
+        EventType::StrategyAdopted
+        | EventType::EnterpriseRegistered
+        | EventType::EnterpriseClosed
+        | EventType::GrantAwarded
+        | EventType::AgreementSigned
+        | EventType::AgreementEnded
+        | EventType::TrialStarted
+        | EventType::TrendNoted
+        | EventType::GrantPaid
+        | EventType::GrantReturned
+        | EventType::AgreementRenewed
+        | EventType::TrialConcluded
+        | EventType::StrategyRevised => true,
+    }
 }
 
 /// The name an event carries, or the name of the entity it is about.

@@ -6,7 +6,8 @@
 use chrono::Datelike;
 use chrono_tz::Europe::Copenhagen;
 use impact_events::{
-    AgreementKind, EmploymentType, EnterpriseKind, Metric, Per, RecordedAt, TrendKind, TrialKind,
+    AgreementKind, EmploymentType, EnterpriseKind, EventType, Metric, Per, RecordedAt, TrendKind,
+    TrialKind,
 };
 use impact_projections::{Actual, TargetStatus};
 
@@ -204,26 +205,29 @@ pub fn per(lang: Lang, per: Per) -> &'static str {
     }
 }
 
-/// What happened, for an event type name of the catalogue.
-pub fn event_type(lang: Lang, type_name: &str) -> &'static str {
-    match type_name {
-        "StrategyAdopted" => lang.pick("strategi vedtaget", "strategy adopted"),
-        "EnterpriseRegistered" => lang.pick("virksomhed registreret", "enterprise registered"),
-        "EnterpriseClosed" => lang.pick("virksomhed lukket", "enterprise closed"),
-        "PersonPlacedInEmployment" => lang.pick("ansættelsesforløb", "person placed in employment"),
-        "GrantAwarded" => lang.pick("bevilling", "grant awarded"),
-        "AgreementSigned" => lang.pick("aftale indgået", "agreement signed"),
-        "AgreementEnded" => lang.pick("aftale ophørt", "agreement ended"),
-        "TrialStarted" => lang.pick("forsøg startet", "trial started"),
-        "TrendNoted" => lang.pick("trend noteret", "trend noted"),
-        "EventRetracted" => lang.pick("tilbagekaldelse", "retraction"),
-        "PlacementEnded" => lang.pick("ansættelsesforløb afsluttet", "placement ended"),
-        "GrantPaid" => lang.pick("bevilling udbetalt", "grant paid"),
-        "GrantReturned" => lang.pick("bevilling tilbagebetalt", "grant returned"),
-        "AgreementRenewed" => lang.pick("aftale forlænget", "agreement renewed"),
-        "TrialConcluded" => lang.pick("forsøg afsluttet", "trial concluded"),
-        "StrategyRevised" => lang.pick("strategi revideret", "strategy revised"),
-        _ => lang.pick("ukendt hændelse", "unknown event"),
+/// What happened, for an event type of the catalogue.
+pub fn event_type(lang: Lang, event_type: EventType) -> &'static str {
+    match event_type {
+        EventType::StrategyAdopted => lang.pick("strategi vedtaget", "strategy adopted"),
+        EventType::EnterpriseRegistered => {
+            lang.pick("virksomhed registreret", "enterprise registered")
+        }
+        EventType::EnterpriseClosed => lang.pick("virksomhed lukket", "enterprise closed"),
+        EventType::PersonPlacedInEmployment => {
+            lang.pick("ansættelsesforløb", "person placed in employment")
+        }
+        EventType::GrantAwarded => lang.pick("bevilling", "grant awarded"),
+        EventType::AgreementSigned => lang.pick("aftale indgået", "agreement signed"),
+        EventType::AgreementEnded => lang.pick("aftale ophørt", "agreement ended"),
+        EventType::TrialStarted => lang.pick("forsøg startet", "trial started"),
+        EventType::TrendNoted => lang.pick("trend noteret", "trend noted"),
+        EventType::EventRetracted => lang.pick("tilbagekaldelse", "retraction"),
+        EventType::PlacementEnded => lang.pick("ansættelsesforløb ophørt", "placement ended"),
+        EventType::GrantPaid => lang.pick("bevilling udbetalt", "grant paid"),
+        EventType::GrantReturned => lang.pick("bevilling tilbagebetalt", "grant returned"),
+        EventType::AgreementRenewed => lang.pick("aftale fornyet", "agreement renewed"),
+        EventType::TrialConcluded => lang.pick("forsøg afsluttet", "trial concluded"),
+        EventType::StrategyRevised => lang.pick("strategi revideret", "strategy revised"),
     }
 }
 

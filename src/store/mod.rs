@@ -7,6 +7,7 @@ pub mod backend;
 pub mod keys;
 pub mod log;
 pub mod nats;
+pub mod segment;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -198,10 +199,10 @@ impl ReadModel {
 /// The ledger shared by the writer and every reader.
 pub struct Ledger {
     /// The log, behind the seam: nothing above `store/` knows which engine keeps it.
-    pub log: Box<dyn Store>,
+    log: Box<dyn Store>,
     /// The rules' state; the writer may have taken in events that are not durable yet.
-    pub state: RwLock<LedgerState>,
-    pub read: RwLock<ReadModel>,
+    state: RwLock<LedgerState>,
+    read: RwLock<ReadModel>,
     /// The last durable position: readers see nothing after it.
     durable: AtomicU64,
     /// Wakes live subscribers with the durable head, after the sync.
@@ -411,6 +412,35 @@ impl Ledger {
 
     pub fn durable_position(&self) -> u64 {
         self.durable.load(Ordering::Acquire)
+    }
+
+    /// The log, behind the seam, for what reads it directly: export, verify, subscribe, and
+    /// events by position. Only the writer appends.
+    pub fn store(&self) -> &dyn Store {
+        self.log.as_ref()
+    }
+
+    /// `answer` asked of the read model (the projection, the head), under its read lock. The
+    /// lock is held only for the call, never across an `.await` or a log read: keep `answer`
+    /// short, and copy out what is needed.
+    pub fn with_read<T>(&self, answer: impl FnOnce(&ReadModel) -> T) -> T {
+        answer(&self.read.read().expect("read model lock"))
+    }
+
+    /// `answer` asked of the rules' state under its read lock (which the writer waits for:
+    /// keep it short). The state may hold events the writer admitted that are not durable yet.
+    pub fn with_state<T>(&self, answer: impl FnOnce(&LedgerState) -> T) -> T {
+        answer(&self.state.read().expect("state lock"))
+    }
+
+    /// Takes the rules' state and the read model out, leaving empty ones: for
+    /// `examples/rss_parts.rs`, which measures the memory each holds. The ledger answers
+    /// nothing correctly afterwards.
+    #[doc(hidden)]
+    pub fn take_parts_for_measurement(&self) -> (LedgerState, ReadModel) {
+        let state = std::mem::take(&mut *self.state.write().expect("state lock"));
+        let read = std::mem::take(&mut *self.read.write().expect("read model lock"));
+        (state, read)
     }
 
     /// The last durable event: position, hash and time (the writer's tip at its start).

@@ -388,11 +388,11 @@ impl Ledger {
             // Copy the event hashes under the read lock and hash them after it: the writer's
             // publish waits for the lock, never for the hashing.
             events.clear();
-            let read = self.read.read().expect("read model lock");
-            for position in tree.size() + 1..=until {
-                events.push(read.projection.hash_at(position).expect("a durable event"));
-            }
-            drop(read);
+            self.with_read(|read| {
+                for position in tree.size() + 1..=until {
+                    events.push(read.projection.hash_at(position).expect("a durable event"));
+                }
+            });
             for event in &events {
                 tree.push(merkle::leaf_hash(&event.0));
             }
@@ -407,8 +407,7 @@ impl Ledger {
         answer: impl FnOnce(&Source<'_, EventHashes<'_>>, &ReadModel) -> T,
     ) -> T {
         let tree = self.tree();
-        let read = self.read.read().expect("read model lock");
-        answer(&tree.with(&EventHashes(&read)), &read)
+        self.with_read(|read| answer(&tree.with(&EventHashes(read)), read))
     }
 
     /// Refuses a tree size of 0 or beyond the durable head.

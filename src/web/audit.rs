@@ -83,7 +83,7 @@ async fn verify(state: &WebState, lang: Lang) -> Markup {
     let ledger = state.app.ledger.clone();
     let summary = tokio::task::spawn_blocking(move || {
         let until = ledger.durable_position();
-        crate::audit::verify_log(ledger.log.as_ref(), until)
+        crate::audit::verify_log(ledger.store(), until)
     })
     .await;
     html! {
@@ -106,7 +106,7 @@ fn moment_form(lang: Lang, moment: &Moment) -> Markup {
         form.filters method="get" action="/audit" {
             div.group {
                 label for="f-year" { (lang.pick("År", "Year")) }
-                input.short #f-year type="number" name="year" value=(moment.year) min="1900" max="2200";
+                input.short #f-year type="number" name="year" value=(moment.year) min=(impact_events::time::YEAR_FIRST) max=(impact_events::time::YEAR_LAST);
             }
             div.group {
                 label for="f-moment" { (lang.pick("Tidspunkt (dansk tid)", "Moment (Copenhagen time)")) }

@@ -78,10 +78,10 @@ impl Dashboard {
 
 pub async fn page(State(state): State<WebState>, visitor: Visitor) -> Response {
     let year = year_of(&visitor.here).unwrap_or_else(this_year);
-    let dashboard = {
-        let read = state.app.ledger.read.read().expect("read model lock");
-        Dashboard::build(&read.projection, year)
-    };
+    let dashboard = state
+        .app
+        .ledger
+        .with_read(|read| Dashboard::build(&read.projection, year));
     let lang = visitor.lang;
     let title = format!("{} {year}", lang.pick("Overblik", "Overview"));
     let body = render(&dashboard, lang);
@@ -102,7 +102,7 @@ pub fn render(dashboard: &Dashboard, lang: Lang) -> Markup {
         form.filters method="get" action="/" {
             div.group {
                 label for="f-year" { (lang.pick("År", "Year")) }
-                input.short #f-year type="number" name="year" value=(year) min="1900" max="2200";
+                input.short #f-year type="number" name="year" value=(year) min=(impact_events::time::YEAR_FIRST) max=(impact_events::time::YEAR_LAST);
             }
             button.secondary type="submit" { (lang.pick("Vis", "Show")) }
         }

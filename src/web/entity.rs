@@ -50,17 +50,7 @@ pub fn retraction_of(
     state: &WebState,
     id: &Uuid,
 ) -> Result<Option<StoredEvent>, crate::store::StoreError> {
-    let ledger = &state.app.ledger;
-    let position = ledger
-        .state
-        .read()
-        .expect("state lock")
-        .event(id)
-        .and_then(|entry| entry.retracted_by);
-    match position.filter(|position| *position <= ledger.durable_position()) {
-        Some(position) => ledger.log.get(position),
-        None => Ok(None),
-    }
+    state.app.ledger.retraction_of(id)
 }
 
 /// Every event of a stream with its retraction, if any (blocking: reads the log).
@@ -163,9 +153,7 @@ fn title_of(lang: Lang, creation: &StoredEvent) -> String {
 /// The index of the creating event that stands: after a correction the stream holds the old
 /// creation (retracted) and the corrected one; with none standing, the last.
 fn standing_creation(events: &[Standing]) -> usize {
-    let creates = |event: &StoredEvent| {
-        form_of(event.data.type_name()).is_some_and(|form| form.creates.is_some())
-    };
+    let creates = |event: &StoredEvent| event.data.creates_stream();
     let creations = || {
         events
             .iter()
@@ -211,11 +199,11 @@ fn render(
                         a href=(format!("/record/EnterpriseClosed?enterprise_id={id}")) { (lang.pick("Luk", "Close")) }
                     }
                     StreamKind::Agreement => {
-                        a href=(format!("/record/AgreementRenewed?agreement_id={id}")) { (lang.pick("Forlæng aftalen", "Renew the agreement")) }
+                        a href=(format!("/record/AgreementRenewed?agreement_id={id}")) { (lang.pick("Forny aftalen", "Renew the agreement")) }
                         a href=(format!("/record/AgreementEnded?agreement_id={id}")) { (lang.pick("Afslut aftalen", "End the agreement")) }
                     }
                     StreamKind::Placement => {
-                        a href=(format!("/record/PlacementEnded?placement_id={id}")) { (lang.pick("Afslut forløbet", "End the placement")) }
+                        a href=(format!("/record/PlacementEnded?placement_id={id}")) { (lang.pick("Registrér ophør", "Record its end")) }
                     }
                     StreamKind::Grant => {
                         a href=(format!("/record/GrantPaid?grant_id={id}")) { (lang.pick("Registrér udbetaling", "Record a payment")) }
@@ -242,7 +230,7 @@ fn render(
 /// The creating event's members, labelled as its form labels them.
 fn facts(lang: Lang, creation: &StoredEvent, enterprise: Option<&(Uuid, String)>) -> Markup {
     let data = creation.data.to_json();
-    let Some(form) = form_of(creation.data.type_name()) else {
+    let Some(form) = form_of(creation.data.event_type()) else {
         return html! {};
     };
     let numbers = NumberStyle::of(lang);

@@ -102,7 +102,7 @@ pub async fn page(
 
 /// What an event is, in words: "Virksomhed registreret".
 pub fn what(lang: Lang, event: &StoredEvent) -> String {
-    capitalised(words::event_type(lang, event.data.type_name()))
+    capitalised(words::event_type(lang, event.data.event_type()))
 }
 
 fn render(view: &EventView, visitor: &Visitor) -> Markup {
@@ -292,7 +292,7 @@ async fn acting_on(
 
 /// The form an event is corrected with; a retraction has none (it is itself retracted).
 fn correction_form(visitor: &Visitor, view: &EventView) -> Result<&'static record::Form, Response> {
-    record::form_of(view.event.data.type_name())
+    record::form_of(view.event.data.event_type())
         .filter(|_| !is_retraction(&view.event))
         .ok_or_else(|| {
             let lang = visitor.lang;
@@ -310,7 +310,7 @@ fn correction_form(visitor: &Visitor, view: &EventView) -> Result<&'static recor
 /// (the API makes one otherwise, and says if the one sent is not an id).
 fn retraction(event_id: Uuid, fields: &Fields) -> Value {
     let mut retraction = json!({
-        "type": "EventRetracted",
+        "type": impact_events::EventType::EventRetracted.name(),
         "occurred_on": crate::http::events::copenhagen_today().to_string(),
         "data": {"event_id": event_id, "reason": record::one_line(fields.get(RETRACT_REASON).unwrap_or(""))},
     });

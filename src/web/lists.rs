@@ -99,9 +99,17 @@ impl Asked {
 
     /// Every catalogue value `name` is given as (it may be repeated).
     fn choices<T: Copy + Serialize>(&self, name: &str, choices: &[T]) -> Vec<T> {
+        self.all(name)
+            .iter()
+            .filter_map(|text| choice_named(text, choices))
+            .collect()
+    }
+
+    /// Every value of `name` in the query.
+    fn all(&self, name: &str) -> Vec<String> {
         form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes())
             .filter(|(key, _)| key == name)
-            .filter_map(|(_, text)| choice_named(&text, choices))
+            .map(|(_, value)| value.into_owned())
             .collect()
     }
 }
@@ -148,7 +156,7 @@ fn render(visitor: &Visitor, asked: &Asked, filters: Markup, table: Table) -> Re
         form.filters method="get" action=(path) role="search" {
             div.group {
                 label for="f-year" { (lang.pick("År", "Year")) }
-                input.short #f-year type="number" name="year" min="1900" max="2200" value=[asked.year];
+                input.short #f-year type="number" name="year" min=(impact_events::time::YEAR_FIRST) max=(impact_events::time::YEAR_LAST) value=[asked.year];
             }
             div.group {
                 label for="f-q" { (lang.pick("Søg", "Search")) }
@@ -481,11 +489,24 @@ pub async fn agreements(State(state): State<WebState>, visitor: Visitor) -> Resp
             date(item.ended_on),
         ]
     });
+    // Checkboxes rather than a select: a track of two kinds asks for both, and a new search
+    // from this form keeps them.
+    let chosen = asked.all("kind");
     let filters = html! {
-        (asked.kind_filter(lang, lang.pick("Type", "Kind"), kinds))
+        fieldset.group {
+            legend { (lang.pick("Type", "Kind")) }
+            div.checks {
+                @for choice in kinds {
+                    label {
+                        input type="checkbox" name="kind" value=(choice.value) checked[chosen.iter().any(|kind| kind == choice.value)];
+                        (lang.pick(choice.da, choice.en))
+                    }
+                }
+            }
+        }
         div.group {
             label for="f-signed" { (lang.pick("Indgået i år", "Signed in year")) }
-            input.short #f-signed type="number" name="signed" min="1900" max="2200" value=[signed_in];
+            input.short #f-signed type="number" name="signed" min=(impact_events::time::YEAR_FIRST) max=(impact_events::time::YEAR_LAST) value=[signed_in];
         }
     };
     render(&visitor, &asked, filters, table)

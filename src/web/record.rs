@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use impact_events::{EventType, StreamId};
 use maud::{html, Markup};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -74,7 +75,7 @@ pub struct Input {
 /// One event type's form.
 #[derive(Debug)]
 pub struct Form {
-    pub event_type: &'static str,
+    pub event_type: EventType,
     pub da: &'static str,
     pub en: &'static str,
     /// The data member that holds the id of the entity the event creates, if it creates one.
@@ -160,10 +161,10 @@ pub const TREND_KINDS: &[Choice] = &[
 ];
 
 pub const PLACEMENT_END_REASONS: &[Choice] = &[
-    choice("ended", "Afsluttet som planlagt", "Ended as planned"),
+    choice("ended", "Ophørt", "Ended"),
     choice(
         "moved_on",
-        "Gået videre (job eller uddannelse)",
+        "Videre i andet job eller uddannelse",
         "Moved on (to a job or education)",
     ),
     choice("dropped_out", "Faldet fra", "Dropped out"),
@@ -171,7 +172,7 @@ pub const PLACEMENT_END_REASONS: &[Choice] = &[
 ];
 pub const TRIAL_OUTCOMES: &[Choice] = &[
     choice("continued", "Fortsætter", "Continued"),
-    choice("adopted", "Gjort til fast praksis", "Adopted"),
+    choice("adopted", "Gjort til drift", "Adopted"),
     choice("stopped", "Stoppet", "Stopped"),
 ];
 
@@ -218,7 +219,7 @@ const ENTERPRISE_OPTIONAL: Input = hinted(
 /// Every form, in the order of the catalogue, the retraction last.
 pub const FORMS: &[Form] = &[
     Form {
-        event_type: "EnterpriseRegistered",
+        event_type: EventType::EnterpriseRegistered,
         da: "Registrér virksomhed eller initiativ",
         en: "Register an enterprise or initiative",
         creates: Some("enterprise_id"),
@@ -250,7 +251,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "EnterpriseClosed",
+        event_type: EventType::EnterpriseClosed,
         da: "Luk virksomhed eller initiativ",
         en: "Close an enterprise or initiative",
         creates: None,
@@ -266,7 +267,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "PersonPlacedInEmployment",
+        event_type: EventType::PersonPlacedInEmployment,
         da: "Registrér ansættelsesforløb",
         en: "Record a placement in employment",
         creates: Some("placement_id"),
@@ -293,7 +294,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "GrantAwarded",
+        event_type: EventType::GrantAwarded,
         da: "Registrér bevilling",
         en: "Record a grant",
         creates: Some("grant_id"),
@@ -313,7 +314,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "AgreementSigned",
+        event_type: EventType::AgreementSigned,
         da: "Registrér aftale",
         en: "Record an agreement",
         creates: Some("agreement_id"),
@@ -336,7 +337,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "AgreementEnded",
+        event_type: EventType::AgreementEnded,
         da: "Afslut aftale",
         en: "End an agreement",
         creates: None,
@@ -352,7 +353,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "TrialStarted",
+        event_type: EventType::TrialStarted,
         da: "Registrér forsøg",
         en: "Record a trial",
         creates: Some("trial_id"),
@@ -371,7 +372,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "TrendNoted",
+        event_type: EventType::TrendNoted,
         da: "Notér trend eller tilbud",
         en: "Note a trend or offer",
         creates: Some("trend_id"),
@@ -383,7 +384,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "StrategyAdopted",
+        event_type: EventType::StrategyAdopted,
         da: "Registrér vedtaget strategi",
         en: "Record an adopted strategy",
         creates: Some("strategy_id"),
@@ -408,8 +409,8 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "PlacementEnded",
-        da: "Afslut ansættelsesforløb",
+        event_type: EventType::PlacementEnded,
+        da: "Registrér ophørt ansættelsesforløb",
         en: "End a placement",
         creates: None,
         inputs: &[
@@ -422,7 +423,7 @@ pub const FORMS: &[Form] = &[
             ),
             input(
                 "reason",
-                "Hvordan det sluttede",
+                "Hvordan det ophørte",
                 "How it ended",
                 Control::Choice(PLACEMENT_END_REASONS),
                 true,
@@ -430,22 +431,22 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "GrantPaid",
+        event_type: EventType::GrantPaid,
         da: "Registrér udbetaling af bevilling",
         en: "Record money paid out on a grant",
         creates: None,
         inputs: &[PICK_GRANT, AMOUNT],
     },
     Form {
-        event_type: "GrantReturned",
+        event_type: EventType::GrantReturned,
         da: "Registrér tilbagebetaling af bevilling",
         en: "Record money of a grant paid back",
         creates: None,
         inputs: &[PICK_GRANT, AMOUNT],
     },
     Form {
-        event_type: "AgreementRenewed",
-        da: "Forlæng aftale",
+        event_type: EventType::AgreementRenewed,
+        da: "Forny aftale",
         en: "Renew an agreement",
         creates: None,
         inputs: &[
@@ -466,7 +467,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "TrialConcluded",
+        event_type: EventType::TrialConcluded,
         da: "Afslut forsøg",
         en: "Conclude a trial",
         creates: None,
@@ -489,7 +490,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "StrategyRevised",
+        event_type: EventType::StrategyRevised,
         da: "Registrér reviderede mål for en strategi",
         en: "Record revised targets of a strategy",
         creates: None,
@@ -555,7 +556,7 @@ pub const FORMS: &[Form] = &[
         ],
     },
     Form {
-        event_type: "EventRetracted",
+        event_type: EventType::EventRetracted,
         da: "Tilbagekald hændelse",
         en: "Retract an event",
         creates: None,
@@ -611,21 +612,25 @@ const OCCURRED_ON: Input = hinted(
     true,
 );
 
-/// The form of `event_type`, or the page saying there is none (404).
+/// The form of the type named `event_type`, or the page saying there is none (404).
 fn form_for(visitor: &Visitor, event_type: &str) -> Result<&'static Form, Response> {
-    form_of(event_type).ok_or_else(|| {
-        let lang = visitor.lang;
-        layout::not_found(
-            visitor,
-            lang.pick(
-                "Der er ingen formular for den hændelsestype.",
-                "There is no form for that event type.",
-            ),
-        )
-    })
+    EventType::from_name(event_type)
+        .and_then(form_of)
+        .ok_or_else(|| {
+            let lang = visitor.lang;
+            layout::not_found(
+                visitor,
+                lang.pick(
+                    "Der er ingen formular for den hændelsestype.",
+                    "There is no form for that event type.",
+                ),
+            )
+        })
 }
 
-pub fn form_of(event_type: &str) -> Option<&'static Form> {
+/// The form staff record an event of `event_type` with: every type has one
+/// (`tests/event_types.rs` checks it).
+pub fn form_of(event_type: EventType) -> Option<&'static Form> {
     FORMS.iter().find(|form| form.event_type == event_type)
 }
 
@@ -738,21 +743,10 @@ pub async fn submit(
 
 /// Where a stored form leads: the page of the entity it created or closed, else the event's.
 fn after_success(form: &Form, fields: &Fields, event_id: &str) -> String {
-    let collection = match form.event_type {
-        "EnterpriseRegistered" | "EnterpriseClosed" => Some(("enterprise_id", "enterprises")),
-        "AgreementSigned" | "AgreementEnded" | "AgreementRenewed" => {
-            Some(("agreement_id", "agreements"))
-        }
-        "PersonPlacedInEmployment" | "PlacementEnded" => Some(("placement_id", "placements")),
-        "GrantAwarded" | "GrantPaid" | "GrantReturned" => Some(("grant_id", "grants")),
-        "TrialStarted" | "TrialConcluded" => Some(("trial_id", "trials")),
-        "TrendNoted" => Some(("trend_id", "trends")),
-        "StrategyAdopted" | "StrategyRevised" => Some(("strategy_id", "strategies")),
-        _ => None,
-    };
-    let entity = collection.and_then(|(member, collection)| {
-        let id = Uuid::parse_str(fields.text(member)?).ok()?;
-        Some(format!("/{collection}/{id}"))
+    let entity = form.event_type.stream_kind().and_then(|kind| {
+        // Every payload names its entity `<kind>_id`: `enterprise_id`, `grant_id`, ...
+        let id = Uuid::parse_str(fields.text(&format!("{}_id", kind.prefix()))?).ok()?;
+        Some(super::entity::path_of(&StreamId { kind, id }))
     });
     entity.unwrap_or_else(|| format!("/events/{event_id}"))
 }
@@ -885,14 +879,17 @@ pub fn event_in(form: &Form, fields: &Fields, lang: Lang) -> Result<Value, Vec<P
             }),
         }
     }
-    if matches!(form.event_type, "StrategyAdopted" | "StrategyRevised") {
+    if matches!(
+        form.event_type,
+        EventType::StrategyAdopted | EventType::StrategyRevised
+    ) {
         strategy_targets(&mut data);
     }
     if !problems.is_empty() {
         return Err(problems);
     }
     let mut event = json!({
-        "type": form.event_type,
+        "type": form.event_type.name(),
         "occurred_on": fields.get("occurred_on").unwrap_or("").trim(),
         "data": Value::Object(data),
     });
@@ -1322,7 +1319,10 @@ const STRATEGY_YEARS_AROUND: i32 = 10;
 
 /// The strategies in force in the years around this one: those a revision can be about.
 fn strategies(state: &WebState) -> Vec<(Uuid, String)> {
-    let read = state.app.ledger.read.read().expect("read model lock");
+    state.app.ledger.with_read(strategies_in)
+}
+
+fn strategies_in(read: &crate::store::ReadModel) -> Vec<(Uuid, String)> {
     let now = super::layout::this_year();
     let mut found: Vec<(Uuid, String)> = Vec::new();
     for year in now - STRATEGY_YEARS_AROUND..=now + STRATEGY_YEARS_AROUND {

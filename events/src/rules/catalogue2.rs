@@ -67,6 +67,7 @@ fn created(id: Uuid, on: NaiveDate) -> Entity {
         ended_on: None,
         retracted: false,
         cvr: None,
+        last_activity: None,
     }
 }
 
