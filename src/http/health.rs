@@ -26,7 +26,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_j
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
     }
     let mut body = serde_json::json!({ "status": "ok", "head_position": head_position });
-    if state.ledger.log.is_shared() {
+    if state.ledger.store().is_shared() {
         body["lag"] = lag(&state, head_position).await;
     }
     (StatusCode::OK, Json(body))
@@ -38,8 +38,8 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_j
 async fn lag(state: &AppState, head_position: u64) -> serde_json::Value {
     let ledger = state.ledger.clone();
     let asked = tokio::task::spawn_blocking(move || {
-        let behind = ledger.log.messages_behind();
-        let received = ledger.log.last_position();
+        let behind = ledger.store().messages_behind();
+        let received = ledger.store().last_position();
         (behind, received)
     })
     .await;
