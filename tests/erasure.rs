@@ -4,7 +4,8 @@
 //! answer shows it (event, page, stream, lists, export), the export verifies with
 //! `ops/verify_export.py` and `impact-ledger verify`, an export made before the erasure still
 //! verifies, and every figure is as it was. Also the answers an erasure can get (201, 403, 404,
-//! 409, 422).
+//! 409, 422). And a kill -9 during erasures, four cycles: after each restart every note is either
+//! readable with no erasure recorded or gone with its erasure recorded, and the chain verifies.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -401,5 +402,95 @@ fn an_erasure_is_refused_in_plain_words() {
     );
     assert_eq!(got, 409, "{text}");
     assert!(text.contains("holds no value"), "{text}");
+    server.stop();
+}
+
+/// POSTs one erasure, the answer's status, or `None` when the server was killed under it.
+fn erase_quietly(base: &str, admin: &str, id: &str) -> Option<u16> {
+    let body = json!({"event_id": id, "members": ["note"], "reason": "crash test"});
+    ureq::post(&format!("{base}/api/v1/erasures"))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(body)
+        .ok()
+        .map(|response| response.status().as_u16())
+}
+
+/// Eight placements with a note each, ids unique to `cycle`.
+fn noted_placements(cycle: u32) -> (Vec<String>, Value) {
+    let ids: Vec<String> = (0..8)
+        .map(|n| format!("22222222-2222-4222-8222-{:012}", cycle * 100 + n))
+        .collect();
+    let events = ids
+        .iter()
+        .map(|id| {
+            json!({"id": id, "type": "PersonPlacedInEmployment", "occurred_on": "2023-04-01",
+                   "note": format!("Notat {id}"),
+                   "data": {"placement_id": id, "person_ref": format!("P-{id}"),
+                            "employment_type": "ordinary"}})
+        })
+        .collect();
+    (ids, Value::Array(events))
+}
+
+/// After a restart: each note is readable with no erasure recorded, or gone with its erasure
+/// recorded; never a key gone without its erasure. The chain verifies. Returns the erased count.
+fn erased_or_not(server: &Server, (staff, admin): (&str, &str), ids: &[String]) -> usize {
+    let page = server.get("/api/v1/events?after=0&limit=1000", staff);
+    let events = page["events"].as_array().expect("a page of events");
+    let recorded: std::collections::BTreeSet<&str> = events
+        .iter()
+        .filter(|event| event["type"] == "MembersErased")
+        .filter_map(|event| event["data"]["event_id"].as_str())
+        .collect();
+    for id in ids {
+        let event = server.get(&format!("/api/v1/events/{id}"), staff);
+        let readable = event["note"] == format!("Notat {id}");
+        assert!(
+            readable != recorded.contains(id.as_str()),
+            "{id}: note readable {readable}, erasure recorded {}: {event}",
+            recorded.contains(id.as_str())
+        );
+    }
+    let verify = server.get("/api/v1/verify", admin);
+    assert_eq!(verify["ok"], true, "{verify}");
+    ids.iter()
+        .filter(|id| recorded.contains(id.as_str()))
+        .count()
+}
+
+/// The kill -9 test of CONTRACT §12: erasures run while the real binary is killed with SIGKILL
+/// at a varying moment, four cycles (a few seconds in all).
+#[test]
+fn a_kill_during_erasures_leaves_each_erased_or_not() {
+    let (data, staff, admin, mut server) = seeded();
+    let mut erased = 0;
+    for cycle in 0..4 {
+        let (ids, events) = noted_placements(cycle);
+        server.append(&staff, events);
+        let (base, token, to_erase) = (server.base.clone(), admin.clone(), ids.clone());
+        let eraser = std::thread::spawn(move || {
+            for id in &to_erase {
+                if erase_quietly(&base, &token, id).is_none() {
+                    break;
+                }
+            }
+        });
+        // A varying moment: the clock's nanoseconds pick 0-39 ms into the erasures.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .subsec_nanos();
+        std::thread::sleep(std::time::Duration::from_millis(u64::from(nanos % 40)));
+        server.child.kill().expect("SIGKILL sent");
+        server.child.wait().expect("the server is gone");
+        eraser.join().expect("the eraser ends");
+        server = Server::start(data.path());
+        erased += erased_or_not(&server, (&staff, &admin), &ids);
+        eprintln!("cycle {cycle}: {erased} notes erased so far");
+    }
+    assert!(erased > 0, "the erasures ran before the kills");
     server.stop();
 }
