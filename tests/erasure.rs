@@ -271,6 +271,23 @@ fn an_erased_value_is_gone_from_every_file_and_every_answer() {
 
     let after = server.get(&format!("/api/v1/events/{id}"), &staff);
     assert_eq!(after["hash"], before["hash"], "the hash is unchanged");
+    let said = erasure_headers(&server, id, &staff);
+    assert_eq!(
+        said,
+        [
+            ("erased-by-position", "4".to_owned()),
+            ("erased-by-actor", "UTF-8''ib".to_owned()),
+            (
+                "erased-members",
+                "case_ref, note, data.person_ref".to_owned()
+            ),
+            (
+                "erasure-reason",
+                "UTF-8''written%20into%20the%20wrong%20case".to_owned()
+            ),
+        ],
+        "who, which members and why, beside the event"
+    );
     assert_eq!(after["note"], Value::Null);
     assert_eq!(after["data"]["person_ref"], Value::Null);
     assert_eq!(after["sealed"]["note"]["salt"], Value::Null, "{after}");
@@ -403,6 +420,31 @@ fn an_erasure_is_refused_in_plain_words() {
     assert_eq!(got, 409, "{text}");
     assert!(text.contains("holds no value"), "{text}");
     server.stop();
+}
+
+/// The `Erased-*` headers of `GET /events/{id}` that do not vary with the clock or ids.
+fn erasure_headers(server: &Server, id: &str, token: &str) -> Vec<(&'static str, String)> {
+    let response = ureq::get(&format!("{}/api/v1/events/{id}", server.base))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .expect("the event");
+    let headers = response.headers();
+    assert!(headers.contains_key("erased-by"), "{headers:?}");
+    assert!(headers.contains_key("erased-at"), "{headers:?}");
+    [
+        "erased-by-position",
+        "erased-by-actor",
+        "erased-members",
+        "erasure-reason",
+    ]
+    .into_iter()
+    .map(|name| {
+        let value = headers
+            .get(name)
+            .map(|value| value.to_str().expect("ASCII"));
+        (name, value.unwrap_or("absent").to_owned())
+    })
+    .collect()
 }
 
 /// POSTs one erasure, the answer's status, or `None` when the server was killed under it.
