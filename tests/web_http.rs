@@ -1534,3 +1534,40 @@ async fn the_dashboard_shows_every_target_in_force_and_whether_it_can_be_reached
         page.body
     );
 }
+
+/// POSTs `body` as JSON to the API with the admin's token.
+async fn api_post(site: &Site, path: &str, body: serde_json::Value) -> Page {
+    let request = Request::post(path)
+        .header(header::AUTHORIZATION, format!("Bearer {}", site.admin))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    site.send(request).await
+}
+
+#[tokio::test]
+async fn the_event_page_says_who_erased_which_members_when_and_why() {
+    let site = Site::default();
+    let id = "33333333-3333-4333-8333-333333333333";
+    let events = serde_json::json!({"events": [
+        {"id": id, "type": "PersonPlacedInEmployment", "occurred_on": "2023-02-01",
+         "note": "Forkert notat",
+         "data": {"placement_id": "00000000-0000-4000-8000-000000000002",
+                  "person_ref": "P-77", "employment_type": "ordinary"}}]});
+    let stored = api_post(&site, "/api/v1/events", events).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    let erasure = serde_json::json!({"event_id": id, "members": ["note"],
+                                     "reason": "skrevet i den forkerte sag"});
+    let erased = api_post(&site, "/api/v1/erasures", erasure).await;
+    assert_eq!(erased.status, StatusCode::CREATED, "{}", erased.body);
+    let session = site.login(&site.staff).await;
+    let page = site.get(&format!("/events/{id}"), &session).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for said in [
+        "Slettet</strong> note af admin",
+        "Begrundelse: skrevet i den forkerte sag",
+    ] {
+        assert!(page.body.contains(said), "{said} in {}", page.body);
+    }
+    assert!(!page.body.contains("Forkert notat"), "the value is gone");
+}

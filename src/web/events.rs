@@ -53,6 +53,20 @@ pub fn reason_of(retraction: &StoredEvent) -> Option<&str> {
     }
 }
 
+/// The erasures of the viewed event (they are in its stream, CONTRACT §12), in order.
+fn erasures_of(
+    view: &EventView,
+) -> impl Iterator<Item = (&StoredEvent, &impact_events::MembersErased)> {
+    view.stream
+        .iter()
+        .filter_map(|(other, _)| match &other.data {
+            impact_events::EventData::MembersErased(erased) if erased.event_id == view.event.id => {
+                Some((other, erased))
+            }
+            _ => None,
+        })
+}
+
 /// Reads the event of `id` on the blocking pool, or answers with the page to show instead.
 pub async fn find(state: &WebState, visitor: &Visitor, id: &str) -> Result<EventView, Response> {
     let lang = visitor.lang;
@@ -121,6 +135,15 @@ fn render(view: &EventView, visitor: &Visitor) -> Markup {
                     p { (lang.pick("Begrundelse: ", "Reason: ")) (reason) }
                 }
                 p { (lang.pick("Hændelsen står uændret i loggen, men tæller ingen steder.", "The event stays unchanged in the log but counts nowhere.")) }
+            }
+        }
+        @for (erasure, erased) in erasures_of(view) {
+            div.retracted role="note" {
+                p { strong { (lang.pick("Slettet", "Erased")) } " " (erased.members.join(", ")) " "
+                    (lang.pick("af ", "by ")) (erasure.actor) " "
+                    (lang.pick("den ", "on ")) (layout::copenhagen_time(erasure.recorded_at.to_datetime())) " ("
+                    a href=(format!("/events/{}", erasure.id)) { (lang.pick("hændelse ", "event ")) (erasure.position) } ")." }
+                p { (lang.pick("Begrundelse: ", "Reason: ")) (erased.reason) }
             }
         }
         @if let impact_events::EventData::EventRetracted(retracted) = &event.data {
