@@ -215,6 +215,19 @@ fn report_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
 
 fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
     let status = &report.status;
+    employment_rows(rows, status, lang);
+    enterprise_rows(rows, status, lang);
+    agreement_rows(rows, status, lang);
+    grant_rows(rows, status, lang);
+    trial_and_trend_rows(rows, status, lang);
+    rows.section(lang.pick("verdensmål", "sustainable development goals"));
+    for (goal, count) in &status.sdgs {
+        let name = words::sdg(lang, *goal).unwrap_or_default();
+        rows.count(format!("{goal}. {name}"), goal.to_string(), *count);
+    }
+}
+
+fn employment_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     rows.section(lang.pick("beskæftigelse", "employment"));
     rows.count(
         lang.pick("personer i beskæftigelse", "people employed"),
@@ -234,7 +247,9 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             *count,
         );
     }
+}
 
+fn enterprise_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     let enterprises = &status.enterprises;
     rows.section(lang.pick("virksomheder", "enterprises"));
     rows.count(
@@ -260,7 +275,9 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             *count,
         );
     }
+}
 
+fn agreement_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     let agreements = &status.agreements;
     rows.section(lang.pick("aftaler", "agreements"));
     rows.count(
@@ -281,7 +298,9 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             *count,
         );
     }
+}
 
+fn grant_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     let grants = &status.grants;
     rows.section(lang.pick("bevillinger", "grants"));
     rows.count(lang.pick("antal", "count"), "", grants.count);
@@ -301,7 +320,9 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
         let metric = lang.pick("efter bevillingsgiver (øre)", "by funder (øre)");
         rows.push(metric, funder.clone(), Value::Ore(*ore));
     }
+}
 
+fn trial_and_trend_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     rows.section(lang.pick("forsøg", "trials"));
     rows.count(
         lang.pick("startet i året", "started in the year"),
@@ -330,12 +351,6 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             key,
             *count,
         );
-    }
-
-    rows.section(lang.pick("verdensmål", "sustainable development goals"));
-    for (goal, count) in &status.sdgs {
-        let name = words::sdg(lang, *goal).unwrap_or_default();
-        rows.count(format!("{goal}. {name}"), goal.to_string(), *count);
     }
 }
 
