@@ -166,11 +166,18 @@ pub fn answer_at<T>(
 mod tests {
     use super::*;
 
+    /// `as_of`, `at_position`, and what they are read as or the message they get.
+    type Case = (
+        Option<&'static str>,
+        Option<&'static str>,
+        Result<AsOf, &'static str>,
+    );
+
     /// Every way the two texts can be given, with what they are read as or the message the
     /// API gives for them.
     #[test]
     fn parse_reads_or_refuses_in_words() {
-        let cases: [(Option<&str>, Option<&str>, Result<AsOf, &str>); 6] = [
+        let cases: [Case; 6] = [
             (None, None, Ok(AsOf::Live)),
             (None, Some("7"), Ok(AsOf::Position(7))),
             (
