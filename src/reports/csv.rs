@@ -12,7 +12,7 @@
 //! leading tab or CR, so that a spreadsheet shows the text instead of running it as a formula,
 //! whichever separator it splits on.
 
-use impact_projections::Actual;
+use impact_projections::{Actual, TargetStatus};
 
 use super::words::{self, Lang, NumberStyle};
 use super::AnnualReport;
@@ -382,50 +382,53 @@ fn target_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
         strategy.to_year,
     );
     for target in &targets.targets {
-        let metric = words::metric(lang, target.metric);
-        let per = words::per(lang, target.per);
+        one_target_rows(rows, target, strategy.to_year, lang);
+    }
+}
+
+/// The rows of one target; its forecast is for `to_year`, the strategy's last year.
+fn one_target_rows(rows: &mut Rows, target: &TargetStatus, to_year: i32, lang: Lang) {
+    let metric = words::metric(lang, target.metric);
+    let per = words::per(lang, target.per);
+    rows.push(
+        metric,
+        lang.pick("gælder", "per"),
+        Value::Text(per.to_owned()),
+    );
+    rows.count(metric, lang.pick("mål", "target"), target.target);
+    match target.actual {
+        Some(Actual::Count(actual)) => rows.count(metric, lang.pick("faktisk", "actual"), actual),
+        Some(actual @ Actual::Tenths(_)) => rows.push(
+            metric,
+            lang.pick("faktisk (%)", "actual (%)"),
+            Value::OneDecimal(Some(actual.to_f64())),
+        ),
+        None => rows.push(
+            metric,
+            lang.pick("faktisk", "actual"),
+            Value::Text(words::not_measured(lang).to_owned()),
+        ),
+    }
+    let attainment = Value::OneDecimal(target.attainment_pct);
+    rows.push(
+        metric,
+        lang.pick("målopfyldelse (%)", "attainment (%)"),
+        attainment,
+    );
+    rows.push(
+        metric,
+        lang.pick("opfyldt", "met"),
+        Value::YesNo(Some(target.met)),
+    );
+    if let Some(outlook) = &target.outlook {
+        let year = to_year;
+        let forecast = format!("{} {year}", lang.pick("prognose", "forecast"));
+        rows.push(metric, forecast, Value::Forecast(outlook.forecast));
         rows.push(
             metric,
-            lang.pick("gælder", "per"),
-            Value::Text(per.to_owned()),
+            lang.pick("på sporet", "on track"),
+            Value::YesNo(outlook.on_track),
         );
-        rows.count(metric, lang.pick("mål", "target"), target.target);
-        match target.actual {
-            Some(Actual::Count(actual)) => {
-                rows.count(metric, lang.pick("faktisk", "actual"), actual)
-            }
-            Some(actual @ Actual::Tenths(_)) => rows.push(
-                metric,
-                lang.pick("faktisk (%)", "actual (%)"),
-                Value::OneDecimal(Some(actual.to_f64())),
-            ),
-            None => rows.push(
-                metric,
-                lang.pick("faktisk", "actual"),
-                Value::Text(words::not_measured(lang).to_owned()),
-            ),
-        }
-        let attainment = Value::OneDecimal(target.attainment_pct);
-        rows.push(
-            metric,
-            lang.pick("målopfyldelse (%)", "attainment (%)"),
-            attainment,
-        );
-        rows.push(
-            metric,
-            lang.pick("opfyldt", "met"),
-            Value::YesNo(Some(target.met)),
-        );
-        if let Some(outlook) = &target.outlook {
-            let year = strategy.to_year;
-            let forecast = format!("{} {year}", lang.pick("prognose", "forecast"));
-            rows.push(metric, forecast, Value::Forecast(outlook.forecast));
-            rows.push(
-                metric,
-                lang.pick("på sporet", "on track"),
-                Value::YesNo(outlook.on_track),
-            );
-        }
     }
 }
 
