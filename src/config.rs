@@ -36,6 +36,18 @@ pub struct ServeArgs {
     /// `nats://host:4222,host2:4222,...[/STREAM]` (docs/CLUSTER.md) [default: dir].
     #[arg(long, env = "IMPACT_LEDGER_STORE")]
     pub store: Option<String>,
+    /// With a nats:// store: a NATS credentials file (.creds) to log in with.
+    #[arg(long, env = "IMPACT_LEDGER_NATS_CREDENTIALS", value_name = "FILE")]
+    pub nats_credentials: Option<PathBuf>,
+    /// With a nats:// store: the CA certificate (PEM) of the servers; TLS is then required.
+    #[arg(long, env = "IMPACT_LEDGER_NATS_TLS_CA", value_name = "FILE")]
+    pub nats_tls_ca: Option<PathBuf>,
+    /// With a nats:// store: a client certificate (PEM), for servers that verify clients.
+    #[arg(long, env = "IMPACT_LEDGER_NATS_TLS_CERT", value_name = "FILE")]
+    pub nats_tls_cert: Option<PathBuf>,
+    /// With a nats:// store: the client certificate's key (PEM).
+    #[arg(long, env = "IMPACT_LEDGER_NATS_TLS_KEY", value_name = "FILE")]
+    pub nats_tls_key: Option<PathBuf>,
     /// The address to listen on, `HOST:PORT` (a host name is resolved); port 0 picks a free
     /// port (printed on start) [default: 127.0.0.1:8080].
     #[arg(long, env = "IMPACT_LEDGER_LISTEN")]
@@ -101,6 +113,10 @@ pub struct ServeArgs {
 struct FileConfig {
     data: Option<PathBuf>,
     store: Option<String>,
+    nats_credentials: Option<PathBuf>,
+    nats_tls_ca: Option<PathBuf>,
+    nats_tls_cert: Option<PathBuf>,
+    nats_tls_key: Option<PathBuf>,
     listen: Option<String>,
     log_format: Option<LogFormat>,
     body_bytes_max: Option<usize>,
@@ -195,6 +211,37 @@ impl Default for Config {
     }
 }
 
+/// A nats:// store with the credentials and TLS files of the flags (and their environment
+/// variables) over those of the file.
+fn with_security(store: StoreLocation, args: &ServeArgs, file: &FileConfig) -> StoreLocation {
+    let StoreLocation::Nats(mut location) = store else {
+        return store;
+    };
+    let security = &mut location.security;
+    let pick = |flag: &Option<PathBuf>, in_file: &Option<PathBuf>, before: &mut Option<PathBuf>| {
+        if let Some(path) = flag.clone().or_else(|| in_file.clone()) {
+            *before = Some(path);
+        }
+    };
+    pick(
+        &args.nats_credentials,
+        &file.nats_credentials,
+        &mut security.credentials,
+    );
+    pick(&args.nats_tls_ca, &file.nats_tls_ca, &mut security.tls_ca);
+    pick(
+        &args.nats_tls_cert,
+        &file.nats_tls_cert,
+        &mut security.tls_cert,
+    );
+    pick(
+        &args.nats_tls_key,
+        &file.nats_tls_key,
+        &mut security.tls_key,
+    );
+    StoreLocation::Nats(location)
+}
+
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the config file {}", path.display()))?;
@@ -211,12 +258,17 @@ impl Config {
         };
         let default = Config::default();
         let limits = &default.limits;
+        let store = match args.store.as_ref().or(file.store.as_ref()) {
+            Some(store) => with_security(
+                StoreLocation::parse(store).map_err(anyhow::Error::msg)?,
+                args,
+                &file,
+            ),
+            None => default.store.clone(),
+        };
         let config = Config {
             data: args.data.clone().or(file.data).unwrap_or(default.data),
-            store: match args.store.as_ref().or(file.store.as_ref()) {
-                Some(store) => StoreLocation::parse(store).map_err(anyhow::Error::msg)?,
-                None => default.store,
-            },
+            store,
             listen: match args.listen.as_ref().or(file.listen.as_ref()) {
                 Some(listen) => resolve_listen(listen)?,
                 None => default.listen,

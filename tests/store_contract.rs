@@ -206,3 +206,22 @@ fn publish_part(nats: &Nats, stream: &str, events: &[impact_events::StoredEvent]
             .expect("stored");
     });
 }
+
+/// The credentials and TLS settings reach the client: a credentials file that is not there,
+/// or a CA that is not there, stops the open with a message naming it.
+#[test]
+fn nats_credentials_and_tls_files_are_passed_to_the_client() {
+    let nats = nats();
+    let mut location = NatsLocation::parse(&nats.0.url("secured")).expect("an address");
+    location.security.credentials = Some("/nonexistent/ledger.creds".into());
+    match NatsStore::open(&location) {
+        Err(error) => assert!(error.to_string().contains("ledger.creds"), "{error}"),
+        Ok(_) => panic!("a missing credentials file must stop the open"),
+    }
+    location.security.credentials = None;
+    location.security.tls_ca = Some("/nonexistent/ca.pem".into());
+    assert!(
+        NatsStore::open(&location).is_err(),
+        "TLS is required with a CA, and this server has none"
+    );
+}

@@ -2,9 +2,9 @@
 //! of the events it was given, and a record that does not link stops the start with its
 //! position, whichever reading thread read it.
 
-use impact_events::{
-    admit_request, parse_event_in, Hash, LedgerState, Placement, RecordedAt, StoredEvent,
-};
+mod common;
+
+use impact_events::{Hash, LedgerState, StoredEvent};
 use impact_ledger::store::{Ledger, Log, StoreError};
 use impact_projections::Projection;
 use serde_json::json;
@@ -15,7 +15,6 @@ const EVENTS: u64 = 9_000;
 
 /// A valid chain: enterprises registered, some closed, placements, every 500th a retraction.
 fn chain() -> Vec<StoredEvent> {
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let mut state = LedgerState::default();
     let mut events: Vec<StoredEvent> = Vec::new();
     for position in 1..=EVENTS {
@@ -31,20 +30,7 @@ fn chain() -> Vec<StoredEvent> {
                                  "person_ref": format!("P-{}", position % 700),
                                  "employment_type": "ordinary"}}),
         };
-        let fresh = Uuid::from_u128(u128::from(position) << 32);
-        let mut request = vec![parse_event_in(0, value, fresh).expect("a valid event")];
-        let (stream, version) = admit_request(&state, &mut request, today).expect("admitted")[0];
-        let placement = Placement {
-            position,
-            stream,
-            version,
-            recorded_at: RecordedAt(1_700_000_000_000_000 + position as i64),
-            actor: "anna".to_owned(),
-            prev_hash: events.last().map_or(Hash::GENESIS, |event| event.hash),
-        };
-        let event = StoredEvent::seal(request.remove(0), placement);
-        state.apply(&event);
-        events.push(event);
+        common::seal_next(&mut state, &mut events, value);
     }
     events
 }

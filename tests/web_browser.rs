@@ -482,7 +482,7 @@ async fn record_every_type(person: &Person) {
         (
             "EnterpriseClosed",
             vec![
-                Typed::Date("occurred_on", "2024-05-08"),
+                Typed::Date("occurred_on", "2025-01-15"),
                 Typed::Choose("enterprise_id", enterprise),
                 Typed::Text("reason", "ophørt"),
             ],

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use impact_events::{
-    admit_request, codec, parse_event_in, Hash, LedgerState, Placement, RecordedAt, StoredEvent,
-};
+mod common;
+
+use impact_events::{codec, Hash, LedgerState, StoredEvent};
 use impact_ledger::store::segment::{Frame, Segments, FILE_BYTES, FILE_NAMES};
 use impact_ledger::store::{Log, Store, StoreError};
 use serde_json::json;
@@ -18,27 +18,13 @@ use uuid::Uuid;
 
 /// A valid chain of `count` placements.
 fn chain(count: u64) -> Vec<StoredEvent> {
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let mut state = LedgerState::default();
     let mut events: Vec<StoredEvent> = Vec::new();
     for position in 1..=count {
         let value = json!({"type": "PersonPlacedInEmployment", "occurred_on": "2023-05-01",
             "data": {"placement_id": Uuid::from_u128(u128::from(position) << 64),
                      "person_ref": format!("P-{position}"), "employment_type": "ordinary"}});
-        let fresh = Uuid::from_u128(u128::from(position) << 32);
-        let mut request = vec![parse_event_in(0, value, fresh).expect("a valid event")];
-        let (stream, version) = admit_request(&state, &mut request, today).expect("admitted")[0];
-        let placement = Placement {
-            position,
-            stream,
-            version,
-            recorded_at: RecordedAt(1_700_000_000_000_000 + position as i64),
-            actor: "anna".to_owned(),
-            prev_hash: events.last().map_or(Hash::GENESIS, |event| event.hash),
-        };
-        let event = StoredEvent::seal(request.remove(0), placement);
-        state.apply(&event);
-        events.push(event);
+        common::seal_next(&mut state, &mut events, value);
     }
     events
 }

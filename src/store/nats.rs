@@ -38,11 +38,73 @@ const PAYLOAD_MIN: usize = 64 * 1024;
 /// Replicas of a new stream at most (CONTRACT §14: three).
 pub(crate) const REPLICAS_MAX: usize = 3;
 
-/// Where a JetStream log is: the servers to try, and the stream's name.
+/// Where a JetStream log is: the servers to try, the stream's name, and how to prove who we
+/// are to them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NatsLocation {
     pub servers: Vec<String>,
     pub stream: String,
+    pub security: NatsSecurity,
+}
+
+/// Credentials and TLS for the connection to the NATS servers, passed to the client as they
+/// are (docs/CLUSTER.md). Each is a file; none set means a plain connection without login.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct NatsSecurity {
+    /// A NATS credentials file (`.creds`: a user JWT and its NKey seed).
+    pub credentials: Option<std::path::PathBuf>,
+    /// The CA certificate (PEM) the servers' certificates are checked against; setting it
+    /// requires TLS.
+    pub tls_ca: Option<std::path::PathBuf>,
+    /// A client certificate and its key (PEM), for servers that verify clients.
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
+}
+
+impl NatsSecurity {
+    /// The settings of the environment: `IMPACT_LEDGER_NATS_CREDENTIALS`,
+    /// `IMPACT_LEDGER_NATS_TLS_CA`, `IMPACT_LEDGER_NATS_TLS_CERT`, `IMPACT_LEDGER_NATS_TLS_KEY`.
+    pub fn from_env() -> Self {
+        let path = |name: &str| std::env::var_os(name).map(std::path::PathBuf::from);
+        NatsSecurity {
+            credentials: path("IMPACT_LEDGER_NATS_CREDENTIALS"),
+            tls_ca: path("IMPACT_LEDGER_NATS_TLS_CA"),
+            tls_cert: path("IMPACT_LEDGER_NATS_TLS_CERT"),
+            tls_key: path("IMPACT_LEDGER_NATS_TLS_KEY"),
+        }
+    }
+
+    /// The client's options with these set.
+    async fn apply(
+        &self,
+        mut options: async_nats::ConnectOptions,
+    ) -> Result<async_nats::ConnectOptions, StoreError> {
+        if let Some(credentials) = &self.credentials {
+            options = options
+                .credentials_file(credentials)
+                .await
+                .map_err(|error| {
+                    let doing = format!("reading the NATS credentials {}", credentials.display());
+                    unavailable(&doing, error)
+                })?;
+        }
+        if let Some(ca) = &self.tls_ca {
+            options = options.add_root_certificates(ca.clone()).require_tls(true);
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => {
+                options = options.add_client_certificate(cert.clone(), key.clone());
+            }
+            (None, None) => {}
+            _ => {
+                return Err(StoreError::Unavailable(
+                    "a NATS client certificate needs both nats_tls_cert and nats_tls_key"
+                        .to_owned(),
+                ))
+            }
+        }
+        Ok(options)
+    }
 }
 
 /// The default stream name; a `/NAME` after the last server names another.
@@ -79,6 +141,7 @@ impl NatsLocation {
         Ok(NatsLocation {
             servers,
             stream: stream.to_owned(),
+            security: NatsSecurity::from_env(),
         })
     }
 
@@ -554,6 +617,7 @@ pub(crate) async fn connect_client(
         .connection_timeout(REQUEST_TIMEOUT)
         .request_timeout(Some(REQUEST_TIMEOUT))
         .name("impact-ledger");
+    let options = location.security.apply(options).await?;
     let servers: Vec<async_nats::ServerAddr> = location
         .servers
         .iter()

@@ -223,3 +223,33 @@ impl Default for TestLedger {
         Self::new()
     }
 }
+
+/// Appends to `events` the next event of a valid chain, sealed from `value` (an event as a
+/// client sends it) the way the writer would: admitted against `state`, placed at the next
+/// position, recorded by "anna" a microsecond after the one before. For tests that write a
+/// log without the writer.
+pub fn seal_next(
+    state: &mut impact_events::LedgerState,
+    events: &mut Vec<impact_events::StoredEvent>,
+    value: Value,
+) {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date");
+    let position = events.len() as u64 + 1;
+    let fresh = uuid::Uuid::from_u128(u128::from(position) << 32);
+    let mut request = vec![impact_events::parse_event_in(0, value, fresh).expect("a valid event")];
+    let (stream, version) =
+        impact_events::admit_request(state, &mut request, today).expect("admitted")[0];
+    let placement = impact_events::Placement {
+        position,
+        stream,
+        version,
+        recorded_at: impact_events::RecordedAt(1_700_000_000_000_000 + position as i64),
+        actor: "anna".to_owned(),
+        prev_hash: events
+            .last()
+            .map_or(impact_events::Hash::GENESIS, |event| event.hash),
+    };
+    let event = impact_events::StoredEvent::seal(request.remove(0), placement);
+    state.apply(&event);
+    events.push(event);
+}
