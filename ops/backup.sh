@@ -12,7 +12,8 @@
 #      line is the event's canonical JSON; its head must be the header's head.
 #   4. `python3 verify_export.py FILE`: the same check written without this project's code,
 #      as an auditor would do it, so a bug in one is caught by the other.
-#   5. The previous backup must be a byte-for-byte prefix of this one: the log only grows, so
+#   5. The previous backup must begin this one, line for line (a line may differ only by an
+#      erasure, with the same hash, CONTRACT §12): the log only grows, so
 #      anything else means stored history changed, and that must be looked at, not overwritten.
 #   6. Only then the file gets its dated name (impact-ledger-YYYY-MM-DDTHHMMSSZ.ndjson), with a
 #      .sha256 and the verify summary beside it, all fsynced; `latest.ndjson` points at it.
@@ -162,16 +163,27 @@ else
   echo "note: the independent python check was skipped (--verify-py '')"
 fi
 
-# 5. Continuity: the last backup must be where this one starts.
+# 5. Continuity: the last backup must be where this one starts, line for line. A line may
+# differ only by an erasure (CONTRACT §12): today's line has an erased member ("salt":null)
+# and the same hash, for the hash is over a commitment, not the value.
+continuous() {
+  local count
+  count="$(wc -l <"$1")"
+  [ "$count" -le "$(wc -l <"$2")" ] || return 1
+  head -n "$count" "$2" | paste -d '\n' "$1" - | awk '
+    function hash_of(line) {
+      return match(line, /[{,]"hash":"[0-9a-f]+"/) ? substr(line, RSTART, RLENGTH) : ""
+    }
+    NR % 2 == 1 { previous = $0; next }
+    $0 != previous && (index($0, "\"salt\":null") == 0 || hash_of($0) != hash_of(previous)) {
+      exit 1
+    }'
+}
 previous="$(find "$backup_dir" -maxdepth 1 -type f -name 'impact-ledger-*.ndjson' | sort | tail -n 1)"
-if [ -n "$previous" ]; then
-  previous_bytes="$(stat -c %s "$previous")"
-  if [ "$previous_bytes" -gt "$(stat -c %s "$partial")" ] ||
-    ! cmp --silent --bytes="$previous_bytes" "$previous" "$partial"; then
-    fail "$(basename "$previous") is not the beginning of today's export: stored history differs \
+if [ -n "$previous" ] && ! continuous "$previous" "$partial"; then
+  fail "$(basename "$previous") is not the beginning of today's export: stored history differs \
 from the last backup. Do not delete either file; see ops/README.md, \"When verification fails\". \
 (After a deliberate restore from an older backup, move the newer ones into a subfolder first.)"
-  fi
 fi
 
 # 6. Keep it: fsync the file, give it its dated name, fsync the directory.

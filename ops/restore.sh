@@ -178,7 +178,14 @@ if [ -d "$data/sled" ]; then
   fi
 fi
 
-# 3. Rebuild the log in a new directory.
+# 3. Rebuild the log in a new directory. The pepper of the person pseudonyms comes first: the
+# export's pseudonyms were made with it, and a new one would count a person twice
+# (CONTRACT §12, ops/decisions/0005); import refuses such an export without it.
+if [ -f "$data/keys/pepper" ]; then
+  install -d -m 0700 "$new" "$new/keys"
+  cp -p "$data/keys/pepper" "$new/keys/pepper"
+  echo "   keys/pepper copied from $data: pseudonyms stay the same"
+fi
 echo "== 3. impact-ledger import $export_file --data $new"
 "$binary" import "$export_file" --data "$new" || fail "import refused the export; $new was not kept"
 

@@ -5,10 +5,19 @@ Written from docs/CONTRACT.md section 3.3. For every line, in order:
   1. it parses as JSON (a line that does not, or a file cut in the middle of a line, is bad);
   2. it is byte for byte the canonical JSON of the object (so the export re-imports and
      re-exports to the same bytes);
-  3. SHA-256 over the canonical JSON of the object without its "hash" member equals "hash";
+  3. SHA-256 over the canonical JSON of the object without its "hash" member equals "hash"
+     (for a sealed event, of its hashed form, below);
   4. "prev_hash" equals the previous line's "hash" (64 zeros on the first line);
   5. "position" is the line number: 1, 2, 3, ... with no gaps;
   6. "version" counts 1, 2, 3, ... within each "stream", and "recorded_at" never goes back.
+
+Events stored under the erasure scheme (docs/CONTRACT.md section 12, ops/decisions/0005) carry
+a "sealed" member: for each personal member (note, case_ref, data.person_ref) its commitment,
+its pseudonym and its salt. Their hash is over the hashed form: each sealed member's value
+written as null and each "sealed" entry without its "salt". Where the value is still there
+(salt not null), SHA-256(salt bytes || UTF-8 value) must equal the commitment; an erased
+member (value and salt null) is taken by its commitment. So an event verifies with the same
+hash before and after its erasure.
 
 Stored data holds no floats, so json.dumps with sorted keys and no spaces gives the same bytes as
 RFC 8785 (JCS). Memory is constant apart from one version number per stream.
@@ -28,6 +37,43 @@ GENESIS = "0" * 64
 
 def canonical(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def hashed_form(event):
+    """The object the hash of a sealed event is over, after checking each open member's
+    commitment; an event without "sealed" is hashed as it is. Returns (object, None) or
+    (None, reason)."""
+    sealed = event.get("sealed")
+    if sealed is None:
+        return event, None
+    if not isinstance(sealed, dict) or not sealed:
+        return None, "\"sealed\" must be an object naming at least one member"
+    hashed = json.loads(json.dumps(event))
+    for path, entry in sealed.items():
+        if not isinstance(entry, dict) or set(entry) != {"commitment", "pseudonym", "salt"}:
+            return None, "sealed.%s must hold commitment, pseudonym and salt" % path
+        parts = path.split(".")
+        holder = hashed
+        for part in parts[:-1]:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict) or parts[-1] not in holder:
+            return None, "sealed.%s names no member of the event" % path
+        value = holder[parts[-1]]
+        if entry["salt"] is None:
+            if value is not None:
+                return None, "sealed.%s has no salt but a value" % path
+        else:
+            try:
+                salt = bytes.fromhex(entry["salt"])
+            except (TypeError, ValueError):
+                return None, "sealed.%s: the salt is not hex" % path
+            if not isinstance(value, str):
+                return None, "sealed.%s has a salt but no value" % path
+            if hashlib.sha256(salt + value.encode("utf-8")).hexdigest() != entry["commitment"]:
+                return None, "%s does not match its commitment: it was changed after it was stored" % path
+        holder[parts[-1]] = None
+        del hashed["sealed"][path]["salt"]
+    return hashed, None
 
 
 def check_line(raw, expected_position, prev_hash, last_recorded_at, versions):
@@ -51,6 +97,9 @@ def check_line(raw, expected_position, prev_hash, last_recorded_at, versions):
     if event.get("prev_hash") != prev_hash:
         return None, "prev_hash does not match the hash of the event before it"
     content = {key: value for key, value in event.items() if key != "hash"}
+    content, reason = hashed_form(content)
+    if reason is not None:
+        return None, reason
     if hashlib.sha256(canonical(content)).hexdigest() != event["hash"]:
         return None, "hash does not match the event's content: it was changed after it was stored"
     recorded_at = event.get("recorded_at")

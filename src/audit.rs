@@ -14,6 +14,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use impact_events::{Hash, StoredEvent, Verifier};
@@ -123,7 +124,10 @@ impl Checker {
         let reread = serde_json::from_slice(&line)
             .map_err(|error| error.to_string())
             .and_then(StoredEvent::from_json);
-        if reread.as_ref() != Ok(event) {
+        if !reread
+            .as_ref()
+            .is_ok_and(|reread| reread.same_as_json_of(event))
+        {
             let reason = "the event does not read back from its JSON form".to_owned();
             return Err(self.broken(false, reason));
         }
@@ -306,13 +310,25 @@ pub fn open_existing_log(dir: &Path) -> anyhow::Result<Box<dyn Store>> {
         dir.display(),
         crate::store::log_dir(dir).display()
     );
-    crate::store::open_dir(dir).with_context(|| {
+    let log = crate::store::open_dir(dir).with_context(|| {
         format!(
             "opening the log in {}; if `impact-ledger serve` is running on it, \
              use GET /api/v1/export or /api/v1/verify instead",
             dir.display()
         )
-    })
+    })?;
+    sealed_log(log, dir)
+}
+
+/// The log with its key layer: sealed members come out opened where their keys exist
+/// (ops/decisions/0005).
+fn sealed_log(log: Box<dyn Store>, keys_in: &Path) -> anyhow::Result<Box<dyn Store>> {
+    let keys = crate::store::FileKeys::open(keys_in)
+        .with_context(|| format!("opening the keys in {}", keys_in.display()))?;
+    Ok(Box::new(crate::store::SealedStore::new(
+        log,
+        Arc::new(keys),
+    )))
 }
 
 /// `impact-ledger export`: every stored event to `out`, as the API's export.
@@ -398,9 +414,47 @@ impl Staging {
         })
     }
 
+    /// Copies the target's pepper, if it has one, to the keys being built: the export's
+    /// pseudonyms must have been made with it (ops/decisions/0005).
+    fn adopt_pepper(&self, target: &Path) -> anyhow::Result<()> {
+        let pepper = crate::store::member_keys::keys_dir(target).join("pepper");
+        if !pepper.exists() {
+            return Ok(());
+        }
+        let keys = crate::store::member_keys::keys_dir(&self.dir);
+        std::fs::create_dir_all(&keys).with_context(|| format!("creating {}", keys.display()))?;
+        std::fs::copy(&pepper, keys.join("pepper"))
+            .with_context(|| format!("copying {}", pepper.display()))?;
+        Ok(())
+    }
+
+    /// Moves the new keys into an existing target's `keys/` (a new target gets them with the
+    /// staging dir itself): the key file, and the pepper if the target had none.
+    fn commit_keys(&self) -> anyhow::Result<()> {
+        let target = parent_of(&self.to);
+        let (from, to) = (
+            crate::store::member_keys::keys_dir(&self.dir),
+            crate::store::member_keys::keys_dir(target),
+        );
+        std::fs::create_dir_all(&to).with_context(|| format!("creating {}", to.display()))?;
+        for name in ["member-keys", "pepper"] {
+            if name == "pepper" && to.join(name).exists() {
+                std::fs::remove_file(from.join(name))?;
+                continue;
+            }
+            std::fs::rename(from.join(name), to.join(name))
+                .with_context(|| format!("moving {} into {}", name, to.display()))?;
+        }
+        std::fs::remove_dir(&from)?;
+        Ok(crate::store::sync_path(&to)?)
+    }
+
     /// Makes every file of the new log durable, then moves it into place.
     fn commit(&self) -> anyhow::Result<()> {
-        sync_tree(&self.from)?;
+        sync_tree(&self.dir)?;
+        if self.dir != self.from {
+            self.commit_keys()?;
+        }
         std::fs::rename(&self.from, &self.to)
             .with_context(|| format!("moving {} to {}", self.from.display(), self.to.display()))?;
         crate::store::sync_path(parent_of(&self.to))?;
@@ -446,7 +500,9 @@ fn sync_tree(dir: &Path) -> anyhow::Result<()> {
 pub fn import_command(file: &Path, target: &Path) -> anyhow::Result<Summary> {
     let reader = File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let staging = Staging::for_target(target)?;
-    let written = write_staged(BufReader::new(reader), &staging.dir);
+    let written = staging
+        .adopt_pepper(target)
+        .and_then(|()| write_staged(BufReader::new(reader), &staging.dir));
     let outcome = match written {
         Ok(summary) if summary.ok() => staging.commit().map(|()| summary),
         other => other,
@@ -458,14 +514,39 @@ pub fn import_command(file: &Path, target: &Path) -> anyhow::Result<Summary> {
 }
 
 /// Verifies the export and writes it, in batches, into a new log in `dir`.
+/// The keys of the new log are made in `dir` too (`Staging::commit` moves them into place).
 fn write_staged(reader: impl BufRead, dir: &Path) -> anyhow::Result<Summary> {
     let log = crate::store::open_dir(dir)
         .with_context(|| format!("creating a log in {}", dir.display()))?;
-    import_into(reader, log.as_ref())
+    let keys = Arc::new(crate::store::FileKeys::open(dir)?);
+    let log = crate::store::SealedStore::new(log, Arc::clone(&keys) as _);
+    let mut foreign = None;
+    let summary = import_checked(reader, &log, |event| {
+        if foreign.is_none() && !crate::store::sealed::pseudonym_is_ours(keys.as_ref(), event) {
+            foreign = Some(event.position);
+        }
+    })?;
+    if let (true, Some(position)) = (summary.ok(), foreign) {
+        anyhow::bail!(
+            "the pseudonym of data.person_ref at position {position} was made with another \
+             pepper than this data dir's: a person would count twice. Copy keys/pepper from \
+             the data dir the export came from (or its backup) into DIR/keys/pepper first"
+        );
+    }
+    Ok(summary)
 }
 
 /// Verifies the export and appends it, in batches, to `log`, which must be empty.
 pub fn import_into(reader: impl BufRead, log: &dyn Store) -> anyhow::Result<Summary> {
+    import_checked(reader, log, |_| ())
+}
+
+/// As `import_into`, showing `check` each verified event before it is written.
+fn import_checked(
+    reader: impl BufRead,
+    log: &dyn Store,
+    mut check: impl FnMut(&StoredEvent),
+) -> anyhow::Result<Summary> {
     let mut batch = Vec::with_capacity(EXPORT_BATCH_EVENTS);
     let mut head = log.last_position()?;
     anyhow::ensure!(
@@ -479,6 +560,7 @@ pub fn import_into(reader: impl BufRead, log: &dyn Store) -> anyhow::Result<Summ
         Ok(())
     };
     let summary = verify_export(reader, |event| {
+        check(&event);
         batch.push(event);
         if batch.len() == EXPORT_BATCH_EVENTS {
             flush(&mut batch)?;

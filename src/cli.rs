@@ -91,6 +91,28 @@ pub enum Command {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Erase personal members of a stored event (CONTRACT §12); the erasure is recorded in the
+    /// ledger. Run with the service stopped; with it running, use POST /api/v1/erasures.
+    Erase(EraseArgs),
+}
+
+/// `impact-ledger erase`: what to erase and why.
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    /// The id of the stored event.
+    #[arg(long, value_name = "UUID")]
+    pub event: uuid::Uuid,
+    /// A member to erase: note, case_ref or data.person_ref; give it once per member.
+    #[arg(long = "member", value_name = "MEMBER", required = true)]
+    pub members: Vec<String>,
+    /// Why: kept in the ledger with the erasure.
+    #[arg(long)]
+    pub reason: String,
+    /// Who erases: the erasure's `actor`.
+    #[arg(long, default_value = "admin")]
+    pub actor: String,
 }
 
 /// `impact-ledger report`: the annual report without a server.

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod erasure;
 pub mod http;
 pub mod metrics;
 pub mod reports;

@@ -87,6 +87,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Verify { data, export, .. } => verify(&data.data, export.as_deref()),
         Command::Import { file, data } => import(&file, &data.data),
+        Command::Erase(args) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?;
+            runtime.block_on(impact_ledger::erasure::run(args))
+        }
     }
 }
 

@@ -2182,6 +2182,32 @@ fn canonical_bytes(value: &Value) -> Vec<u8> {
     serde_json::to_vec(&sorted(value)).expect("JSON serializes")
 }
 
+/// CONTRACT §12: a sealed event's hash is over its values written as null and its `sealed`
+/// entries without their salts, once each open value matches its commitment.
+fn hashed_form(mut event: Value) -> Value {
+    let sealed = event.get("sealed").cloned().unwrap_or(Value::Null);
+    for (path, entry) in sealed.as_object().into_iter().flatten() {
+        let pointer = format!("/{}", path.replace('.', "/"));
+        let value = event.pointer_mut(&pointer).expect("a sealed member");
+        if let Some(salt) = entry["salt"].as_str() {
+            let mut digest = Sha256::new();
+            digest.update(hex::decode(salt).expect("hex"));
+            digest.update(value.as_str().expect("a sealed value is text"));
+            assert_eq!(
+                hex::encode(digest.finalize()),
+                entry["commitment"],
+                "{path}"
+            );
+        }
+        *value = Value::Null;
+        event["sealed"][path]
+            .as_object_mut()
+            .expect("an entry")
+            .remove("salt");
+    }
+    event
+}
+
 fn has_no_float(value: &Value) -> bool {
     match value {
         Value::Number(number) => !number.is_f64(),
@@ -2311,7 +2337,7 @@ async fn the_hash_chain_recomputes_from_the_api_alone() {
             .remove("hash")
             .expect("a hash member");
         assert!(is_hex_64(&hash), "{hash}");
-        let recomputed = hex::encode(Sha256::digest(canonical_bytes(&unhashed)));
+        let recomputed = hex::encode(Sha256::digest(canonical_bytes(&hashed_form(unhashed))));
         assert_eq!(hash, recomputed.as_str(), "the hash of position {position}");
 
         let recorded_at = event["recorded_at"].as_str().unwrap().to_owned();

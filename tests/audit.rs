@@ -18,7 +18,7 @@ use http_body_util::BodyExt;
 use impact_events::StoredEvent;
 use impact_ledger::auth::{self, Role};
 use impact_ledger::http::AppState;
-use impact_ledger::store::Log;
+use impact_ledger::store::{Log, SealedStore};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -545,8 +545,12 @@ async fn export_import_export_is_byte_identical_and_a_bad_import_changes_nothing
     let file = work.path().join("export.ndjson");
     std::fs::write(&file, &export).expect("written");
 
-    // Into a dir that does not exist yet: it appears only when the import succeeded.
+    // Into a dir holding only the original's pepper (CONTRACT §12: the export's pseudonyms were
+    // made with it; import refuses to make new ones that would count a person twice).
     let restored = work.path().join("restored");
+    std::fs::create_dir_all(restored.join("keys")).expect("created");
+    let pepper = original.join("keys/pepper");
+    std::fs::copy(&pepper, restored.join("keys/pepper")).expect("copied");
     let import = run(&["import"], &[&file, Path::new("--data"), &restored]);
     assert!(import.status.success(), "{}", text(&import.stderr));
     assert!(cli_export(&restored) == export, "the re-export differs");
@@ -556,9 +560,22 @@ async fn export_import_export_is_byte_identical_and_a_bad_import_changes_nothing
     let with_tokens = work.path().join("with-tokens");
     std::fs::create_dir(&with_tokens).expect("created");
     let auditor = auth::create_token(&with_tokens, "revisor", Role::Auditor).expect("a token");
+    std::fs::create_dir(with_tokens.join("keys")).expect("created");
+    std::fs::copy(&pepper, with_tokens.join("keys/pepper")).expect("copied");
     let import = run(&["import"], &[&file, Path::new("--data"), &with_tokens]);
     assert!(import.status.success(), "{}", text(&import.stderr));
-    assert_eq!(names_in(&with_tokens), ["sled", "tokens.json"]);
+    assert_eq!(names_in(&with_tokens), ["keys", "sled", "tokens.json"]);
+
+    // Without the pepper the export's pseudonyms were made with: refused, nothing left behind.
+    let without_pepper = work.path().join("without-pepper");
+    let import = run(&["import"], &[&file, Path::new("--data"), &without_pepper]);
+    assert!(!import.status.success());
+    assert!(
+        text(&import.stderr).contains("keys/pepper"),
+        "{}",
+        text(&import.stderr)
+    );
+    assert!(!without_pepper.exists());
     assert!(cli_export(&with_tokens) == export, "the re-export differs");
 
     // Refusals: a tampered file, into a missing dir or a dir with only tokens; any file into a
@@ -630,6 +647,8 @@ async fn a_record_changed_in_the_log_is_found_by_get_verify_and_verify_data() {
     changed.actor = "mona".to_owned();
     // Written behind the ledger's back, as someone with access to the disk could.
     let engine: &dyn std::any::Any = log;
+    let sealed = engine.downcast_ref::<SealedStore>().expect("the key layer");
+    let engine: &dyn std::any::Any = sealed.inner();
     let sled = engine.downcast_ref::<Log>().expect("the data dir's log");
     sled.append_requests(&[changed], &[1]).expect("written");
 

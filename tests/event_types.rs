@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use common::TestLedger;
 use impact_events::{codec, schema1, upcast, EventType, StoredEvent, StreamKind};
 use impact_ledger::reports::{words, Lang};
@@ -138,6 +138,13 @@ fn request_for(event_type: EventType) -> Vec<Value> {
                 json!({"trial_id": entity, "outcome": "adopted", "lessons": "virker"}),
             )],
         ),
+        // The event to erase: `every_event_type_reaches_every_place` erases its note through
+        // POST /api/v1/erasures, the only way in for this type (CONTRACT §12).
+        EventType::MembersErased => {
+            let mut placed = creation(event_type, StreamKind::Placement);
+            placed["note"] = json!("skrevet på forkert sag");
+            vec![placed]
+        }
         EventType::StrategyRevised => after(
             StreamKind::Strategy,
             vec![later(json!({"strategy_id": entity, "targets": [
@@ -147,8 +154,15 @@ fn request_for(event_type: EventType) -> Vec<Value> {
     }
 }
 
-/// Parse: the last event of the request reads as a client's event of `event_type`.
+/// Parse: the last event of the request reads as a client's event of `event_type`; an erasure
+/// is never a client's event.
 fn check_parse(event_type: EventType, event_in: &Value) {
+    if event_type == EventType::MembersErased {
+        let sent = json!({"type": "MembersErased", "occurred_on": "2023-06-01",
+                          "data": {"event_id": id(event_type, 1), "members": ["note"], "reason": "x"}});
+        assert!(impact_events::parse_event_in(0, sent, Uuid::nil()).is_err());
+        return;
+    }
     let parsed = impact_events::parse_event_in(0, event_in.clone(), Uuid::nil())
         .unwrap_or_else(|problems| panic!("{event_type} does not parse: {problems:?}"));
     assert_eq!(parsed.data.event_type(), event_type);
@@ -166,8 +180,18 @@ fn check_stored(event_type: EventType, json: &Value) -> StoredEvent {
         .unwrap_or_else(|error| panic!("{event_type}: the API's JSON does not read back: {error}"));
     assert_eq!(stored.data.event_type(), event_type);
     assert_eq!(stored.schema, impact_events::SCHEMA);
-    let decoded = codec::decode(&codec::encode(&stored)).expect("the record decodes");
-    assert_eq!(decoded, stored, "{event_type}: codec round trip");
+    // A sealed member reaches the codec encrypted (the store's key layer does it) and reads
+    // back closed: its value is only in its ciphertext (CONTRACT §12).
+    let mut sealed = stored.clone();
+    for member in &mut sealed.sealing.members {
+        member.ciphertext = vec![1, 2, 3];
+    }
+    let decoded = codec::decode(&codec::encode(&sealed)).expect("the record decodes");
+    assert_eq!(
+        decoded,
+        sealed.as_stored(),
+        "{event_type}: codec round trip"
+    );
     assert_eq!(stored.compute_hash(), stored.hash, "{event_type}: hash");
     assert_eq!(
         stored.canonical_json(),
@@ -239,8 +263,12 @@ fn check_openapi(event_type: EventType, document: &Value) {
     assert!(names.contains(&json!(event_type.name())));
 }
 
-/// Web: the type has one form, and it creates what the type creates.
+/// Web: the type has one form, and it creates what the type creates; an erasure has none.
 fn check_form(event_type: EventType) {
+    if event_type == EventType::MembersErased {
+        assert!(record::form_of(event_type).is_none());
+        return;
+    }
     let forms = record::FORMS
         .iter()
         .filter(|form| form.event_type == event_type);
@@ -266,7 +294,21 @@ async fn every_event_type_reaches_every_place() {
         let request = request_for(event_type);
         let last = request.last().expect("a request has events").clone();
         check_parse(event_type, &last);
-        let receipts = ledger.append_ok(request).await;
+        let mut receipts = ledger.append_ok(request).await;
+        if event_type == EventType::MembersErased {
+            let erased = receipts.last().expect("a receipt")["id"].clone();
+            let body = json!({"event_id": erased, "members": ["note"], "reason": "fejl"});
+            let (status, _, receipt) = ledger
+                .request(
+                    Method::POST,
+                    "/api/v1/erasures",
+                    Some(&ledger.admin),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{receipt}");
+            receipts.push(receipt);
+        }
         let receipt = receipts.last().expect("a receipt per event");
         let path = format!("/api/v1/events/{}", receipt["id"].as_str().expect("an id"));
         let (status, _, json) = ledger.get(&path).await;

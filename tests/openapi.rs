@@ -12,8 +12,9 @@ use common::TestLedger;
 use serde_json::{json, Value};
 
 /// Every path and method of CONTRACT §5, §9 and §13.
-const CONTRACT: [(&str, &str); 25] = [
+const CONTRACT: [(&str, &str); 26] = [
     ("post", "/api/v1/events"),
+    ("post", "/api/v1/erasures"),
     ("get", "/api/v1/events"),
     ("get", "/api/v1/events/{id}"),
     ("get", "/api/v1/streams/{stream}"),

@@ -83,7 +83,13 @@ with open(sys.argv[1], encoding="utf-8") as source, open(sys.argv[2], "w", encod
             event["note"] = "another history"
         event["prev_hash"] = previous
         del event["hash"]
-        canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        hashed = json.loads(json.dumps(event))
+        for member, entry in hashed.get("sealed", {}).items():
+            *outer, name = member.split(".")
+            holder = hashed[outer[0]] if outer else hashed
+            holder[name] = None
+            del entry["salt"]
+        canonical = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         event["hash"] = previous = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         out.write(json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
 "#;
@@ -94,6 +100,10 @@ with open(sys.argv[1], encoding="utf-8") as source, open(sys.argv[2], "w", encod
         .expect("python3 runs");
     assert!(output.status.success(), "{}", stderr(&output));
     let data = dir.join(name);
+    // The export's pseudonyms were made with its data dir's pepper (CONTRACT §12).
+    std::fs::create_dir_all(data.join("keys")).expect("created");
+    let pepper = export.with_extension("").join("keys/pepper");
+    std::fs::copy(pepper, data.join("keys/pepper")).expect("the pepper is copied");
     succeeds(&["import", path(&rewritten), "--data", path(&data)]);
     // Its key is made on first use: a report signs its checkpoint.
     succeeds(&["report", "--year", "2023", "--data", path(&data)]);

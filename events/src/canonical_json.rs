@@ -17,9 +17,9 @@ use serde::Serialize;
 
 use crate::catalogue::{
     AgreementEnded, AgreementRenewed, AgreementSigned, EnterpriseClosed, EnterpriseRegistered,
-    EventData, EventRetracted, GrantAwarded, GrantPaid, GrantReturned, PersonPlacedInEmployment,
-    PlacementEnded, StrategyAdopted, StrategyRevised, StreamId, Target, TrendNoted, TrialConcluded,
-    TrialStarted,
+    EventData, EventRetracted, GrantAwarded, GrantPaid, GrantReturned, MembersErased,
+    PersonPlacedInEmployment, PlacementEnded, StrategyAdopted, StrategyRevised, StreamId, Target,
+    TrendNoted, TrialConcluded, TrialStarted,
 };
 use crate::stored::{Hash, StoredEvent};
 use crate::time::{format_date, RecordedAt};
@@ -41,6 +41,7 @@ pub(crate) fn write_event(event: &StoredEvent, with_hash: bool, out: &mut Vec<u8
         data,
         prev_hash,
         hash,
+        sealing: _,
     } = event;
     let mut object = Object::open(out);
     object.member("actor", actor);
@@ -177,6 +178,15 @@ fn write_data(data: &EventData, out: &mut Vec<u8>) {
             object.member("event_id", event_id);
             object.member("reason", reason);
         }
+        EventData::MembersErased(MembersErased {
+            event_id,
+            members,
+            reason,
+        }) => {
+            object.member("event_id", event_id);
+            object.member("members", members);
+            object.member("reason", reason);
+        }
         EventData::PlacementEnded(_)
         | EventData::GrantPaid(_)
         | EventData::GrantReturned(_)
@@ -240,7 +250,8 @@ fn write_data_catalogue2(data: &EventData, object: &mut Object<'_>) {
         | EventData::AgreementEnded(_)
         | EventData::TrialStarted(_)
         | EventData::TrendNoted(_)
-        | EventData::EventRetracted(_) => unreachable!("write_data writes schema 1's payloads"),
+        | EventData::EventRetracted(_)
+        | EventData::MembersErased(_) => unreachable!("write_data writes the others' payloads"),
     }
 }
 

@@ -35,6 +35,8 @@ pub enum EventData {
     AgreementRenewed(AgreementRenewed),
     TrialConcluded(TrialConcluded),
     StrategyRevised(StrategyRevised),
+    // Erasure (CONTRACT §12, ops/decisions/0005): appended, never reordered.
+    MembersErased(MembersErased),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,6 +267,18 @@ pub struct EventRetracted {
     pub reason: String,
 }
 
+/// Named members of a stored event were erased (CONTRACT §12): their keys are destroyed. It
+/// holds no value, only which members (`note`, `case_ref`, `data.person_ref`) and why. Only
+/// `POST /api/v1/erasures` and `impact-ledger erase` append it, never `/events`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MembersErased {
+    pub event_id: Uuid,
+    pub members: Vec<String>,
+    pub reason: String,
+}
+
 /// Why a placement ended (catalogue 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -386,11 +400,13 @@ pub enum EventType {
     AgreementRenewed,
     TrialConcluded,
     StrategyRevised,
+    // Erasure (CONTRACT §12): appended, never reordered.
+    MembersErased,
 }
 
 impl EventType {
     /// Every type, in catalogue order (`EventType::ALL[t.index()] == t`).
-    pub const ALL: [EventType; 16] = [
+    pub const ALL: [EventType; 17] = [
         EventType::StrategyAdopted,
         EventType::EnterpriseRegistered,
         EventType::EnterpriseClosed,
@@ -407,6 +423,7 @@ impl EventType {
         EventType::AgreementRenewed,
         EventType::TrialConcluded,
         EventType::StrategyRevised,
+        EventType::MembersErased,
     ];
 
     /// The `type` name clients send and the ledger returns.
@@ -428,6 +445,7 @@ impl EventType {
             EventType::AgreementRenewed => "AgreementRenewed",
             EventType::TrialConcluded => "TrialConcluded",
             EventType::StrategyRevised => "StrategyRevised",
+            EventType::MembersErased => "MembersErased",
         }
     }
 
@@ -462,7 +480,8 @@ impl EventType {
             | EventType::GrantReturned
             | EventType::AgreementRenewed
             | EventType::TrialConcluded
-            | EventType::StrategyRevised => 2,
+            | EventType::StrategyRevised
+            | EventType::MembersErased => 2,
         }
     }
 
@@ -484,7 +503,8 @@ impl EventType {
             | EventType::GrantReturned
             | EventType::AgreementRenewed
             | EventType::TrialConcluded
-            | EventType::StrategyRevised => false,
+            | EventType::StrategyRevised
+            | EventType::MembersErased => false,
         }
     }
 
@@ -505,7 +525,7 @@ impl EventType {
             | EventType::AgreementRenewed => StreamKind::Agreement,
             EventType::TrialStarted | EventType::TrialConcluded => StreamKind::Trial,
             EventType::TrendNoted => StreamKind::Trend,
-            EventType::EventRetracted => return None,
+            EventType::EventRetracted | EventType::MembersErased => return None,
         })
     }
 }
@@ -524,8 +544,8 @@ impl Serialize for EventType {
 }
 
 /// Every event type name, in catalogue order.
-pub const EVENT_TYPES: [&str; 16] = {
-    let mut names = [""; 16];
+pub const EVENT_TYPES: [&str; 17] = {
+    let mut names = [""; 17];
     let mut index = 0;
     while index < names.len() {
         names[index] = EventType::ALL[index].name();
@@ -554,6 +574,7 @@ impl EventData {
             EventData::AgreementRenewed(_) => EventType::AgreementRenewed,
             EventData::TrialConcluded(_) => EventType::TrialConcluded,
             EventData::StrategyRevised(_) => EventType::StrategyRevised,
+            EventData::MembersErased(_) => EventType::MembersErased,
         }
     }
 
@@ -601,6 +622,7 @@ impl EventData {
             EventType::AgreementRenewed => EventData::AgreementRenewed(parse(data)?),
             EventType::TrialConcluded => EventData::TrialConcluded(parse(data)?),
             EventType::StrategyRevised => EventData::StrategyRevised(parse(data)?),
+            EventType::MembersErased => EventData::MembersErased(parse(data)?),
         })
     }
 
@@ -623,6 +645,7 @@ impl EventData {
             EventData::AgreementRenewed(data) => serde_json::to_value(data),
             EventData::TrialConcluded(data) => serde_json::to_value(data),
             EventData::StrategyRevised(data) => serde_json::to_value(data),
+            EventData::MembersErased(data) => serde_json::to_value(data),
         };
         // Payloads hold only strings, integers, booleans, lists and plain structs.
         value.expect("catalogue payloads always serialize to JSON")
@@ -643,7 +666,7 @@ impl EventData {
             EventData::AgreementEnded(data) => data.agreement_id,
             EventData::TrialStarted(data) => data.trial_id,
             EventData::TrendNoted(data) => data.trend_id,
-            EventData::EventRetracted(_) => return None,
+            EventData::EventRetracted(_) | EventData::MembersErased(_) => return None,
             EventData::PlacementEnded(data) => data.placement_id,
             EventData::GrantPaid(data) => data.grant_id,
             EventData::GrantReturned(data) => data.grant_id,
@@ -682,7 +705,8 @@ impl EventData {
             | EventData::GrantReturned(_)
             | EventData::AgreementRenewed(_)
             | EventData::TrialConcluded(_)
-            | EventData::StrategyRevised(_) => return &[],
+            | EventData::StrategyRevised(_)
+            | EventData::MembersErased(_) => return &[],
         };
         sdgs.as_deref().unwrap_or(&[])
     }

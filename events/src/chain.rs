@@ -15,6 +15,8 @@ pub enum ChainError {
     PrevHash,
     #[error("hash does not match the event's content: it was changed after it was stored")]
     Hash,
+    #[error("{0}")]
+    Commitment(String),
     #[error("recorded_at is earlier than the event before it")]
     RecordedAt,
     #[error("stream {stream} jumps to version {found}, expected {expected}")]
@@ -84,6 +86,9 @@ impl Verifier {
         }
         if event.compute_hash() != event.hash {
             return Err(ChainError::Hash);
+        }
+        if let Err(member) = crate::sealing::check_commitments(event) {
+            return Err(ChainError::Commitment(member));
         }
         if event.recorded_at < self.last_recorded_at {
             return Err(ChainError::RecordedAt);

@@ -10,6 +10,7 @@
 use bincode::Options;
 
 use crate::schema1;
+use crate::sealing::{Erasable, Sealed};
 use crate::stored::StoredEvent;
 use crate::upcast;
 
@@ -19,6 +20,11 @@ pub const FORMAT_SCHEMA1_BINCODE: u8 = 1;
 
 /// Format 2: today's types (catalogue 2) under the same bincode options. What is written now.
 pub const FORMAT_SCHEMA2_BINCODE: u8 = 2;
+
+/// Format 3: an event stored under the erasure scheme (ops/decisions/0005): today's
+/// `StoredEvent` with its sealed values blanked, followed by its sealed members (commitment,
+/// pseudonym, ciphertext), under the same bincode options. No sealed value is in the bytes.
+pub const FORMAT_SEALED_BINCODE: u8 = 3;
 
 /// A record larger than this is corruption: a request body is at most 1 MiB.
 pub const RECORD_BYTES_MAX: u64 = 4 * 1024 * 1024;
@@ -52,9 +58,32 @@ pub fn payload_bytes(data: &crate::catalogue::EventData) -> u64 {
 /// Encodes a stored event under today's format. The rules bound every event's payload and
 /// envelope (`rules::EVENT_BYTES_MAX`) far below `RECORD_BYTES_MAX`, so this cannot fail.
 pub fn encode(event: &StoredEvent) -> Vec<u8> {
+    if event.sealing.is_sealed() {
+        return encode_sealed(event);
+    }
     let mut bytes = vec![FORMAT_SCHEMA2_BINCODE];
     options()
         .serialize_into(&mut bytes, event)
+        .expect("a stored event always encodes within the record limit");
+    bytes
+}
+
+/// A sealed event without its values: each open member must already carry its ciphertext (the
+/// store's key layer puts it there), or its value would be lost.
+fn encode_sealed(event: &StoredEvent) -> Vec<u8> {
+    let mut blank = event.clone();
+    for sealed in &event.sealing.members {
+        assert!(
+            !sealed.is_open() || !sealed.ciphertext.is_empty(),
+            "{} of the event at position {} reached the codec unencrypted",
+            sealed.member.path(),
+            event.position
+        );
+        sealed.member.blank(&mut blank);
+    }
+    let mut bytes = vec![FORMAT_SEALED_BINCODE];
+    options()
+        .serialize_into(&mut bytes, &(&blank, &event.sealing.members))
         .expect("a stored event always encodes within the record limit");
     bytes
 }
@@ -86,6 +115,16 @@ pub fn decode(bytes: &[u8]) -> Result<StoredEvent, DecodeError> {
             upcast::from_schema1(old)
         }
         FORMAT_SCHEMA2_BINCODE => options().deserialize(body).map_err(bincode_error)?,
+        FORMAT_SEALED_BINCODE => {
+            let (mut event, members): (StoredEvent, Vec<Sealed>) =
+                options().deserialize(body).map_err(bincode_error)?;
+            event.sealing.person = members
+                .iter()
+                .find(|sealed| sealed.member == Erasable::PersonRef)
+                .and_then(|sealed| sealed.pseudonym);
+            event.sealing.members = members;
+            event
+        }
         other => return Err(DecodeError::UnknownFormat(other)),
     };
     event.schema_is_known().map_err(DecodeError::Schema)?;

@@ -98,7 +98,8 @@ pub fn parse_event_in_parts(
     let occurred_on = read_date(&raw.occurred_on)
         .map_err(|violation| problems.push(Problem::new(index, "occurred_on", violation)))
         .ok();
-    let data = EventData::from_json(&raw.type_name, raw.data)
+    let data = client_type(&raw.type_name)
+        .and_then(|()| EventData::from_json(&raw.type_name, raw.data))
         .map(|mut data| {
             // Normalised once, here, so a retry compares equal to what was stored.
             normalize(&mut data);
@@ -146,10 +147,25 @@ pub fn parse_event_in_parts(
     (Some(event), problems)
 }
 
+/// The ledger's own erasure event is appended by `POST /api/v1/erasures` only (CONTRACT §12):
+/// a client sending it is answered as for a type it cannot send.
+fn client_type(type_name: &str) -> Result<(), DataError> {
+    match type_name {
+        ERASURE_TYPE => Err(DataError::UnknownType(type_name.to_owned())),
+        _ => Ok(()),
+    }
+}
+
+const ERASURE_TYPE: &str = "MembersErased";
+
 fn data_problem(index: usize, error: DataError) -> Problem {
     match error {
         DataError::UnknownType(name) => {
-            let known = EVENT_TYPES.iter().map(|name| (*name).to_owned()).collect();
+            let known = EVENT_TYPES
+                .iter()
+                .filter(|name| **name != ERASURE_TYPE)
+                .map(|name| (*name).to_owned())
+                .collect();
             Problem::new(index, "type", Violation::UnknownType { name, known })
         }
         DataError::Invalid { path, message } => {

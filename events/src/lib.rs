@@ -16,6 +16,7 @@ pub mod records;
 pub mod retry;
 pub mod rules;
 pub mod schema1;
+pub mod sealing;
 pub mod stored;
 pub mod text;
 pub mod time;
@@ -29,6 +30,7 @@ pub use input::{parse_event_in, parse_event_in_parts, read_request, NewEvent, Re
 pub use records::Records;
 pub use retry::{judge_retry, stored_positions, Retry};
 pub use rules::{admit_request, LedgerState};
+pub use sealing::{Erasable, Sealed, Sealing, Secrets};
 pub use stored::{canonical, Hash, Placement, StoredEvent};
 pub use time::RecordedAt;
 pub use violations::{Language, Problem, Violation};

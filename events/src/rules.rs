@@ -528,6 +528,9 @@ impl<'a> Overlay<'a> {
                 self.check_within_life(index, on, *enterprise_id, problems);
             }
             EventData::EventRetracted(data) => return self.check_retraction(index, data, problems),
+            EventData::MembersErased(data) => {
+                return self.check_erasure(index, data.event_id, problems)
+            }
             _ => self.check_catalogue2(index, event, problems),
         }
         event.data.own_stream()
@@ -667,6 +670,25 @@ impl<'a> Overlay<'a> {
         }
     }
 
+    /// An erasure goes to the stream of the event it erases; what may be erased is the
+    /// erasure endpoint's to check, with the stored event in hand (CONTRACT §12).
+    fn check_erasure(
+        &self,
+        index: usize,
+        id: Uuid,
+        problems: &mut Vec<Problem>,
+    ) -> Option<StreamId> {
+        let Some(entry) = self.event(&id) else {
+            problems.push(Problem::new(
+                index,
+                "data.event_id",
+                Violation::NoEvent { id },
+            ));
+            return None;
+        };
+        Some(entry.stream)
+    }
+
     fn check_retraction(
         &self,
         index: usize,
@@ -793,7 +815,7 @@ fn id_field(data: &EventData) -> &'static str {
         EventData::AgreementRenewed(_) => "agreement_id",
         EventData::TrialConcluded(_) => "trial_id",
         EventData::StrategyRevised(_) => "strategy_id",
-        EventData::EventRetracted(_) => "event_id",
+        EventData::EventRetracted(_) | EventData::MembersErased(_) => "event_id",
     }
 }
 
@@ -875,6 +897,7 @@ pub(crate) fn normalize(data: &mut EventData) {
             clean_option(&mut data.source);
         }
         EventData::EventRetracted(data) => clean(&mut data.reason),
+        EventData::MembersErased(data) => clean(&mut data.reason),
         EventData::TrialConcluded(data) => clean_option(&mut data.lessons),
         EventData::PlacementEnded(_)
         | EventData::GrantPaid(_)
@@ -928,6 +951,7 @@ pub(crate) fn check_payload(
             check.sdgs(&data.sdgs);
         }
         EventData::EventRetracted(data) => check.text("reason", &data.reason),
+        EventData::MembersErased(data) => check.text("reason", &data.reason),
         catalogue2 => check.catalogue2(catalogue2, occurred_on),
     }
 }

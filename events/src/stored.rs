@@ -1,5 +1,7 @@
 //! What the ledger stores and returns (`StoredEvent`, CONTRACT §3.3), its canonical JSON and hash.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -9,6 +11,7 @@ use crate::canonical_json;
 use crate::catalogue::{EventData, StreamId, SCHEMA};
 use crate::input::NewEvent;
 use crate::rules::PAYLOAD_INTEGER_MAX;
+use crate::sealing::{self, Erasable, Sealed, Sealing, Secrets};
 use crate::time::{format_date, parse_date, RecordedAt};
 
 /// A SHA-256 digest; written as 64 lower-case hex digits.
@@ -56,6 +59,10 @@ pub struct StoredEvent {
     pub data: EventData,
     pub prev_hash: Hash,
     pub hash: Hash,
+    /// Its sealed members and the person it counts for (ops/decisions/0005): beside the event,
+    /// never encoded with it (`codec.rs` writes the members of a format-3 record itself).
+    #[serde(skip)]
+    pub sealing: Sealing,
 }
 
 /// Where an accepted event goes and who sent it: what the writer adds to a `NewEvent`.
@@ -70,8 +77,15 @@ pub struct Placement {
 }
 
 impl StoredEvent {
-    /// Seals an accepted event: fills in the envelope and computes its hash.
+    /// Seals an accepted event as events were sealed before erasure existed: its plaintext is
+    /// hashed. For tests and tools that build old logs; the writer uses `seal_with`.
     pub fn seal(event: NewEvent, placement: Placement) -> Self {
+        Self::seal_with(event, placement, None)
+    }
+
+    /// Seals an accepted event: fills in the envelope, seals its erasable members under the
+    /// given salts (when `secrets` is given, CONTRACT §12) and computes its hash.
+    pub fn seal_with(event: NewEvent, placement: Placement, secrets: Option<&Secrets>) -> Self {
         let mut stored = StoredEvent {
             position: placement.position,
             id: event.id,
@@ -87,7 +101,11 @@ impl StoredEvent {
             data: event.data,
             prev_hash: placement.prev_hash,
             hash: Hash::GENESIS,
+            sealing: Sealing::default(),
         };
+        if let Some(secrets) = secrets {
+            sealing::seal(&mut stored, secrets);
+        }
         stored.hash = stored.compute_hash();
         stored
     }
@@ -113,6 +131,44 @@ impl StoredEvent {
         if with_hash {
             object["hash"] = serde_json::Value::String(self.hash.to_hex());
         }
+        if self.sealing.is_sealed() {
+            sealing::write_json(self, &mut object, false);
+        }
+        object
+    }
+
+    /// The event as the codec keeps it: its sealed values taken out (their ciphertexts hold
+    /// them) and every member closed. An unsealed event is itself.
+    pub fn as_stored(&self) -> StoredEvent {
+        let mut stored = self.clone();
+        for sealed in &mut stored.sealing.members {
+            sealed.salt = None;
+        }
+        for sealed in &self.sealing.members {
+            sealed.member.blank(&mut stored);
+        }
+        stored
+    }
+
+    /// Whether `other` says what this event's JSON says: all but what the JSON never carries
+    /// (the ciphertexts of sealed members and the person a placement is counted by).
+    pub fn same_as_json_of(&self, other: &StoredEvent) -> bool {
+        let bare = |event: &StoredEvent| {
+            let mut bare = event.clone();
+            bare.sealing.person = None;
+            for sealed in &mut bare.sealing.members {
+                sealed.ciphertext.clear();
+            }
+            bare
+        };
+        bare(self) == bare(other)
+    }
+
+    /// The JSON the hash of a sealed event is over: its values and salts left out, its
+    /// commitments in (ops/decisions/0005).
+    fn hashed_json(&self) -> serde_json::Value {
+        let mut object = self.to_json(false);
+        sealing::write_json(self, &mut object, true);
         object
     }
 
@@ -126,11 +182,19 @@ impl StoredEvent {
     /// Appends `canonical(&self.to_json(with_hash))` to `out`, without building the JSON value
     /// (`canonical_json` module): what sealing, verifying and exporting every event costs.
     pub fn write_canonical_json(&self, with_hash: bool, out: &mut Vec<u8>) {
+        if self.sealing.is_sealed() {
+            // The sealed form goes through the oracle's `Value` (ops/decisions/0005).
+            out.extend_from_slice(&canonical(&self.to_json(with_hash)));
+            return;
+        }
         canonical_json::write_event(self, with_hash, out);
     }
 
     /// SHA-256 over the canonical JSON of the event without its `hash` member.
     pub fn compute_hash(&self) -> Hash {
+        if self.sealing.is_sealed() {
+            return Hash(Sha256::digest(canonical(&self.hashed_json())).into());
+        }
         let mut bytes = Vec::with_capacity(CANONICAL_BYTES_TYPICAL);
         self.write_canonical_json(false, &mut bytes);
         Hash(Sha256::digest(bytes).into())
@@ -175,11 +239,12 @@ impl StoredEvent {
     /// form cannot write exactly is refused (`exact_integers`).
     pub fn from_json(value: serde_json::Value) -> Result<Self, String> {
         exact_integers(&value, &mut String::new())?;
-        let raw: StoredEventJson = serde_path_to_error::deserialize(value)
+        let mut raw: StoredEventJson = serde_path_to_error::deserialize(value)
             .map_err(|error| format!("{}: {}", error.path(), error.inner()))?;
+        let members = read_sealed(raw.sealed.take(), &mut raw.data)?;
         let data = EventData::from_json(&raw.type_name, raw.data)
             .map_err(|error| format!("data: {error}"))?;
-        let event = StoredEvent {
+        let mut event = StoredEvent {
             position: raw.position,
             id: raw.id,
             stream: raw.stream.parse()?,
@@ -194,7 +259,14 @@ impl StoredEvent {
             data,
             prev_hash: Hash::from_hex(&raw.prev_hash)?,
             hash: Hash::from_hex(&raw.hash)?,
+            sealing: Sealing::default(),
         };
+        event.sealing.person = members
+            .iter()
+            .find(|sealed| sealed.member == Erasable::PersonRef)
+            .and_then(|sealed| sealed.pseudonym);
+        event.sealing.members = members;
+        check_sealed_values(&event)?;
         event
             .schema_is_known()
             .map_err(|error| format!("schema: {error}"))?;
@@ -221,6 +293,65 @@ struct StoredEventJson {
     data: serde_json::Value,
     prev_hash: String,
     hash: String,
+    /// Only in events stored under the erasure scheme (ops/decisions/0005).
+    #[serde(default)]
+    sealed: Option<BTreeMap<String, SealedJson>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SealedJson {
+    commitment: String,
+    pseudonym: Option<String>,
+    salt: Option<String>,
+}
+
+/// Reads the `sealed` member of an event's JSON. An erased `data.person_ref` is `null`, which
+/// the payload's own type cannot read: it is read as empty, as the codec keeps it.
+fn read_sealed(
+    sealed: Option<BTreeMap<String, SealedJson>>,
+    data: &mut serde_json::Value,
+) -> Result<Vec<Sealed>, String> {
+    let mut members = Vec::new();
+    for (path, entry) in sealed.unwrap_or_default() {
+        let member = Erasable::from_path(&path)
+            .ok_or_else(|| format!("sealed.{path}: not a member that can be sealed"))?;
+        let hex_of =
+            |text: &str| Hash::from_hex(text).map_err(|error| format!("sealed.{path}: {error}"));
+        let salt = entry
+            .salt
+            .as_deref()
+            .map(hex_of)
+            .transpose()?
+            .map(|salt| salt.0);
+        if member == Erasable::PersonRef && salt.is_none() && data["person_ref"].is_null() {
+            data["person_ref"] = serde_json::Value::String(String::new());
+        }
+        members.push(Sealed {
+            member,
+            commitment: hex_of(&entry.commitment)?,
+            pseudonym: entry.pseudonym.as_deref().map(hex_of).transpose()?,
+            ciphertext: Vec::new(),
+            salt,
+        });
+    }
+    members.sort_by_key(|sealed| sealed.member);
+    Ok(members)
+}
+
+/// An open member has its value and a salt; an erased one has neither.
+fn check_sealed_values(event: &StoredEvent) -> Result<(), String> {
+    for sealed in &event.sealing.members {
+        let value = sealed.member.value(event);
+        let has_value = value.is_some_and(|value| !value.is_empty());
+        if sealed.is_open() != has_value {
+            return Err(format!(
+                "sealed.{}: an open member has a value and a salt, an erased one neither",
+                sealed.member.path()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses an integer beyond ±(2^53 − 1) anywhere in `value`, naming where (`path`).

@@ -29,6 +29,7 @@ pub fn from_schema1(event: schema1::StoredEvent) -> StoredEvent {
         data: data_from_schema1(event.data),
         prev_hash: event.prev_hash,
         hash: event.hash,
+        sealing: Default::default(),
     }
 }
 

@@ -147,7 +147,7 @@ impl Expected {
 }
 
 /// Every `Violation::code`, in the order of the variants.
-pub const CODES: [&str; 77] = [
+pub const CODES: [&str; 82] = [
     "not-utf8",
     "not-json",
     "body-not-object",
@@ -200,6 +200,11 @@ pub const CODES: [&str; 77] = [
     "no-event",
     "retraction-of-retraction",
     "already-retracted",
+    "not-erasable",
+    "no-members",
+    "already-erased",
+    "nothing-to-erase",
+    "stored-before-erasure",
     "stream-full",
     "entity-stored",
     "version-mismatch",
@@ -373,6 +378,24 @@ pub enum Violation {
     AlreadyRetracted {
         id: Uuid,
     },
+    /// An erasure names a member that cannot hold personal data (CONTRACT §12).
+    NotErasable {
+        member: String,
+    },
+    /// An erasure names no member.
+    NoMembers,
+    /// The member was erased already.
+    AlreadyErased {
+        member: String,
+    },
+    /// The member holds no value.
+    NothingToErase {
+        member: String,
+    },
+    /// The event was stored before erasure existed: its plaintext is hashed.
+    StoredBeforeErasure {
+        member: String,
+    },
     /// The stream already holds the most events one entity may have (a close/retract loop).
     StreamFull {
         stream: StreamId,
@@ -473,6 +496,9 @@ impl Violation {
                 | Violation::IdStoredOtherContent { .. }
                 | Violation::RetryPartlyNew
                 | Violation::StoredUnreadable
+                | Violation::AlreadyErased { .. }
+                | Violation::NothingToErase { .. }
+                | Violation::StoredBeforeErasure { .. }
         )
     }
 
@@ -532,6 +558,11 @@ impl Violation {
             NoEvent { .. } => "no-event",
             RetractionOfRetraction => "retraction-of-retraction",
             AlreadyRetracted { .. } => "already-retracted",
+            NotErasable { .. } => "not-erasable",
+            NoMembers => "no-members",
+            AlreadyErased { .. } => "already-erased",
+            NothingToErase { .. } => "nothing-to-erase",
+            StoredBeforeErasure { .. } => "stored-before-erasure",
             StreamFull { .. } => "stream-full",
             EntityStored { .. } => "entity-stored",
             VersionMismatch { .. } => "version-mismatch",
@@ -868,6 +899,18 @@ impl Violation {
             NoEvent { id } => format!("no event {id} is stored"),
             RetractionOfRetraction => "a retraction cannot itself be retracted".to_owned(),
             AlreadyRetracted { id } => format!("event {id} is already retracted"),
+            NotErasable { member } => format!(
+                "{member} cannot be erased; the members that can hold personal data are \
+                 note, case_ref and data.person_ref"
+            ),
+            NoMembers => "name at least one member to erase, e.g. [\"note\"]".to_owned(),
+            AlreadyErased { member } => format!("{member} of this event is already erased"),
+            NothingToErase { member } => format!("{member} of this event holds no value"),
+            StoredBeforeErasure { member } => format!(
+                "{member} cannot be erased: the event was stored before erasure existed, so \
+                 its hash is over the plaintext and erasing it would break the chain; \
+                 retract the event instead, and ask an administrator about the backups"
+            ),
             StreamFull { stream, events_max } => format!(
                 "{stream} already holds {events_max} events, the most one entity may have; \
                  an entity changed this often is a mistake: ask an administrator"
@@ -982,6 +1025,18 @@ impl Violation {
             NoEvent { id } => format!("der er ingen gemt hændelse {id}"),
             RetractionOfRetraction => "en tilbagekaldelse kan ikke selv tilbagekaldes".to_owned(),
             AlreadyRetracted { id } => format!("hændelse {id} er allerede tilbagekaldt"),
+            NotErasable { member } => format!(
+                "{member} kan ikke slettes; de felter, der kan indeholde personoplysninger, er \
+                 note, case_ref og data.person_ref"
+            ),
+            NoMembers => "angiv mindst ét felt, der skal slettes, fx [\"note\"]".to_owned(),
+            AlreadyErased { member } => format!("{member} i denne hændelse er allerede slettet"),
+            NothingToErase { member } => format!("{member} i denne hændelse har ingen værdi"),
+            StoredBeforeErasure { member } => format!(
+                "{member} kan ikke slettes: hændelsen blev gemt, før sletning fandtes, så dens \
+                 hash er over klarteksten, og en sletning ville bryde kæden; tilbagekald \
+                 hændelsen i stedet, og spørg en administrator om sikkerhedskopierne"
+            ),
             StreamFull { stream, events_max } => format!(
                 "{stream} har allerede {events_max} hændelser, det højeste antal for én enhed; \
                  en enhed, der ændres så tit, er en fejl: kontakt en administrator"
@@ -1288,6 +1343,11 @@ mod tests {
             NoEvent { id },
             RetractionOfRetraction,
             AlreadyRetracted { id },
+            NotErasable { member: text() },
+            NoMembers,
+            AlreadyErased { member: text() },
+            NothingToErase { member: text() },
+            StoredBeforeErasure { member: text() },
             StreamFull {
                 stream,
                 events_max: 1000,

@@ -312,6 +312,7 @@ prop_compose! {
         StoredEvent {
             position, id, stream, version, schema, occurred_on, recorded_at, actor,
             correlation_id, case_ref, note, data, prev_hash, hash,
+            sealing: Default::default(),
         }
     }
 }
@@ -653,7 +654,7 @@ fn truncated_records_and_trailing_bytes_are_errors() {
 fn format_bytes_are_checked() {
     assert!(matches!(decode(&[]), Err(DecodeError::Empty)));
     let bytes = encode(&every_variant_chain()[0]);
-    for format in [0, 3, 255] {
+    for format in [0, 4, 255] {
         let mut other = bytes.clone();
         other[0] = format;
         assert!(

@@ -31,7 +31,7 @@ pub struct Projection {
     /// Positions whose event a retraction took back.
     retracted: HashSet<u64>,
     pub(crate) years: Years,
-    pub(crate) persons: Interner,
+    pub(crate) persons: Persons,
     pub(crate) funders: Interner,
     pub(crate) enterprises: Vec<Enterprise>,
     enterprise_slots: HashMap<Uuid, u32>,
@@ -204,6 +204,46 @@ impl Interner {
 
     pub(crate) fn name(&self, number: u32) -> &str {
         name_in(&self.text, &self.ends, u64::from(number))
+    }
+}
+
+/// The persons placements count: numbered by the key they are counted by (a pseudonym, or the
+/// person_ref itself), each with the person_ref last seen for it, which `q` searches. An erased
+/// person_ref (empty) keeps the one seen before, if any, until the next start.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Persons {
+    keys: Interner,
+    refs: Interner,
+    ref_of: Vec<u32>,
+}
+
+impl Persons {
+    /// No person_ref known: only erased ones named the person.
+    const UNKNOWN: u32 = u32::MAX;
+    /// The key is the person_ref (no pseudonym given).
+    const KEY: u32 = u32::MAX - 1;
+
+    pub(crate) fn number(&mut self, key: &str, person_ref: &str) -> u32 {
+        let person = self.keys.number(key);
+        let index = person as usize;
+        if index == self.ref_of.len() {
+            self.ref_of.push(Self::UNKNOWN);
+        }
+        if key == person_ref {
+            self.ref_of[index] = Self::KEY;
+        } else if !person_ref.is_empty() {
+            self.ref_of[index] = self.refs.number(person_ref);
+        }
+        person
+    }
+
+    /// The person_ref to search a person by; empty when only erased references named them.
+    pub(crate) fn name(&self, number: u32) -> &str {
+        match self.ref_of.get(number as usize) {
+            Some(&Self::UNKNOWN) | None => "",
+            Some(&Self::KEY) => self.keys.name(number),
+            Some(&known) => self.refs.name(known),
+        }
     }
 }
 
@@ -381,7 +421,13 @@ impl Projection {
                 }
             }
             EventData::PersonPlacedInEmployment(placed) => {
-                let person = self.persons.number(&person_key(&placed.person_ref));
+                // By the keyed pseudonym where the store gives one (an erased person_ref still
+                // counts as the person it was, CONTRACT §12), else by the reference itself.
+                let key = person_key(&placed.person_ref);
+                let person = match event.sealing.person {
+                    Some(pseudonym) => self.persons.number(&pseudonym.to_hex(), &key),
+                    None => self.persons.number(&key, &key),
+                };
                 let employment_type = placed.employment_type;
                 let enterprise = placed
                     .enterprise_id
@@ -455,6 +501,8 @@ impl Projection {
                     title: self.lists.text(&noted.title),
                 }
             }
+            // An erasure changes no figure (CONTRACT §12).
+            EventData::MembersErased(_) => Fact::Nothing,
             EventData::EventRetracted(retracted) => {
                 let target = self.position_of(&retracted.event_id);
                 let target = target.filter(|target| self.retractable(*target));
@@ -672,7 +720,7 @@ impl Projection {
         self.past_of(position, Some((self.lists.names(), self.persons.clone())))
     }
 
-    fn past_of(&self, position: u64, lists: Option<(Lists, Interner)>) -> Past {
+    fn past_of(&self, position: u64, lists: Option<(Lists, Persons)>) -> Past {
         let position = position.min(self.position);
         let records = self
             .records
@@ -733,7 +781,7 @@ pub struct Past {
     funders: Interner,
     grant_amounts: Vec<i64>,
     /// For a fold that answers lists: their names, and the person refs.
-    lists: Option<(Lists, Interner)>,
+    lists: Option<(Lists, Persons)>,
 }
 
 impl Past {
@@ -755,7 +803,7 @@ impl Past {
                 skipped: true,
                 ..Lists::default()
             };
-            (skipped, Interner::default())
+            (skipped, Persons::default())
         });
         let mut past = Projection {
             position,

@@ -30,6 +30,7 @@ fn event(position: u64, id: u128, data: EventData) -> StoredEvent {
         data,
         prev_hash: Hash::GENESIS,
         hash: Hash([position as u8; 32]),
+        sealing: Default::default(),
     }
 }
 

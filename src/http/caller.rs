@@ -80,3 +80,6 @@ impl Caller {
         }
     }
 }
+
+/// What only an administrator may do: erase personal data (CONTRACT §12).
+pub const ADMIN: &[Role] = &[Role::Admin];

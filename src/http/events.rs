@@ -144,7 +144,7 @@ fn read_events(
 }
 
 /// Refuses a body that does not say it is JSON (415).
-fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
@@ -257,6 +257,12 @@ pub fn write_events(body: &mut Vec<u8>, events: &[StoredEvent]) {
                 ("Retracted-By-Position" = u64, description = "that retraction's position"),
                 ("Retracted-At" = String, description = "that retraction's recorded_at"),
                 ("Retraction-Reason" = String, description = "its reason, as an RFC 8187 ext-value: UTF-8'' then the UTF-8 bytes percent-encoded"),
+                ("Erased-By" = String, description = "the id of a MembersErased that erased members of this event (one per erasure, in order); absent if none"),
+                ("Erased-By-Position" = u64, description = "that erasure's position"),
+                ("Erased-By-Actor" = String, description = "who erased, as an RFC 8187 ext-value"),
+                ("Erased-At" = String, description = "that erasure's recorded_at"),
+                ("Erased-Members" = String, description = "the members it erased, comma-separated"),
+                ("Erasure-Reason" = String, description = "its reason, as an RFC 8187 ext-value"),
             )),
         (status = 400, description = "a parameter cannot be read", body = super::error::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "no valid token", body = super::error::ProblemDocument, content_type = "application/problem+json"),
@@ -279,7 +285,32 @@ pub async fn one(
     if let Some(retraction) = retraction.as_ref().and_then(Retraction::of) {
         retraction.write_headers(response.headers_mut());
     }
+    for erasure in crate::erasure::erasures_of(&state.ledger, &event).map_err(internal)? {
+        write_erasure_headers(&erasure, response.headers_mut());
+    }
     Ok(response)
+}
+
+/// `Erased-By`, `Erased-By-Position`, `Erased-By-Actor`, `Erased-At`, `Erased-Members` and
+/// `Erasure-Reason` (RFC 8187, as the retraction's), one of each per erasure of the event, in
+/// the order they were made: who erased which members, when and why, beside the event.
+fn write_erasure_headers(erasure: &StoredEvent, headers: &mut HeaderMap) {
+    let EventData::MembersErased(data) = &erasure.data else {
+        return;
+    };
+    let encoded = |text: &str| format!("UTF-8''{}", utf8_percent_encode(text, NON_ALPHANUMERIC));
+    for (name, value) in [
+        ("erased-by", erasure.id.to_string()),
+        ("erased-by-position", erasure.position.to_string()),
+        // A token name may hold æ, ø, å: a header holds only ASCII.
+        ("erased-by-actor", encoded(&erasure.actor)),
+        ("erased-at", erasure.recorded_at.to_string()),
+        ("erased-members", data.members.join(", ")),
+        ("erasure-reason", encoded(&data.reason)),
+    ] {
+        let value = HeaderValue::from_str(&value).expect("ASCII without controls");
+        headers.append(HeaderName::from_static(name), value);
+    }
 }
 
 /// Which event retracted a stored event, when and why: said beside the event, never in it (the

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod caller;
+pub mod erasures;
 pub mod error;
 pub mod events;
 pub mod figures;
@@ -72,6 +73,7 @@ pub fn router_with(state: AppState, web: crate::web::Settings) -> Router {
     let ordinary = Router::new()
         .route("/api/v1/events", get(events::page).post(events::append))
         .route("/api/v1/events/{id}", get(events::one))
+        .route("/api/v1/erasures", axum::routing::post(erasures::create))
         .route("/api/v1/streams/{stream}", get(streams::one))
         .route("/api/v1/status/{year}", get(figures::status))
         .route("/api/v1/targets", get(figures::targets))

@@ -93,6 +93,10 @@ pub struct StoredEvent {
     pub note: Option<String>,
     /// The payload; every optional member is written as null.
     pub data: serde_json::Value,
+    /// Only on an event stored under the erasure scheme (CONTRACT §12): per sealed member
+    /// (`note`, `case_ref`, `data.person_ref`) its `commitment`, `pseudonym` and `salt` (null
+    /// when erased). The hash is then over the hashed form: values null, no salts.
+    pub sealed: Option<serde_json::Value>,
     /// 64 hex digits; the first event's is 64 zeros.
     #[schema(pattern = "^[0-9a-f]{64}$")]
     pub prev_hash: String,
@@ -249,6 +253,7 @@ fn payload_schemas(event_type: EventType, schemas: &mut Vec<(String, RefOr<Schem
         EventType::AgreementRenewed => of::<catalogue::AgreementRenewed>(schemas),
         EventType::TrialConcluded => of::<catalogue::TrialConcluded>(schemas),
         EventType::StrategyRevised => of::<catalogue::StrategyRevised>(schemas),
+        EventType::MembersErased => of::<catalogue::MembersErased>(schemas),
     }
 }
 
@@ -261,6 +266,7 @@ fn payload_schemas(event_type: EventType, schemas: &mut Vec<(String, RefOr<Schem
     ),
     paths(
         super::events::append,
+        super::erasures::create,
         super::events::page,
         super::events::one,
         super::streams::one,

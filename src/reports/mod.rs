@@ -281,7 +281,8 @@ fn has_label(event_type: EventType) -> bool {
     match event_type {
         EventType::PersonPlacedInEmployment
         | EventType::PlacementEnded
-        | EventType::EventRetracted => false,
+        | EventType::EventRetracted
+        | EventType::MembersErased => false,
         EventType::StrategyAdopted
         | EventType::EnterpriseRegistered
         | EventType::EnterpriseClosed
@@ -322,7 +323,9 @@ fn label_of(ledger: &Ledger, event: &StoredEvent) -> Result<Option<String>, Stor
                 None => return Ok(None),
             }
         }
-        EventData::PersonPlacedInEmployment(_) | EventData::EventRetracted(_) => return Ok(None),
+        EventData::PersonPlacedInEmployment(_)
+        | EventData::EventRetracted(_)
+        | EventData::MembersErased(_) => return Ok(None),
     };
     Ok(Some(label))
 }

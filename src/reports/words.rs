@@ -228,6 +228,9 @@ pub fn event_type(lang: Lang, event_type: EventType) -> &'static str {
         EventType::AgreementRenewed => lang.pick("aftale fornyet", "agreement renewed"),
         EventType::TrialConcluded => lang.pick("forsøg afsluttet", "trial concluded"),
         EventType::StrategyRevised => lang.pick("strategi revideret", "strategy revised"),
+        EventType::MembersErased => {
+            lang.pick("sletning af personoplysninger", "erasure of personal data")
+        }
     }
 }
 

@@ -6,7 +6,9 @@
 pub mod backend;
 pub mod keys;
 pub mod log;
+pub mod member_keys;
 pub mod nats;
+pub mod sealed;
 pub mod segment;
 pub mod writer;
 
@@ -14,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use impact_events::{Hash, LedgerState, RecordedAt, StoredEvent, StreamId, Verifier};
+use impact_events::{
+    Erasable, EventData, Hash, LedgerState, RecordedAt, StoredEvent, StreamId, Verifier,
+};
 use impact_projections::Projection;
 use uuid::Uuid;
 
@@ -24,6 +28,8 @@ use crate::vault::dir::DirVault;
 use crate::vault::nats::{Bucket, NatsVault};
 use crate::vault::Vault;
 pub use log::{sync_path, Log};
+pub use member_keys::{FileKeys, KeyStore};
+pub use sealed::SealedStore;
 
 /// Where the log is kept (`--store`): in the data dir (sled, the default) or in a NATS
 /// JetStream stream that several ledger servers share (CONTRACT §14).
@@ -198,8 +204,11 @@ impl ReadModel {
 
 /// The ledger shared by the writer and every reader.
 pub struct Ledger {
-    /// The log, behind the seam: nothing above `store/` knows which engine keeps it.
+    /// The log, behind the seam: nothing above `store/` knows which engine keeps it. Always
+    /// a `SealedStore` over the engine: sealed members come out opened (ops/decisions/0005).
     log: Box<dyn Store>,
+    /// The keys of sealed members and the pepper of person pseudonyms (CONTRACT §12).
+    keys: Arc<dyn KeyStore>,
     /// The rules' state; the writer may have taken in events that are not durable yet.
     state: RwLock<LedgerState>,
     read: RwLock<ReadModel>,
@@ -226,7 +235,54 @@ const REBUILD_READERS: u64 = 2;
 /// order, checks the links and hands each chunk to two folding threads, one for the rules'
 /// state, one for the read model (the projection). Hashes are recomputed afterwards, in the
 /// background.
-fn rebuild(log: &dyn Store, last: u64) -> Result<(LedgerState, ReadModel, u64), StoreError> {
+/// The erasures recorded in the log: each erased event's id and members.
+type Erasures = Vec<(Uuid, Vec<Erasable>)>;
+
+/// Destroys the keys of every recorded erasure that are still present (an erasure whose key
+/// outlived a crash between its append and its key's destruction).
+fn settle_erasures(
+    keys: &dyn KeyStore,
+    state: &LedgerState,
+    erasures: &Erasures,
+) -> Result<(), StoreError> {
+    let mut present = Vec::new();
+    for (id, members) in erasures {
+        let Some(entry) = state.event(id) else {
+            continue;
+        };
+        for member in members {
+            if keys.key(entry.position, *member)?.is_some() {
+                present.push((entry.position, *member));
+            }
+        }
+    }
+    if present.is_empty() {
+        return Ok(());
+    }
+    tracing::warn!(
+        keys = present.len(),
+        "destroying the keys of erasures recorded before a crash"
+    );
+    keys.destroy(&present)
+}
+
+/// The erasure an event records, if it is one.
+fn erasure_of(event: &StoredEvent) -> Option<(Uuid, Vec<Erasable>)> {
+    let EventData::MembersErased(erased) = &event.data else {
+        return None;
+    };
+    let members = erased
+        .members
+        .iter()
+        .filter_map(|path| Erasable::from_path(path))
+        .collect();
+    Some((erased.event_id, members))
+}
+
+fn rebuild(
+    log: &dyn Store,
+    last: u64,
+) -> Result<(LedgerState, ReadModel, u64, Erasures), StoreError> {
     use std::sync::mpsc::sync_channel;
     std::thread::scope(|scope| {
         let (to_state, state_chunks) = sync_channel::<Arc<Vec<StoredEvent>>>(4);
@@ -266,6 +322,7 @@ fn rebuild(log: &dyn Store, last: u64) -> Result<(LedgerState, ReadModel, u64), 
             })
             .collect();
         let mut verifier = Verifier::default();
+        let mut erasures = Erasures::new();
         let mut outcome = Ok(());
         let chunk_count = last.div_ceil(REBUILD_CHUNK);
         for (number, chunks) in (0..chunk_count).zip(readers.iter().cycle()) {
@@ -283,6 +340,7 @@ fn rebuild(log: &dyn Store, last: u64) -> Result<(LedgerState, ReadModel, u64), 
                             position: event.position,
                             reason: error.to_string(),
                         })?;
+                    erasures.extend(erasure_of(event));
                 }
                 Ok(chunk)
             });
@@ -313,7 +371,7 @@ fn rebuild(log: &dyn Store, last: u64) -> Result<(LedgerState, ReadModel, u64), 
                 reason,
             });
         }
-        Ok((state, read, durable))
+        Ok((state, read, durable, erasures))
     })
 }
 
@@ -345,11 +403,20 @@ impl Ledger {
         dir: &Path,
         vault: &dyn Vault,
     ) -> Result<Self, StoreError> {
+        // The keys of sealed members stay in the data dir, even with a cluster: a KV bucket
+        // for them (history 1, so a deleted key is gone) is not built yet (ops/decisions/0005).
+        let keys: Arc<dyn KeyStore> = Arc::new(FileKeys::open(dir)?);
+        let log: Box<dyn Store> = Box::new(SealedStore::new(log, Arc::clone(&keys)));
         let last = log.last_position()?;
-        let (state, read, durable) = rebuild(log.as_ref(), last)?;
+        let (state, read, durable, erasures) = rebuild(log.as_ref(), last)?;
+        // Keys of an append a crash cut short, and keys of erasures recorded just before a
+        // crash: the erasure is durable first, so its keys are destroyed now (0005).
+        keys.cut_after(durable)?;
+        settle_erasures(keys.as_ref(), &state, &erasures)?;
         crate::metrics::METRICS.head_position.set(durable as i64);
         Ok(Ledger {
             log,
+            keys,
             state: RwLock::new(state),
             read: RwLock::new(read),
             durable: AtomicU64::new(durable),
@@ -418,6 +485,12 @@ impl Ledger {
     /// events by position. Only the writer appends.
     pub fn store(&self) -> &dyn Store {
         self.log.as_ref()
+    }
+
+    /// The keys of sealed members and the pepper of person pseudonyms: for the erasure, which
+    /// destroys keys once its record is durable (ops/decisions/0005).
+    pub fn keys(&self) -> &dyn KeyStore {
+        self.keys.as_ref()
     }
 
     /// `answer` asked of the read model (the projection, the head), under its read lock. The

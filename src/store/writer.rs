@@ -14,14 +14,15 @@ use std::sync::Arc;
 use std::thread;
 
 use chrono::{NaiveDate, Utc};
+use impact_events::sealing::SALT_BYTES;
 use impact_events::{
-    admit_request, judge_retry, stored_positions, Hash, NewEvent, Placement, Problem, RecordedAt,
-    Retry, StoredEvent, StreamId, Violation,
+    admit_request, judge_retry, stored_positions, EventData, Hash, NewEvent, Placement, Problem,
+    RecordedAt, Retry, Secrets, StoredEvent, StreamId, Violation,
 };
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::{Head, Ledger, StoreError};
+use super::{Head, KeyStore, Ledger, StoreError};
 use crate::metrics::{TypeLabel, METRICS};
 
 /// One request to append: 1 to 1000 events, all or none.
@@ -422,7 +423,8 @@ impl Worker {
         for (index, (event, (stream, version))) in events {
             let recorded_at = clock.recorded_at(index);
             let placement = self.place(sealed, stream, version, &request.actor, recorded_at);
-            let event = StoredEvent::seal(event, placement);
+            let secrets = secrets_for(self.ledger.keys.as_ref(), &event);
+            let event = StoredEvent::seal_with(event, placement, secrets.as_ref());
             state.apply(&event);
             receipts.push(Receipt::of(&event));
             sealed.push(event);
@@ -510,6 +512,26 @@ impl Worker {
 /// A copy of the request to admit (a shared store may refuse the commit). After a lost race
 /// its ids are judged as a retry's even when the server chose them: a commit of several
 /// messages may have landed in part, and a stored id the server chose can only be this one's.
+/// Fresh salts and the person's pseudonym for an event with a value in an erasable member
+/// (CONTRACT §12); `None` for one without, which is stored as before.
+fn secrets_for(keys: &dyn KeyStore, event: &NewEvent) -> Option<Secrets> {
+    let person_ref = match &event.data {
+        EventData::PersonPlacedInEmployment(placed) => Some(placed.person_ref.as_str()),
+        _ => None,
+    };
+    if event.note.is_none() && event.case_ref.is_none() && person_ref.is_none() {
+        return None;
+    }
+    let mut salts = [[0; SALT_BYTES]; 3];
+    for salt in &mut salts {
+        getrandom::fill(salt).expect("the operating system gives randomness");
+    }
+    Some(Secrets {
+        salts,
+        pseudonym: person_ref.map(|person_ref| keys.pseudonym(person_ref)),
+    })
+}
+
 fn again(entry: &Entry) -> AppendRequest {
     let mut request = entry.request.clone();
     if entry.tried {

@@ -351,5 +351,6 @@ fn unhashed(event: NewEvent, placement: Placement) -> StoredEvent {
         data: event.data,
         prev_hash: placement.prev_hash,
         hash: Hash::GENESIS,
+        sealing: Default::default(),
     }
 }

@@ -118,6 +118,11 @@ pub fn every_variant_minimal() -> Vec<EventData> {
                 value: 70,
             }],
         }),
+        EventData::MembersErased(MembersErased {
+            event_id: uuid(0xE0),
+            members: vec!["note".to_owned(), "data.person_ref".to_owned()],
+            reason: "skrevet på forkert sag".to_owned(),
+        }),
     ]
 }
 
@@ -216,8 +221,9 @@ pub fn seal_chain(events: Vec<NewEvent>) -> Vec<StoredEvent> {
     let mut chain: Vec<StoredEvent> = Vec::new();
     for event in events {
         let stream = match &event.data {
-            EventData::EventRetracted(data) => {
-                let target = chain.iter().find(|stored| stored.id == data.event_id);
+            EventData::EventRetracted(EventRetracted { event_id, .. })
+            | EventData::MembersErased(MembersErased { event_id, .. }) => {
+                let target = chain.iter().find(|stored| stored.id == *event_id);
                 target.expect("a retraction names an earlier event").stream
             }
             other => other.own_stream().unwrap(),
