@@ -257,7 +257,7 @@ impl Config {
             None => FileConfig::default(),
         };
         let default = Config::default();
-        let limits = &default.limits;
+        let limits = limits_of(args, &file, &default.limits);
         let store = match args.store.as_ref().or(file.store.as_ref()) {
             Some(store) => with_security(
                 StoreLocation::parse(store).map_err(anyhow::Error::msg)?,
@@ -278,75 +278,7 @@ impl Config {
                 .or(file.log_format)
                 .unwrap_or(default.log_format),
             municipality: check_municipality(args.municipality.clone().or(file.municipality))?,
-            limits: Limits {
-                body_bytes_max: pick(
-                    args.body_bytes_max,
-                    file.body_bytes_max,
-                    limits.body_bytes_max,
-                ),
-                batch_events_max: pick(
-                    args.batch_events_max,
-                    file.batch_events_max,
-                    limits.batch_events_max,
-                ),
-                page_events_max: pick(
-                    args.page_events_max,
-                    file.page_events_max,
-                    limits.page_events_max,
-                ),
-                request_timeout_ms: pick(
-                    args.request_timeout_ms,
-                    file.request_timeout_ms,
-                    limits.request_timeout_ms,
-                ),
-                header_read_timeout_ms: pick(
-                    args.header_read_timeout_ms,
-                    file.header_read_timeout_ms,
-                    limits.header_read_timeout_ms,
-                ),
-                concurrency_max: pick(
-                    args.concurrency_max,
-                    file.concurrency_max,
-                    limits.concurrency_max,
-                ),
-                queue_requests_max: pick(
-                    args.queue_requests_max,
-                    file.queue_requests_max,
-                    limits.queue_requests_max,
-                ),
-                group_events_max: pick(
-                    args.group_events_max,
-                    file.group_events_max,
-                    limits.group_events_max,
-                ),
-                subscribers_max: pick(
-                    args.subscribers_max,
-                    file.subscribers_max,
-                    limits.subscribers_max,
-                ),
-                folds_max: pick(args.folds_max, file.folds_max, limits.folds_max),
-                verifies_max: pick(args.verifies_max, file.verifies_max, limits.verifies_max),
-                connections_max: pick(
-                    args.connections_max,
-                    file.connections_max,
-                    limits.connections_max,
-                ),
-                write_timeout_ms: pick(
-                    args.write_timeout_ms,
-                    file.write_timeout_ms,
-                    limits.write_timeout_ms,
-                ),
-                metrics_token_required: pick(
-                    args.metrics_token_required,
-                    file.metrics_token_required,
-                    limits.metrics_token_required,
-                ),
-                access_log_bytes_max: pick(
-                    args.access_log_bytes_max,
-                    file.access_log_bytes_max,
-                    limits.access_log_bytes_max,
-                ),
-            },
+            limits,
         };
         config.limits.check()?;
         Ok(config)
@@ -430,6 +362,33 @@ pub fn check_municipality(name: Option<String>) -> anyhow::Result<Option<String>
 }
 
 const MUNICIPALITY_CHARS_MAX: usize = 100;
+
+/// Each limit from its flag (or environment variable), else the file, else `limits`. The
+/// struct literal names every field, so a new limit that is not picked does not compile.
+fn limits_of(args: &ServeArgs, file: &FileConfig, limits: &Limits) -> Limits {
+    macro_rules! each {
+        ($($name:ident),* $(,)?) => {
+            Limits { $($name: pick(args.$name, file.$name, limits.$name)),* }
+        };
+    }
+    each!(
+        body_bytes_max,
+        batch_events_max,
+        page_events_max,
+        request_timeout_ms,
+        header_read_timeout_ms,
+        concurrency_max,
+        queue_requests_max,
+        group_events_max,
+        subscribers_max,
+        folds_max,
+        verifies_max,
+        connections_max,
+        write_timeout_ms,
+        metrics_token_required,
+        access_log_bytes_max,
+    )
+}
 
 fn pick<T>(flag: Option<T>, file: Option<T>, default: T) -> T {
     flag.or(file).unwrap_or(default)

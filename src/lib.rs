@@ -2,6 +2,7 @@
 //! figures. The binary is `src/main.rs`; this library is what it and the tests share.
 
 pub mod access_log;
+pub mod as_of;
 pub mod audit;
 pub mod auth;
 pub mod cli;

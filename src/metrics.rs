@@ -80,6 +80,16 @@ impl Metrics {
             started: Instant::now(),
             registry: Registry::default(),
         };
+        metrics.register(&mut registry);
+        Metrics {
+            registry,
+            ..metrics
+        }
+    }
+
+    /// Names and explains every metric in `registry` (once, at the start).
+    fn register(&self, registry: &mut Registry) {
+        let metrics = self;
         registry.register(
             "events_appended",
             "Events appended, by type",
@@ -137,10 +147,6 @@ impl Metrics {
             })
             .set(1);
         registry.register("build_info", "The running version", build_info);
-        Metrics {
-            registry,
-            ..metrics
-        }
     }
 
     /// Time since the process started.

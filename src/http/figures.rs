@@ -4,22 +4,22 @@
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use impact_events::RecordedAt;
 use impact_projections::{History, Projection, Status, Targets};
 use serde::Deserialize;
 
 use super::error::{internal, ApiError};
 use super::AppState;
+use crate::as_of::{answer_live, fold_at, AsOfError, Spelling};
+pub use crate::as_of::{AsOf, Fold};
 use crate::auth::Caller;
-use crate::store::ReadModel;
 
 /// Years outside this range are refused as typing mistakes.
 pub use impact_events::time::YEARS;
 use impact_events::time::{YEAR_FIRST, YEAR_LAST};
 
-/// Which moment of the log to answer for; neither means "now".
+/// The query members that say which moment of the log to answer for; neither means "now".
 #[derive(Debug, Default, Deserialize)]
-pub struct AsOf {
+pub struct AsOfQuery {
     /// An RFC 3339 instant: only events recorded at or before it count.
     pub as_of: Option<String>,
     /// A log position: only events at or before it count. Read as text, because a flattened
@@ -27,11 +27,23 @@ pub struct AsOf {
     pub at_position: Option<String>,
 }
 
+impl AsOfQuery {
+    /// The moment asked for, read by `AsOf::parse`.
+    pub fn parse(&self) -> Result<AsOf, ApiError> {
+        AsOf::parse(self.as_of.as_deref(), self.at_position.as_deref()).map_err(bad_as_of)
+    }
+}
+
+/// An `AsOfError` as the API says it.
+pub fn bad_as_of(error: AsOfError) -> ApiError {
+    ApiError::BadRequest(error.message(Spelling::Query))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TargetsQuery {
     year: Option<String>,
     #[serde(flatten)]
-    as_of: AsOf,
+    as_of: AsOfQuery,
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,7 +51,7 @@ pub struct HistoryQuery {
     from: Option<String>,
     to: Option<String>,
     #[serde(flatten)]
-    as_of: AsOf,
+    as_of: AsOfQuery,
 }
 
 /// Parses a year given in a path or query.
@@ -64,38 +76,7 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
 
 /// The log position an `AsOf` names, or `None` for the current head.
 pub fn resolve_position(state: &AppState, as_of: &AsOf) -> Result<Option<u64>, ApiError> {
-    state
-        .ledger
-        .with_read(|read| resolve_position_in(read, as_of))
-}
-
-fn resolve_position_in(read: &ReadModel, as_of: &AsOf) -> Result<Option<u64>, ApiError> {
-    let head = read.head_position();
-    let at_position = match &as_of.at_position {
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            ApiError::BadRequest(format!(
-                "`at_position` must be a log position (0 or more), not `{text}`"
-            ))
-        })?),
-        None => None,
-    };
-    match (&as_of.as_of, at_position) {
-        (Some(_), Some(_)) => Err(ApiError::BadRequest(
-            "give `as_of` or `at_position`, not both".to_owned(),
-        )),
-        (Some(text), None) => {
-            let instant = chrono::DateTime::parse_from_rfc3339(text).map_err(|_| {
-                ApiError::BadRequest(format!("`as_of` must be an RFC 3339 instant such as 2024-01-31T12:00:00Z, not `{text}`"))
-            })?;
-            let instant = RecordedAt::from_datetime(instant.with_timezone(&chrono::Utc));
-            Ok(Some(read.position_at(instant)))
-        }
-        (None, Some(position)) if position > head => Err(ApiError::BadRequest(format!(
-            "`at_position` {position} is past the end of the log (its head is {head})"
-        ))),
-        (None, Some(position)) => Ok(Some(position)),
-        (None, None) => Ok(None),
-    }
+    as_of.position(&state.ledger).map_err(bad_as_of)
 }
 
 /// Runs `answer` on the projection the `AsOf` names: the live one, or a fold of the log prefix.
@@ -107,15 +88,9 @@ pub async fn with_projection<T: Send + 'static>(
     with_projection_folded(state, as_of, Fold::Figures, answer).await
 }
 
-/// What a fold of the past must be able to answer: figures only, or the lists too
-/// (`Ledger::projection_with_lists_at`: it copies the names the lists search).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fold {
-    Figures,
-    Lists,
-}
-
-/// As `with_projection`, with a fold of the past made for `fold`.
+/// As `with_projection`, with a fold of the past made for `fold`: the choice is
+/// `as_of::answer_live`'s; a fold takes one of the few fold permits (503 beyond) and runs on
+/// the blocking pool.
 pub async fn with_projection_folded<T: Send + 'static>(
     state: &AppState,
     as_of: &AsOf,
@@ -123,35 +98,23 @@ pub async fn with_projection_folded<T: Send + 'static>(
     answer: impl FnOnce(&Projection) -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     let position = resolve_position(state, as_of)?;
-    let ledger = state.ledger.clone();
-    let live = ledger.with_read(|read| {
-        if position.is_none_or(|position| position == read.head_position()) {
-            Ok(answer(&read.projection))
-        } else {
-            Err(answer)
-        }
-    });
-    let answer = match live {
+    let (position, answer) = match answer_live(&state.ledger, position, answer) {
         Ok(answered) => return Ok(answered),
-        Err(answer) => answer,
+        Err(to_fold) => to_fold,
     };
-    let position = position.expect("only a past position is folded");
     // Each fold takes a core for up to ~0.1 µs per event: a few at once, the rest retry.
     let permit = state
         .folds
         .clone()
         .try_acquire_owned()
         .map_err(|_| ApiError::Overloaded)?;
+    let ledger = state.ledger.clone();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let projection = match fold {
-            Fold::Figures => ledger.projection_at(position),
-            Fold::Lists => ledger.projection_with_lists_at(position),
-        };
-        Ok(answer(&projection))
+        answer(&fold_at(&ledger, position, fold))
     })
     .await
-    .map_err(internal)?
+    .map_err(internal)
 }
 
 /// The figures of one year (CONTRACT §4).
@@ -171,12 +134,12 @@ pub async fn status(
     _caller: Caller,
     year: Result<Path<String>, PathRejection>,
     uri: axum::http::Uri,
-    as_of: Result<Query<AsOf>, QueryRejection>,
+    as_of: Result<Query<AsOfQuery>, QueryRejection>,
 ) -> Result<Json<Status>, ApiError> {
     super::check_query_keys(&uri, &["as_of", "at_position"])?;
     let Path(year) = year.map_err(super::path_error)?;
     let year = parse_year("year", Some(&year))?;
-    let as_of = query(as_of)?;
+    let as_of = query(as_of)?.parse()?;
     Ok(Json(
         with_projection(&state, &as_of, move |projection| projection.status(year)).await?,
     ))
@@ -204,7 +167,7 @@ pub async fn targets(
     super::check_query_keys(&uri, &["year", "as_of", "at_position"])?;
     let targets = query(targets)?;
     let year = parse_year("year", targets.year.as_deref())?;
-    let found = with_projection(&state, &targets.as_of, move |projection| {
+    let found = with_projection(&state, &targets.as_of.parse()?, move |projection| {
         projection.targets(year)
     })
     .await?;
@@ -241,7 +204,7 @@ pub async fn history(
         )));
     }
     Ok(Json(
-        with_projection(&state, &history.as_of, move |projection| {
+        with_projection(&state, &history.as_of.parse()?, move |projection| {
             projection.history(from, to)
         })
         .await?,

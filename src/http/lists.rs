@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use super::caller::AUDITOR_ADMIN;
 use super::error::{internal, ApiError};
-use super::figures::{parse_year, with_projection_folded, AsOf, Fold};
+use super::figures::{bad_as_of, parse_year, with_projection_folded, AsOf, Fold};
 use super::AppState;
 use crate::access_log::AccessEntry;
 use crate::auth::Caller;
@@ -149,12 +149,9 @@ impl Params {
         self.0.get(name).map(String::as_str)
     }
 
-    /// `as_of` / `at_position`, read by the figures' own `resolve_position`.
-    pub fn as_of(&self) -> AsOf {
-        AsOf {
-            as_of: self.get("as_of").map(str::to_owned),
-            at_position: self.get("at_position").map(str::to_owned),
-        }
+    /// `as_of` / `at_position`, read by `AsOf::parse`.
+    pub fn as_of(&self) -> Result<AsOf, ApiError> {
+        AsOf::parse(self.get("as_of"), self.get("at_position")).map_err(bad_as_of)
     }
 
     pub fn year(&self) -> Result<Option<i32>, ApiError> {
@@ -465,7 +462,7 @@ pub async fn enterprises(
         paging: params.paging()?,
     };
     Ok(Json(
-        list_enterprises(&state, &params.as_of(), query).await?,
+        list_enterprises(&state, &params.as_of()?, query).await?,
     ))
 }
 
@@ -501,7 +498,7 @@ pub async fn placements(
     };
     let query_text = uri.query().unwrap_or("");
     Ok(Json(
-        list_placements(&state, &caller, &params.as_of(), query, query_text).await?,
+        list_placements(&state, &caller, &params.as_of()?, query, query_text).await?,
     ))
 }
 
@@ -529,7 +526,7 @@ pub async fn grants(
 ) -> Result<Json<ListPage<GrantItem>>, ApiError> {
     let params = read_params(&uri, &["year", "kind"])?;
     let query = entry_query(&params, &impact_projections::GRANT_KINDS)?;
-    Ok(Json(list_grants(&state, &params.as_of(), query).await?))
+    Ok(Json(list_grants(&state, &params.as_of()?, query).await?))
 }
 
 /// The agreements; with a year, those active at its end.
@@ -556,7 +553,7 @@ pub async fn agreements(
     let params = read_params(&uri, &["year", "kind"])?;
     let query = entry_query(&params, &impact_projections::AGREEMENT_KINDS)?;
     Ok(Json(
-        list_agreements(&state, &params.as_of(), query.into()).await?,
+        list_agreements(&state, &params.as_of()?, query.into()).await?,
     ))
 }
 
@@ -583,7 +580,7 @@ pub async fn trials(
 ) -> Result<Json<ListPage<TrialItem>>, ApiError> {
     let params = read_params(&uri, &["year", "kind"])?;
     let query = entry_query(&params, &impact_projections::TRIAL_KINDS)?;
-    Ok(Json(list_trials(&state, &params.as_of(), query).await?))
+    Ok(Json(list_trials(&state, &params.as_of()?, query).await?))
 }
 
 /// The trends and offers noted.
@@ -609,7 +606,7 @@ pub async fn trends(
 ) -> Result<Json<ListPage<TrendItem>>, ApiError> {
     let params = read_params(&uri, &["year", "kind"])?;
     let query = entry_query(&params, &impact_projections::TREND_KINDS)?;
-    Ok(Json(list_trends(&state, &params.as_of(), query).await?))
+    Ok(Json(list_trends(&state, &params.as_of()?, query).await?))
 }
 
 /// A page of the access log, newest first.

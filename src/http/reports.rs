@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::error::{internal, ApiError};
-use super::figures::{parse_year, resolve_position, AsOf};
+use super::figures::{parse_year, resolve_position, AsOfQuery};
 use super::AppState;
 use crate::auth::Caller;
 use crate::reports::csv::Separator;
@@ -23,7 +23,7 @@ pub struct ReportQuery {
     lang: Option<String>,
     sep: Option<String>,
     #[serde(flatten)]
-    as_of: AsOf,
+    as_of: AsOfQuery,
 }
 
 /// What the query asks for, checked.
@@ -91,7 +91,7 @@ pub async fn annual(
     let year = parse_year("year", Some(&year))?;
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let rendering = query.rendering()?;
-    let position = resolve_position(&state, &query.as_of)?;
+    let position = resolve_position(&state, &query.as_of.parse()?)?;
     let ledger = state.ledger.clone();
     let listed = rendering.format.listed();
     // An "as of" report may fold the log: it holds one of the few fold permits.

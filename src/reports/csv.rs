@@ -12,7 +12,7 @@
 //! leading tab or CR, so that a spreadsheet shows the text instead of running it as a formula,
 //! whichever separator it splits on.
 
-use impact_projections::Actual;
+use impact_projections::{Actual, TargetStatus};
 
 use super::words::{self, Lang, NumberStyle};
 use super::AnnualReport;
@@ -215,6 +215,19 @@ fn report_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
 
 fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
     let status = &report.status;
+    employment_rows(rows, status, lang);
+    enterprise_rows(rows, status, lang);
+    agreement_rows(rows, status, lang);
+    grant_rows(rows, status, lang);
+    trial_and_trend_rows(rows, status, lang);
+    rows.section(lang.pick("verdensmål", "sustainable development goals"));
+    for (goal, count) in &status.sdgs {
+        let name = words::sdg(lang, *goal).unwrap_or_default();
+        rows.count(format!("{goal}. {name}"), goal.to_string(), *count);
+    }
+}
+
+fn employment_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     rows.section(lang.pick("beskæftigelse", "employment"));
     rows.count(
         lang.pick("personer i beskæftigelse", "people employed"),
@@ -234,7 +247,9 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             *count,
         );
     }
+}
 
+fn enterprise_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     let enterprises = &status.enterprises;
     rows.section(lang.pick("virksomheder", "enterprises"));
     rows.count(
@@ -260,7 +275,9 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             *count,
         );
     }
+}
 
+fn agreement_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     let agreements = &status.agreements;
     rows.section(lang.pick("aftaler", "agreements"));
     rows.count(
@@ -281,7 +298,9 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             *count,
         );
     }
+}
 
+fn grant_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     let grants = &status.grants;
     rows.section(lang.pick("bevillinger", "grants"));
     rows.count(lang.pick("antal", "count"), "", grants.count);
@@ -301,7 +320,9 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
         let metric = lang.pick("efter bevillingsgiver (øre)", "by funder (øre)");
         rows.push(metric, funder.clone(), Value::Ore(*ore));
     }
+}
 
+fn trial_and_trend_rows(rows: &mut Rows, status: &impact_projections::Status, lang: Lang) {
     rows.section(lang.pick("forsøg", "trials"));
     rows.count(
         lang.pick("startet i året", "started in the year"),
@@ -330,12 +351,6 @@ fn status_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
             key,
             *count,
         );
-    }
-
-    rows.section(lang.pick("verdensmål", "sustainable development goals"));
-    for (goal, count) in &status.sdgs {
-        let name = words::sdg(lang, *goal).unwrap_or_default();
-        rows.count(format!("{goal}. {name}"), goal.to_string(), *count);
     }
 }
 
@@ -367,50 +382,53 @@ fn target_rows(rows: &mut Rows, report: &AnnualReport, lang: Lang) {
         strategy.to_year,
     );
     for target in &targets.targets {
-        let metric = words::metric(lang, target.metric);
-        let per = words::per(lang, target.per);
+        one_target_rows(rows, target, strategy.to_year, lang);
+    }
+}
+
+/// The rows of one target; its forecast is for `to_year`, the strategy's last year.
+fn one_target_rows(rows: &mut Rows, target: &TargetStatus, to_year: i32, lang: Lang) {
+    let metric = words::metric(lang, target.metric);
+    let per = words::per(lang, target.per);
+    rows.push(
+        metric,
+        lang.pick("gælder", "per"),
+        Value::Text(per.to_owned()),
+    );
+    rows.count(metric, lang.pick("mål", "target"), target.target);
+    match target.actual {
+        Some(Actual::Count(actual)) => rows.count(metric, lang.pick("faktisk", "actual"), actual),
+        Some(actual @ Actual::Tenths(_)) => rows.push(
+            metric,
+            lang.pick("faktisk (%)", "actual (%)"),
+            Value::OneDecimal(Some(actual.to_f64())),
+        ),
+        None => rows.push(
+            metric,
+            lang.pick("faktisk", "actual"),
+            Value::Text(words::not_measured(lang).to_owned()),
+        ),
+    }
+    let attainment = Value::OneDecimal(target.attainment_pct);
+    rows.push(
+        metric,
+        lang.pick("målopfyldelse (%)", "attainment (%)"),
+        attainment,
+    );
+    rows.push(
+        metric,
+        lang.pick("opfyldt", "met"),
+        Value::YesNo(Some(target.met)),
+    );
+    if let Some(outlook) = &target.outlook {
+        let year = to_year;
+        let forecast = format!("{} {year}", lang.pick("prognose", "forecast"));
+        rows.push(metric, forecast, Value::Forecast(outlook.forecast));
         rows.push(
             metric,
-            lang.pick("gælder", "per"),
-            Value::Text(per.to_owned()),
+            lang.pick("på sporet", "on track"),
+            Value::YesNo(outlook.on_track),
         );
-        rows.count(metric, lang.pick("mål", "target"), target.target);
-        match target.actual {
-            Some(Actual::Count(actual)) => {
-                rows.count(metric, lang.pick("faktisk", "actual"), actual)
-            }
-            Some(actual @ Actual::Tenths(_)) => rows.push(
-                metric,
-                lang.pick("faktisk (%)", "actual (%)"),
-                Value::OneDecimal(Some(actual.to_f64())),
-            ),
-            None => rows.push(
-                metric,
-                lang.pick("faktisk", "actual"),
-                Value::Text(words::not_measured(lang).to_owned()),
-            ),
-        }
-        let attainment = Value::OneDecimal(target.attainment_pct);
-        rows.push(
-            metric,
-            lang.pick("målopfyldelse (%)", "attainment (%)"),
-            attainment,
-        );
-        rows.push(
-            metric,
-            lang.pick("opfyldt", "met"),
-            Value::YesNo(Some(target.met)),
-        );
-        if let Some(outlook) = &target.outlook {
-            let year = strategy.to_year;
-            let forecast = format!("{} {year}", lang.pick("prognose", "forecast"));
-            rows.push(metric, forecast, Value::Forecast(outlook.forecast));
-            rows.push(
-                metric,
-                lang.pick("på sporet", "on track"),
-                Value::YesNo(outlook.on_track),
-            );
-        }
     }
 }
 

@@ -19,6 +19,7 @@ use impact_events::{EventData, EventType, Hash, RecordedAt, StoredEvent};
 use impact_projections::{EventRef, History, Projection, Status, Targets};
 use serde::{Serialize, Serializer};
 
+use crate::as_of::{answer_at, AsOf, Fold, Spelling};
 use crate::store::{Ledger, StoreError};
 pub use words::Lang;
 
@@ -166,26 +167,15 @@ pub fn annual_report(
     position: Option<u64>,
     listed: Listed,
 ) -> Result<AnnualReport, StoreError> {
-    let (report, position, head_recorded_at) = ledger.with_read(|read| {
-        let head = read.head_position();
-        let position = position.unwrap_or(head);
-        let head_recorded_at = read.recorded_at(position);
-        // The live projection answers for the head; anything earlier is folded from the log.
-        let report = (position == head)
-            .then(|| AnnualReport::build(&read.projection, year, read.head_hash()));
-        (report, position, head_recorded_at)
+    let mut report = answer_at(ledger, position, Fold::Figures, |projection| {
+        // 64 zeros before the first event, as the chain's first `prev_hash`.
+        let head_hash = projection
+            .hash_at(projection.position())
+            .unwrap_or(Hash::GENESIS);
+        AnnualReport::build(projection, year, head_hash)
     });
-    let mut report = match report {
-        Some(report) => report,
-        None => {
-            let projection = ledger.projection_at(position);
-            // 64 zeros before the first event, as the chain's first `prev_hash`.
-            let head_hash = projection
-                .hash_at(projection.position())
-                .unwrap_or(Hash::GENESIS);
-            AnnualReport::build(&projection, year, head_hash)
-        }
-    };
+    // The event at a durable position never changes: a second short read is the same read.
+    let head_recorded_at = ledger.with_read(|read| read.recorded_at(report.as_of_position));
     report.head_recorded_at = head_recorded_at;
     report.event_labels = labels(ledger, &report, listed)?;
     report.checkpoint = checkpoint_at(ledger, report.as_of_position)?;
@@ -213,27 +203,15 @@ pub fn command(args: &crate::cli::ReportArgs) -> anyhow::Result<()> {
             args.year
         )
     })?;
-    let position = match (&args.as_of, args.at_position) {
-        (Some(text), _) => {
-            let instant = chrono::DateTime::parse_from_rfc3339(text).with_context(|| {
-                format!("--as-of must be an RFC 3339 instant such as 2024-01-31T12:00:00Z, not `{text}`")
-            })?;
-            let instant = RecordedAt::from_datetime(instant.with_timezone(&chrono::Utc));
-            let position = ledger.with_read(|read| read.position_at(instant));
-            if position == 0 {
-                anyhow::bail!("{}", before_the_first_event(&ledger, text)?);
-            }
-            Some(position)
+    let as_of = AsOf::from_parts(args.as_of.as_deref(), args.at_position)
+        .and_then(|as_of| Ok((as_of, as_of.position(&ledger)?)))
+        .map_err(|error| anyhow::anyhow!(error.message(Spelling::Flag)))?;
+    let position = match as_of {
+        (AsOf::Instant(_), Some(0)) => {
+            let text = args.as_of.as_deref().unwrap_or_default();
+            anyhow::bail!("{}", before_the_first_event(&ledger, text)?)
         }
-        (None, Some(position)) => {
-            let head = ledger.durable_position();
-            anyhow::ensure!(
-                position <= head,
-                "--at-position {position} is past the end of the log (its head is {head})"
-            );
-            Some(position)
-        }
-        (None, None) => None,
+        (_, position) => position,
     };
     let mut report = annual_report(&ledger, args.year, position, args.format.listed())
         .context("reading the log")?;

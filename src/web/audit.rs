@@ -13,6 +13,7 @@ use maud::{html, Markup};
 use super::layout::{self, this_year};
 use super::reports::api_message;
 use super::{html as respond, query_value, Visitor, WebState};
+use crate::as_of::Spelling;
 use crate::http::caller::AUDITOR_ADMIN;
 use crate::http::figures::{with_projection, AsOf, YEARS};
 use crate::reports::words::NumberStyle;
@@ -135,20 +136,18 @@ async fn figures_then(state: &WebState, moment: &Moment, lang: Lang) -> Markup {
         return refused;
     }
     let as_of = match (&moment.at_position, &moment.moment) {
-        (Some(position), _) => AsOf {
-            as_of: None,
-            at_position: Some(position.clone()),
-        },
+        (Some(position), _) => AsOf::parse(None, Some(position)),
         (None, Some(text)) => match instant_of(text) {
-            Some(instant) => AsOf {
-                as_of: Some(instant),
-                at_position: None,
-            },
+            Some(instant) => AsOf::parse(Some(&instant), None),
             None => {
                 return html! { p.bad { (lang.pick("Tidspunktet kan ikke læses.", "The moment cannot be read.")) } }
             }
         },
-        (None, None) => AsOf::default(),
+        (None, None) => Ok(AsOf::Live),
+    };
+    let as_of = match as_of {
+        Ok(as_of) => as_of,
+        Err(error) => return html! { p.bad role="alert" { (error.message(Spelling::Query)) } },
     };
     let year = moment.year;
     let answer = with_projection(&state.app, &as_of, move |projection| {

@@ -10,7 +10,7 @@ use maud::html;
 
 use super::layout::{self, this_year};
 use super::{html as respond, query_value, Visitor, WebState};
-use crate::http::figures::{resolve_position, AsOf, YEARS};
+use crate::http::figures::{bad_as_of, resolve_position, AsOf, YEARS};
 use crate::reports::{self, csv::Separator, html::Downloads, Format};
 
 pub async fn index(visitor: Visitor) -> Response {
@@ -75,11 +75,12 @@ pub async fn annual(
             }
         },
     };
-    let as_of = AsOf {
-        as_of: query_value(query, "as_of"),
-        at_position: query_value(query, "at_position"),
-    };
-    let position = match resolve_position(&state.app, &as_of) {
+    let as_of = AsOf::parse(
+        query_value(query, "as_of").as_deref(),
+        query_value(query, "at_position").as_deref(),
+    )
+    .map_err(bad_as_of);
+    let position = match as_of.and_then(|as_of| resolve_position(&state.app, &as_of)) {
         Ok(position) => position,
         Err(error) => return bad_request(&visitor, &api_message(error)),
     };
