@@ -402,8 +402,20 @@ fn an_erasure_is_refused_in_plain_words() {
         (
             &admin,
             json!({"event_id": id, "members": ["note"]}),
-            400,
-            "reason",
+            422,
+            "reason is missing",
+        ),
+        (
+            &admin,
+            json!({"event_id": "nr 7", "members": "note", "reason": "x", "who": "me"}),
+            422,
+            "there is no member who",
+        ),
+        (
+            &admin,
+            json!({"event_id": id, "members": ["note"], "reason": "x".repeat(1 << 21)}),
+            413,
+            "",
         ),
     ];
     for (token, request, status, words) in cases {
